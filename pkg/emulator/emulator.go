@@ -1,0 +1,379 @@
+// Package emulator is a local CloudBase: one HTTP port serving the Tencent
+// Cloud API 3.0 (tcb and scf, with real TC3 signature checks), the WeChat
+// token and CloudBase HTTP APIs, and admin endpoints under /_emulator/. All
+// state lives in one bbolt file in the data directory and is written through
+// on every change, so nothing is lost on Ctrl-C and everything survives a
+// restart. Subsystems plug in as Modules.
+package emulator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/tcb-go/tcb/pkg/config"
+	"github.com/tcb-go/tcb/pkg/emulator/capi"
+	"github.com/tcb-go/tcb/pkg/emulator/envs"
+	"github.com/tcb-go/tcb/pkg/emulator/faults"
+	"github.com/tcb-go/tcb/pkg/emulator/store"
+)
+
+// DefaultListen is the default address.
+const DefaultListen = "127.0.0.1:9800"
+
+// DefaultDataDir is the default data directory (relative to the cwd).
+const DefaultDataDir = ".tcb-emulator"
+
+// Options configure an emulator.
+type Options struct {
+	Listen    string
+	DataDir   string
+	Ephemeral bool
+	// Lenient skips HMAC verification (routing still uses the scope).
+	Lenient bool
+	// Latency is how long async states last (INITIALIZING, Creating, ...).
+	Latency time.Duration
+	MaxEnvs int
+	// Keys maps extra SecretIds to SecretKeys; the development pair is
+	// always accepted.
+	Keys   map[string]string
+	Logger *slog.Logger
+	Now    func() time.Time
+	// Version is reported by /_emulator/health.
+	Version string
+	// Module options, read by the modules that need them.
+	Extra map[string]any
+}
+
+// Host is what a Module gets to plug itself in.
+type Host struct {
+	Options    *Options
+	DB         *store.DB
+	Dispatcher *capi.Dispatcher
+	Mux        *http.ServeMux
+	Envs       *envs.Service
+	Faults     *faults.Registry
+	Logger     *slog.Logger
+	Now        func() time.Time
+}
+
+// Module is a subsystem of the emulator (functions, WeChat APIs, ...).
+type Module interface {
+	// Name is the module's key in /_emulator/state.
+	Name() string
+	// Init registers handlers on the host.
+	Init(h *Host) error
+	// State is the module's summary for /_emulator/state.
+	State() any
+	// Reset drops in-memory state after the store was wiped.
+	Reset() error
+	// Close stops background work.
+	Close() error
+}
+
+// Emulator is a running (or ready to run) local CloudBase.
+type Emulator struct {
+	opts       Options
+	db         *store.DB
+	dispatcher *capi.Dispatcher
+	envs       *envs.Service
+	faults     *faults.Registry
+	mux        *http.ServeMux
+	modules    []Module
+	started    time.Time
+	tempDir    string
+
+	mu  sync.Mutex
+	ln  net.Listener
+	srv *http.Server
+}
+
+// New opens the store and wires every subsystem; it does not listen yet.
+func New(opts Options, modules ...Module) (*Emulator, error) {
+	if opts.Listen == "" {
+		opts.Listen = DefaultListen
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if opts.Latency < 0 {
+		return nil, errors.New("latency must not be negative")
+	}
+	e := &Emulator{opts: opts, faults: &faults.Registry{}, started: opts.Now()}
+	dir := opts.DataDir
+	if opts.Ephemeral {
+		tmp, err := os.MkdirTemp("", "tcb-emulator-*")
+		if err != nil {
+			return nil, err
+		}
+		e.tempDir, dir = tmp, tmp
+	} else if dir == "" {
+		dir = DefaultDataDir
+	}
+	db, err := store.Open(dir)
+	if err != nil {
+		e.removeTemp()
+		return nil, err
+	}
+	e.db = db
+	e.opts.DataDir = dir
+
+	keys := map[string]string{config.EmulatorSecretID: config.EmulatorSecretKey}
+	for id, k := range opts.Keys {
+		keys[id] = k
+	}
+	e.dispatcher = capi.New(capi.Options{
+		Lenient: opts.Lenient,
+		Keys: func(id string) (string, bool) {
+			k, ok := keys[id]
+			return k, ok
+		},
+		Now:    opts.Now,
+		Faults: e.faults,
+		Logger: opts.Logger,
+	})
+	e.envs = envs.New(envs.Options{DB: db, Now: opts.Now, Latency: opts.Latency, MaxEnvs: opts.MaxEnvs})
+	e.envs.Register(e.dispatcher)
+
+	e.mux = http.NewServeMux()
+	e.mux.Handle("/{$}", e.dispatcher)
+	e.mux.HandleFunc("GET /_emulator/health", e.handleHealth)
+	e.mux.HandleFunc("GET /_emulator/state", e.handleState)
+	e.mux.HandleFunc("POST /_emulator/reset", e.handleReset)
+	e.mux.HandleFunc("GET /_emulator/faults", e.handleFaultsList)
+	e.mux.HandleFunc("POST /_emulator/faults", e.handleFaultsAdd)
+	e.mux.HandleFunc("DELETE /_emulator/faults", e.handleFaultsClear)
+
+	host := &Host{Options: &e.opts, DB: db, Dispatcher: e.dispatcher, Mux: e.mux, Envs: e.envs,
+		Faults: e.faults, Logger: opts.Logger, Now: opts.Now}
+	for _, m := range modules {
+		if err := m.Init(host); err != nil {
+			e.closeModules()
+			db.Close()
+			e.removeTemp()
+			return nil, fmt.Errorf("emulator module %s: %w", m.Name(), err)
+		}
+		e.modules = append(e.modules, m)
+	}
+	return e, nil
+}
+
+// Handler is the emulator's HTTP handler (for in-process tests).
+func (e *Emulator) Handler() http.Handler { return e }
+
+// ServeHTTP serves every route; unknown paths get a JSON 404.
+func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h, pattern := e.mux.Handler(r)
+	if pattern == "" {
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found: " + r.URL.Path})
+		return
+	}
+	h.ServeHTTP(w, r)
+}
+
+// DataDir is the directory holding the store.
+func (e *Emulator) DataDir() string { return e.opts.DataDir }
+
+// Ephemeral reports whether the data dir is removed on Close.
+func (e *Emulator) Ephemeral() bool { return e.tempDir != "" }
+
+// Listen binds the address ("127.0.0.1:0" picks a free port).
+func (e *Emulator) Listen() error {
+	ln, err := net.Listen("tcp", e.opts.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", e.opts.Listen, err)
+	}
+	e.mu.Lock()
+	e.ln = ln
+	e.srv = &http.Server{
+		Handler:           e,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+	}
+	e.mu.Unlock()
+	return nil
+}
+
+// Serve serves until Close; it returns nil after a clean shutdown.
+func (e *Emulator) Serve() error {
+	e.mu.Lock()
+	srv, ln := e.srv, e.ln
+	e.mu.Unlock()
+	if srv == nil {
+		return errors.New("emulator: Listen first")
+	}
+	err := srv.Serve(ln)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Start listens and serves in the background.
+func (e *Emulator) Start() error {
+	if err := e.Listen(); err != nil {
+		return err
+	}
+	go e.Serve()
+	return nil
+}
+
+// Addr is the bound address (host:port).
+func (e *Emulator) Addr() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.ln == nil {
+		return e.opts.Listen
+	}
+	return e.ln.Addr().String()
+}
+
+// Endpoint is the base URL.
+func (e *Emulator) Endpoint() string { return "http://" + e.Addr() }
+
+// Close stops serving, stops the modules, closes the store and, for an
+// ephemeral emulator, removes the data directory.
+func (e *Emulator) Close(ctx context.Context) error {
+	e.mu.Lock()
+	srv := e.srv
+	e.mu.Unlock()
+	var errs []error
+	if srv != nil {
+		if err := srv.Shutdown(ctx); err != nil {
+			srv.Close()
+		}
+	}
+	errs = append(errs, e.closeModules())
+	if e.db != nil {
+		errs = append(errs, e.db.Close())
+	}
+	errs = append(errs, e.removeTemp())
+	return errors.Join(errs...)
+}
+
+func (e *Emulator) closeModules() error {
+	var errs []error
+	for i := len(e.modules) - 1; i >= 0; i-- {
+		errs = append(errs, e.modules[i].Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (e *Emulator) removeTemp() error {
+	if e.tempDir == "" {
+		return nil
+	}
+	err := os.RemoveAll(e.tempDir)
+	e.tempDir = ""
+	return err
+}
+
+func (e *Emulator) handleHealth(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{
+		"status":         "ok",
+		"version":        e.opts.Version,
+		"uptime_seconds": int64(e.opts.Now().Sub(e.started).Seconds()),
+		"auth":           map[bool]string{true: "lenient", false: "strict"}[e.opts.Lenient],
+	})
+}
+
+func (e *Emulator) handleState(w http.ResponseWriter, r *http.Request) {
+	recs, err := e.envs.List()
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+		return
+	}
+	now := e.opts.Now()
+	envList := make([]map[string]string, 0, len(recs))
+	for _, rec := range recs {
+		envList = append(envList, map[string]string{"env_id": rec.EnvID, "alias": rec.Alias, "status": rec.Status(now)})
+	}
+	state := map[string]any{
+		"envs":      envList,
+		"api_calls": e.dispatcher.CallCounts(),
+		"faults":    e.faults.List(),
+		"data_dir":  e.opts.DataDir,
+	}
+	for _, m := range e.modules {
+		state[m.Name()] = m.State()
+	}
+	writeJSON(w, http.StatusOK, state)
+}
+
+func (e *Emulator) handleReset(w http.ResponseWriter, r *http.Request) {
+	if err := e.db.Reset(); err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": err.Error()})
+		return
+	}
+	e.faults.Clear()
+	for _, m := range e.modules {
+		if err := m.Reset(); err != nil {
+			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": m.Name() + ": " + err.Error()})
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "reset"})
+}
+
+func (e *Emulator) handleFaultsList(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]any{"faults": e.faults.List()})
+}
+
+// handleFaultsAdd accepts one rule object or an array of them.
+func (e *Emulator) handleFaultsAdd(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(io.LimitReader(r.Body, 1<<20))
+	if err != nil {
+		writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+		return
+	}
+	var rules []faults.Rule
+	if err := json.Unmarshal(body, &rules); err != nil {
+		var one faults.Rule
+		if err2 := json.Unmarshal(body, &one); err2 != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "expected a fault rule object or an array of them: " + err2.Error()})
+			return
+		}
+		rules = []faults.Rule{one}
+	}
+	for i := range rules {
+		if err := rules[i].Validate(); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": fmt.Sprintf("fault %d: %v", i, err)})
+			return
+		}
+	}
+	for _, rule := range rules {
+		e.faults.Add(rule)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"faults": e.faults.List()})
+}
+
+func (e *Emulator) handleFaultsClear(w http.ResponseWriter, r *http.Request) {
+	e.faults.Clear()
+	writeJSON(w, http.StatusOK, map[string]any{"faults": []faults.Rule{}})
+}
+
+// Actions lists the API actions served, for docs and help.
+func (e *Emulator) Actions() []string {
+	a := e.dispatcher.Actions()
+	sort.Strings(a)
+	return a
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	b, _ := json.MarshalIndent(v, "", "  ")
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	w.Write(append(b, '\n'))
+}
