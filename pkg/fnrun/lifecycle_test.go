@@ -1,0 +1,380 @@
+package fnrun
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestInstanceDeath(t *testing.T) {
+	p := newTestPool(t, PoolOptions{})
+	tests := []struct {
+		name    string
+		src     string
+		timeout time.Duration
+		memMB   int
+		status  int
+		msg     string
+		log     string // expected in Log
+	}{
+		{"timeout pending promise", `exports.main = async () => { console.log("waiting"); await new Promise(() => setTimeout(() => {}, 60000)); };`,
+			500 * time.Millisecond, 0, 433, "Invoking task timed out after 0.5 seconds", "waiting"},
+		{"timeout infinite loop", `exports.main = () => { console.log("spinning"); for (;;) {} };`,
+			500 * time.Millisecond, 0, 433, "timed out after 0.5 seconds", "spinning"},
+		{"timeout callback never called", `exports.main = (e, c, cb) => {};`,
+			300 * time.Millisecond, 0, 433, "timed out", ""},
+		{"heap blow-up", `exports.main = () => { const a = []; for (;;) a.push(new Array(100000).fill({x: a.length})); };`,
+			20 * time.Second, 64, 434, "Memory limit reached", "heap out of memory"},
+		{"process.exit", `exports.main = async () => { console.log("bye"); process.exit(1); };`,
+			2 * time.Second, 0, 439, "exit code 1", "bye"},
+		{"process.exit(0)", `exports.main = async () => { process.exit(0); };`,
+			2 * time.Second, 0, 439, "exit", ""},
+		{"uncaught exception in timer", `exports.main = () => new Promise(() => setTimeout(() => { throw new Error("late boom"); }, 10));`,
+			2 * time.Second, 0, 439, "late boom", "late boom"},
+		{"unhandled rejection", `exports.main = () => { Promise.reject(new Error("forgotten")); return new Promise(() => setTimeout(() => {}, 60000)); };`,
+			2 * time.Second, 0, 439, "forgotten", ""},
+		{"killed by signal", `exports.main = () => { process.kill(process.pid, "SIGKILL"); return new Promise(() => {}); };`,
+			2 * time.Second, 0, 439, "killed", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			fn := jsFunc(t, "die-"+strings.NewReplacer(" ", "-", "(", "", ")", "", ".", "").Replace(tt.name), tt.src)
+			fn.Timeout = tt.timeout
+			fn.MemoryMB = tt.memMB
+			start := time.Now()
+			r, err := p.Invoke(context.Background(), fn, nil, InvokeOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.StatusCode != tt.status || r.InvokeResult != -1 {
+				t.Fatalf("status %d ErrMsg %s Log %q", r.StatusCode, r.ErrMsg, r.Log)
+			}
+			e := errPayloadOf(t, r)
+			if e.StatusCode != tt.status || !strings.Contains(e.ErrorMessage, tt.msg) {
+				t.Errorf("payload %+v, want message containing %q", e, tt.msg)
+			}
+			if !strings.Contains(r.Log, tt.log) {
+				t.Errorf("Log %q lacks %q", r.Log, tt.log)
+			}
+			if tt.status == 433 {
+				if want := float64(tt.timeout.Milliseconds()); r.Duration != want || r.BillDuration != int64(want) {
+					t.Errorf("Duration %v BillDuration %d, want %v", r.Duration, r.BillDuration, want)
+				}
+				if el := time.Since(start); el > tt.timeout+1500*time.Millisecond {
+					t.Errorf("took %v for a %v timeout", el, tt.timeout)
+				}
+			}
+			waitDead(t, r.PID, 2*time.Second)
+			// The next invocation gets a fresh, working instance.
+			fixed := fn
+			fixed.Revision = fn.Revision // same revision: the pool must notice the death itself
+			fixed.CodeDir = writeFunc(t, map[string]string{"index.js": `exports.main = async () => process.pid;`})
+			r2, err := p.Invoke(context.Background(), fixed, nil, InvokeOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r2.StatusCode != StatusOK || !r2.ColdStart || r2.PID == r.PID || r2.RetMsg != strconv.Itoa(r2.PID) {
+				t.Errorf("after death: status %d cold %v pid %d (old %d) ret %s", r2.StatusCode, r2.ColdStart, r2.PID, r.PID, r2.RetMsg)
+			}
+		})
+	}
+}
+
+func TestWarmReuseAndRevision(t *testing.T) {
+	p := newTestPool(t, PoolOptions{})
+	src := `let n = 0; exports.main = async () => ({n: ++n, pid: process.pid});`
+	fn := jsFunc(t, "counter", src)
+	type out struct{ N, Pid int }
+	call := func(f Function) (out, *Result) {
+		t.Helper()
+		r, err := p.Invoke(context.Background(), f, nil, InvokeOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var o out
+		retJSON(t, r, &o)
+		return o, r
+	}
+	var firstPID int
+	for i := 1; i <= 3; i++ {
+		o, r := call(fn)
+		if o.N != i || r.ColdStart != (i == 1) {
+			t.Fatalf("invoke %d: n=%d cold=%v", i, o.N, r.ColdStart)
+		}
+		if i == 1 {
+			firstPID = o.Pid
+		} else if o.Pid != firstPID {
+			t.Fatalf("invoke %d ran in pid %d, want %d", i, o.Pid, firstPID)
+		}
+	}
+	// Another function with the same name in another namespace is separate.
+	other := fn
+	other.Namespace = "other-env"
+	if o, _ := call(other); o.N != 1 {
+		t.Errorf("other namespace shares the instance: n=%d", o.N)
+	}
+	// A new revision: fresh instance, counter reset, the old one killed.
+	fn2 := fn
+	fn2.Revision = "r2"
+	o, r := call(fn2)
+	if o.N != 1 || !r.ColdStart || o.Pid == firstPID {
+		t.Fatalf("new revision: n=%d cold=%v pid=%d", o.N, r.ColdStart, o.Pid)
+	}
+	waitDead(t, firstPID, 2*time.Second)
+	if o, _ := call(fn2); o.N != 2 {
+		t.Errorf("new revision not warm: n=%d", o.N)
+	}
+	// Stop kills the function's instances.
+	p.Stop(fn2.Namespace, fn2.Name)
+	waitDead(t, o.Pid, 2*time.Second)
+	if o, _ := call(fn2); o.N != 1 {
+		t.Errorf("after Stop: n=%d", o.N)
+	}
+}
+
+// span is one invocation's run time as seen by the function.
+type span struct {
+	Start, End float64
+	Pid        int
+}
+
+const sleeperSrc = `exports.main = async (e) => { const start = Date.now(); await new Promise((r) => setTimeout(r, e.ms)); return {start, end: Date.now(), pid: process.pid}; };`
+
+func runParallel(t *testing.T, p *Pool, fn Function, n int, ms int) ([]span, []error) {
+	t.Helper()
+	spans := make([]span, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			r, err := p.Invoke(ctx, fn, []byte(`{"ms":`+strconv.Itoa(ms)+`}`), InvokeOptions{})
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			retJSON(t, r, &spans[i])
+		}(i)
+	}
+	wg.Wait()
+	return spans, errs
+}
+
+// maxOverlap is the largest number of spans running at the same moment.
+func maxOverlap(spans []span) int {
+	best := 0
+	for _, s := range spans {
+		n := 0
+		for _, o := range spans {
+			if o.Start <= s.Start && s.Start < o.End {
+				n++
+			}
+		}
+		best = max(best, n)
+	}
+	return best
+}
+
+func TestParallelInstances(t *testing.T) {
+	p := newTestPool(t, PoolOptions{})
+	fn := jsFunc(t, "sleeper", sleeperSrc)
+	spans, errs := runParallel(t, p, fn, 2, 300)
+	for _, err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if spans[0].Pid == spans[1].Pid {
+		t.Errorf("both ran in pid %d", spans[0].Pid)
+	}
+	if maxOverlap(spans) != 2 {
+		t.Errorf("invocations did not overlap: %+v", spans)
+	}
+	if s := p.Stats(); s.Instances != 2 || s.Idle != 2 {
+		t.Errorf("stats %+v", s)
+	}
+}
+
+func TestConcurrencyCap(t *testing.T) {
+	t.Run("wait", func(t *testing.T) {
+		p := newTestPool(t, PoolOptions{MaxInstancesPerFunction: 2})
+		fn := jsFunc(t, "capped", sleeperSrc)
+		spans, errs := runParallel(t, p, fn, 5, 150)
+		pids := map[int]bool{}
+		for i, err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+			pids[spans[i].Pid] = true
+		}
+		if len(pids) > 2 {
+			t.Errorf("%d instances, cap 2", len(pids))
+		}
+		if n := maxOverlap(spans); n > 2 {
+			t.Errorf("%d ran at once, cap 2: %+v", n, spans)
+		}
+	})
+	t.Run("no wait", func(t *testing.T) {
+		p := newTestPool(t, PoolOptions{MaxInstancesPerFunction: 1, NoWait: true})
+		fn := jsFunc(t, "nowait", sleeperSrc)
+		_, errs := runParallel(t, p, fn, 3, 300)
+		var limited int
+		for _, err := range errs {
+			if errors.Is(err, ErrConcurrencyLimit) {
+				limited++
+				if ErrorStatus(err) != StatusConcurrencyLimit {
+					t.Errorf("ErrorStatus = %d", ErrorStatus(err))
+				}
+			} else if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if limited != 2 {
+			t.Errorf("%d of 3 refused, want 2", limited)
+		}
+	})
+	t.Run("wait bounded by ctx", func(t *testing.T) {
+		p := newTestPool(t, PoolOptions{MaxInstancesPerFunction: 1})
+		fn := jsFunc(t, "ctxwait", sleeperSrc)
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			p.Invoke(context.Background(), fn, []byte(`{"ms":500}`), InvokeOptions{})
+		}()
+		time.Sleep(200 * time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		defer cancel()
+		if _, err := p.Invoke(ctx, fn, []byte(`{"ms":1}`), InvokeOptions{}); !errors.Is(err, ErrConcurrencyLimit) || !errors.Is(err, context.DeadlineExceeded) {
+			t.Errorf("err = %v", err)
+		}
+		<-done
+	})
+	t.Run("global cap evicts idle", func(t *testing.T) {
+		p := newTestPool(t, PoolOptions{MaxInstancesPerFunction: 2, MaxInstances: 2})
+		var pids []int
+		for i := 0; i < 3; i++ {
+			r, err := p.Invoke(context.Background(), jsFunc(t, "g"+strconv.Itoa(i), sleeperSrc), []byte(`{"ms":1}`), InvokeOptions{})
+			if err != nil || !r.OK() {
+				t.Fatal(err, r)
+			}
+			pids = append(pids, r.PID)
+		}
+		if s := p.Stats(); s.Instances != 2 {
+			t.Errorf("stats %+v", s)
+		}
+		waitDead(t, pids[0], 2*time.Second) // least recently used
+	})
+}
+
+func TestCancelKillsInstance(t *testing.T) {
+	p := newTestPool(t, PoolOptions{})
+	fn := jsFunc(t, "cancel", `exports.main = async () => { const fs = require("fs"); fs.writeFileSync("pid", String(process.pid)); await new Promise(() => setTimeout(() => {}, 60000)); };`)
+	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	r, err := p.Invoke(ctx, fn, nil, InvokeOptions{})
+	if !errors.Is(err, context.DeadlineExceeded) || r != nil {
+		t.Fatalf("r=%+v err=%v", r, err)
+	}
+	if el := time.Since(start); el > 1500*time.Millisecond {
+		t.Errorf("cancel took %v", el)
+	}
+	if s := p.Stats(); s.Instances != 0 {
+		t.Errorf("stats after cancel %+v", s)
+	}
+	if _, err := p.Invoke(ctx, fn, nil, InvokeOptions{}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("done ctx: %v", err)
+	}
+}
+
+func TestCloseKillsEverything(t *testing.T) {
+	needNode(t)
+	p := NewPool(PoolOptions{})
+	// Each invocation leaves a grandchild behind, and one stays busy.
+	fn := jsFunc(t, "spawner", `
+const { spawn } = require("child_process");
+exports.main = async (e) => {
+  const c = spawn(process.execPath, ["-e", "setInterval(() => {}, 1000)"], { stdio: "ignore" });
+  if (e.hang) await new Promise(() => setTimeout(() => {}, 60000));
+  return {pid: process.pid, child: c.pid};
+};`)
+	var pids []int
+	for i := 0; i < 2; i++ {
+		var o struct{ Pid, Child int }
+		r, err := p.Invoke(context.Background(), fn, []byte(`{}`), InvokeOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		retJSON(t, r, &o)
+		pids = append(pids, o.Pid, o.Child)
+	}
+	other := jsFunc(t, "other", sleeperSrc)
+	done := make(chan error, 2)
+	go func() {
+		_, err := p.Invoke(context.Background(), fn, []byte(`{"hang":true}`), InvokeOptions{})
+		done <- err
+	}()
+	go func() {
+		_, err := p.Invoke(context.Background(), other, []byte(`{"ms":60000}`), InvokeOptions{})
+		done <- err
+	}()
+	deadline := time.Now().Add(5 * time.Second)
+	for p.Stats().Instances-p.Stats().Idle < 2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	time.Sleep(100 * time.Millisecond)
+	p.mu.Lock()
+	for in := range p.all {
+		pids = append(pids, in.pid)
+	}
+	p.mu.Unlock()
+	if len(pids) < 5 {
+		t.Fatalf("pids %v", pids)
+	}
+	for _, pid := range pids {
+		if !alive(pid) {
+			t.Fatalf("pid %d not running before Close", pid)
+		}
+	}
+	if err := p.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ {
+		if err := <-done; !errors.Is(err, ErrPoolClosed) {
+			t.Errorf("busy invocation: %v", err)
+		}
+	}
+	for _, pid := range pids {
+		waitDead(t, pid, 2*time.Second)
+	}
+	if _, err := p.Invoke(context.Background(), fn, nil, InvokeOptions{}); !errors.Is(err, ErrPoolClosed) {
+		t.Errorf("after Close: %v", err)
+	}
+	if err := p.Close(); err != nil {
+		t.Errorf("second Close: %v", err)
+	}
+}
+
+func TestIdleTimeout(t *testing.T) {
+	p := newTestPool(t, PoolOptions{IdleTimeout: 200 * time.Millisecond})
+	fn := jsFunc(t, "idle", `exports.main = async () => process.pid;`)
+	r, err := p.Invoke(context.Background(), fn, nil, InvokeOptions{})
+	if err != nil || !r.OK() {
+		t.Fatal(err, r)
+	}
+	waitDead(t, r.PID, 3*time.Second)
+	deadline := time.Now().Add(time.Second)
+	for p.Stats().Instances != 0 && time.Now().Before(deadline) {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if s := p.Stats(); s.Instances != 0 {
+		t.Errorf("stats %+v", s)
+	}
+}
