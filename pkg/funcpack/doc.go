@@ -22,11 +22,14 @@
 // byte order. Every entry carries the same DOS timestamp (2000-01-01 00:00:00,
 // see FixedModTime), "version made by" Unix/2.0, no extra fields, and Unix
 // mode 0644, or 0755 when the source file has any execute bit. Files are split
-// into fixed 1 MiB chunks that are deflated independently and concatenated, so
-// the output does not depend on Options.Concurrency. A file whose deflated
-// form is not smaller than itself (single-chunk files only) is stored. The
-// bytes therefore depend only on the tree contents, the names, the exec bits,
-// Options.Level and the Go version's compress/flate.
+// into fixed 1 MiB chunks that are deflated independently (DefaultLevel) and
+// concatenated, so the output does not depend on Options.Concurrency. A
+// chunk whose sampled byte entropy says it is incompressible is written as
+// stored deflate blocks, and a single-chunk file whose deflated form is not
+// smaller than itself is stored (method 0). All of these decisions depend on
+// the bytes only. The archive therefore depends only on the tree contents,
+// the names, the exec bits, Options.Level and the Go version's
+// compress/flate.
 //
 // # Symbolic links
 //

@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/sync/errgroup"
+	"golang.org/x/sync/semaphore"
 )
 
 // FixedModTime is the modification time stored in every packaged entry.
@@ -25,6 +26,11 @@ var FixedModTime = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 // chunkSize is the unit of parallel compression. It is a constant (not
 // derived from the CPU count) so the output never depends on the machine.
 const chunkSize = 1 << 20
+
+// DefaultLevel is the deflate level used when Options.Level is 0. Go's level
+// 5 gives about the ratio of zlib's (and Info-ZIP's) default level 6 on
+// source trees, while Go's own level 6 is markedly slower on repetitive text.
+const DefaultLevel = 5
 
 // maxEntrySize: entries must fit the non-zip64 local header Pack writes.
 const maxEntrySize = 1<<32 - 1
@@ -44,8 +50,8 @@ type Options struct {
 	// Concurrency is the number of compression workers; 0 means
 	// runtime.GOMAXPROCS(0). It does not change the output.
 	Concurrency int
-	// Level is the deflate level, 1 (fastest) to 9 (smallest); 0 means 6,
-	// the zlib default that Info-ZIP also uses. It changes the output.
+	// Level is the deflate level, 1 (fastest) to 9 (smallest); 0 means
+	// DefaultLevel. It changes the output.
 	Level int
 	// MaxZipSize is the largest zip allowed; 0 means MaxZipSize (50 MB) and
 	// a negative value disables the check. Once the limit is passed Pack
@@ -97,9 +103,9 @@ func CodeSha256(zipBytes []byte) string {
 func Pack(ctx context.Context, dir string, opts Options, w io.Writer) (Stats, error) {
 	level := opts.Level
 	if level == 0 {
-		level = flate.DefaultCompression
+		level = DefaultLevel
 	}
-	if level < flate.BestSpeed && level != flate.DefaultCompression || level > flate.BestCompression {
+	if level < flate.BestSpeed || level > flate.BestCompression {
 		return Stats{}, fmt.Errorf("funcpack: invalid compression level %d (want 1-9)", opts.Level)
 	}
 	limit := opts.MaxZipSize
@@ -180,34 +186,51 @@ type packer struct {
 	totalBytes int64
 	progress   func(int, int, int64, int64)
 
-	rawPool  sync.Pool
-	compPool sync.Pool
+	window   *semaphore.Weighted
+	rawPool  [2]sync.Pool // by size class
+	compPool [2]sync.Pool
 }
 
+// weight is what a job counts against the in-flight window.
+func (j *job) weight() int64 { return j.n + 4<<10 }
+
+// Buffers come from two size classes so that small files do not pin
+// chunk-sized buffers.
+const smallBuf = 64 << 10
+
 func (p *packer) getRaw(n int64) *[]byte {
-	if v, ok := p.rawPool.Get().(*[]byte); ok {
+	pool, c := &p.rawPool[0], int64(smallBuf)
+	if n > smallBuf {
+		pool, c = &p.rawPool[1], chunkSize
+	}
+	if v, ok := pool.Get().(*[]byte); ok {
 		*v = (*v)[:n]
 		return v
 	}
-	b := make([]byte, n, chunkSize)
+	b := make([]byte, n, c)
 	return &b
 }
 
-func (p *packer) getComp() *bytes.Buffer {
-	if v, ok := p.compPool.Get().(*bytes.Buffer); ok {
+func (p *packer) getComp(n int64) *bytes.Buffer {
+	pool, c := &p.compPool[0], smallBuf+smallBuf/8
+	if n > smallBuf {
+		pool, c = &p.compPool[1], chunkSize+chunkSize/8
+	}
+	if v, ok := pool.Get().(*bytes.Buffer); ok {
 		v.Reset()
 		return v
 	}
-	return bytes.NewBuffer(make([]byte, 0, chunkSize+chunkSize/16))
+	return bytes.NewBuffer(make([]byte, 0, c))
 }
 
 func (p *packer) release(j *job) {
+	p.window.Release(j.weight())
 	if j.raw != nil {
-		p.rawPool.Put(j.raw)
+		p.rawPool[min(cap(*j.raw)/(smallBuf+1), 1)].Put(j.raw)
 		j.raw = nil
 	}
 	if j.comp != nil {
-		p.compPool.Put(j.comp)
+		p.compPool[min(j.comp.Cap()/(smallBuf+smallBuf/8+1), 1)].Put(j.comp)
 		j.comp = nil
 	}
 	j.compBytes = nil
@@ -216,9 +239,14 @@ func (p *packer) release(j *job) {
 func (p *packer) run(ctx context.Context, out io.Writer, workers int) error {
 	g, gctx := errgroup.WithContext(ctx)
 	jobs := make(chan *job)
-	// The queue bounds the chunks held in memory: at most its capacity plus
-	// one per worker and one in the writer.
-	queue := make(chan *job, 4*workers+4)
+	// Chunks are read, compressed and written in order; the writer can only
+	// take the oldest one. The window of chunks in flight is bounded by
+	// bytes (the semaphore, released by the writer) rather than by count,
+	// so workers keep busy on small files while a large chunk is compressed
+	// and memory stays bounded (about twice the budget).
+	budget := max(int64(16<<20), int64(workers)*4*chunkSize)
+	p.window = semaphore.NewWeighted(budget)
+	queue := make(chan *job, 4096)
 
 	g.Go(func() error { // producer, in archive order
 		defer close(jobs)
@@ -229,6 +257,9 @@ func (p *packer) run(ctx context.Context, out io.Writer, workers int) error {
 			for {
 				n := min(e.Size-off, chunkSize)
 				j := &job{e: e, off: off, n: n, first: off == 0, last: off+n >= e.Size, done: make(chan struct{})}
+				if err := p.window.Acquire(gctx, j.weight()); err != nil {
+					return err
+				}
 				select {
 				case queue <- j:
 				case <-gctx.Done():
@@ -253,9 +284,13 @@ func (p *packer) run(ctx context.Context, out io.Writer, workers int) error {
 			if err != nil {
 				return err
 			}
+			sw, err := flate.NewWriter(nil, flate.NoCompression)
+			if err != nil {
+				return err
+			}
 			for j := range jobs {
 				if gctx.Err() == nil {
-					j.err = p.compress(j, fw)
+					j.err = p.compress(j, fw, sw)
 				} else {
 					j.err = gctx.Err()
 				}
@@ -275,8 +310,9 @@ func (p *packer) run(ctx context.Context, out io.Writer, workers int) error {
 	return err
 }
 
-// compress reads and deflates one chunk.
-func (p *packer) compress(j *job, fw *flate.Writer) error {
+// compress reads and deflates one chunk with fw, or with sw (stored deflate
+// blocks) when the chunk looks incompressible.
+func (p *packer) compress(j *job, fw, sw *flate.Writer) error {
 	if j.n == 0 { // empty file
 		j.method, j.stored = zip.Store, true
 		return nil
@@ -295,7 +331,18 @@ func (p *packer) compress(j *job, fw *flate.Writer) error {
 		}
 		return err
 	}
-	j.comp = p.getComp()
+	single := j.first && j.last
+	if single {
+		j.crc = crc32.ChecksumIEEE(raw)
+	}
+	if looksIncompressible(raw) {
+		if single {
+			j.method, j.stored = zip.Store, true
+			return nil
+		}
+		fw = sw
+	}
+	j.comp = p.getComp(j.n)
 	fw.Reset(j.comp)
 	if _, err := fw.Write(raw); err != nil {
 		return err
@@ -308,12 +355,9 @@ func (p *packer) compress(j *job, fw *flate.Writer) error {
 	if err != nil {
 		return err
 	}
-	if j.first && j.last {
-		j.crc = crc32.ChecksumIEEE(raw)
-		if j.comp.Len() >= len(raw) {
-			j.method, j.stored = zip.Store, true
-			return nil
-		}
+	if single && j.comp.Len() >= len(raw) {
+		j.method, j.stored = zip.Store, true
+		return nil
 	}
 	j.method = zip.Deflate
 	j.compBytes = j.comp.Bytes()
