@@ -167,10 +167,28 @@ function callHandler(fn, event, context) {
 
 // flush waits until everything user code wrote to stdout/stderr is handed to
 // the pipe, then writes the marker so the Go side knows the log is complete.
+// Should user code have broken the streams, the result goes out anyway.
 function flush(done) {
-  stderrWrite('', () => {
-    stdoutWrite(marker, () => done());
-  });
+  let called = false;
+  const once = () => {
+    if (called) return;
+    called = true;
+    clearTimeout(fallback);
+    done();
+  };
+  const fallback = setTimeout(once, 3000);
+  fallback.unref();
+  try {
+    stderrWrite('', () => {
+      try {
+        stdoutWrite(marker, once);
+      } catch (e) {
+        once();
+      }
+    });
+  } catch (e) {
+    once();
+  }
 }
 
 async function invoke(msg) {

@@ -55,6 +55,7 @@ type instance struct {
 	logDone  chan struct{} // closed at EOF of the log pipe
 	released chan struct{} // closed by close(): stop delivering frames
 	reason   atomic.Int32
+	crashed  atomic.Bool // sent a fatal frame while idle: about to exit
 	waitErr  error
 	relOnce  sync.Once
 
@@ -202,6 +203,9 @@ func (in *instance) readFrames(r *os.File) {
 		if err != nil {
 			return
 		}
+		if m.Type == "fatal" && m.ID == "" {
+			in.crashed.Store(true)
+		}
 		select {
 		case in.frames <- m:
 		case <-in.released:
@@ -277,7 +281,7 @@ func (in *instance) dead() bool {
 	case <-in.exited:
 		return true
 	default:
-		return in.reason.Load() != reasonNone
+		return in.reason.Load() != reasonNone || in.crashed.Load()
 	}
 }
 

@@ -378,3 +378,28 @@ func TestIdleTimeout(t *testing.T) {
 		t.Errorf("stats %+v", s)
 	}
 }
+
+func TestCrashWhileIdle(t *testing.T) {
+	p := newTestPool(t, PoolOptions{})
+	fn := jsFunc(t, "idlecrash", `
+exports.main = async (e) => {
+  if (e.arm) setTimeout(() => { throw new Error("after return"); }, 30);
+  return process.pid;
+};`)
+	r, err := p.Invoke(context.Background(), fn, []byte(`{"arm":true}`), InvokeOptions{})
+	if err != nil || !r.OK() {
+		t.Fatal(err, r)
+	}
+	waitDead(t, r.PID, 2*time.Second)
+	r2, err := p.Invoke(context.Background(), fn, []byte(`{}`), InvokeOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r2.OK() || !r2.ColdStart || r2.PID == r.PID {
+		t.Errorf("after an idle crash: status %d cold %v pid %d (old %d)", r2.StatusCode, r2.ColdStart, r2.PID, r.PID)
+	}
+	// The dead instance's output does not leak into the new one's log.
+	if strings.Contains(r2.Log, "after return") {
+		t.Errorf("Log %q", r2.Log)
+	}
+}
