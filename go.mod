@@ -25,6 +25,7 @@ require (
 )
 
 require (
+	github.com/MakeNowJust/heredoc v1.0.0 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dlclark/regexp2/v2 v2.5.2 // indirect
 	github.com/go-sourcemap/sourcemap v2.1.3+incompatible // indirect
@@ -36,4 +37,5 @@ require (
 	github.com/mgutz/ansi v0.0.0-20170206155736-9520e82c474b // indirect
 	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/text v0.4.0 // indirect
+	golang.org/x/tools v0.36.0 // indirect
 )

@@ -1,0 +1,138 @@
+// Package app is tcb's entry point: it builds the Factory and the command
+// tree, runs the command under a context cancelled by Ctrl-C/SIGTERM, and
+// decides the exit code and the error message for every failure in one
+// place.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tcb-go/tcb/pkg/build"
+	"github.com/tcb-go/tcb/pkg/cmdutil"
+	"github.com/tcb-go/tcb/pkg/config"
+	"github.com/tcb-go/tcb/pkg/iostreams"
+	"github.com/tcb-go/tcb/pkg/prompt"
+)
+
+// Main runs tcb with os.Args and returns the exit code.
+func Main() int {
+	ios := iostreams.System()
+	f := cmdutil.New(build.Version, ios)
+	f.Prompter = newPrompter(ios)
+	f.Project = projectLoader(f)
+	root := NewRoot(f)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	cmd, err := root.ExecuteContextC(ctx)
+	if err == nil {
+		return cmdutil.ExitOK
+	}
+	if ctx.Err() != nil && !isExitCoded(err) {
+		err = context.Canceled
+	}
+	return PrintError(ios.ErrOut, ios.ColorScheme(), cmd, err)
+}
+
+func newPrompter(ios *iostreams.IOStreams) prompt.Prompter {
+	if !ios.CanPrompt() || ios.StdinFile() == nil || ios.StdoutFile() == nil {
+		return prompt.NoTTY{}
+	}
+	return prompt.NewSurvey(ios.StdinFile(), ios.StdoutFile(), ios.ErrOut, ios.ColorEnabled())
+}
+
+func isExitCoded(err error) bool {
+	var ec interface{ ExitCode() int }
+	return errors.As(err, &ec)
+}
+
+// ExitCode maps an error to the process exit code.
+func ExitCode(err error) int {
+	if err == nil {
+		return cmdutil.ExitOK
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, prompt.ErrInterrupted) {
+		return cmdutil.ExitInterrupted
+	}
+	var ec interface{ ExitCode() int }
+	if errors.As(err, &ec) {
+		return ec.ExitCode()
+	}
+	var fe *config.FileError
+	if errors.As(err, &fe) {
+		return cmdutil.ExitLocal
+	}
+	if isUsageError(err) {
+		return cmdutil.ExitInput
+	}
+	return cmdutil.ExitError
+}
+
+// isUsageError recognises cobra's own argument errors.
+func isUsageError(err error) bool {
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "invalid argument", "accepts ", "requires at least", "flag needs an argument"} {
+		if strings.HasPrefix(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// PrintError writes "error: ..." plus hint and request id lines and returns
+// the exit code.
+func PrintError(w io.Writer, cs *iostreams.ColorScheme, cmd *cobra.Command, err error) int {
+	code := ExitCode(err)
+	if errors.Is(err, cmdutil.SilentError) {
+		return cmdutil.ExitError
+	}
+	var silent cmdutil.SilentExit
+	if errors.As(err, &silent) {
+		return silent.Code
+	}
+	if code == cmdutil.ExitInterrupted {
+		fmt.Fprintln(w, cs.Red("interrupted"))
+		return code
+	}
+	fmt.Fprintf(w, "%s %s\n", cs.Red("error:"), err.Error())
+	if hint := hintOf(err); hint != "" {
+		fmt.Fprintf(w, "%s %s\n", cs.Yellow("hint:"), hint)
+	} else if isUsageError(err) && cmd != nil {
+		fmt.Fprintf(w, "%s run `%s --help` for usage\n", cs.Yellow("hint:"), cmd.CommandPath())
+	}
+	var rid cmdutil.RequestIDer
+	if errors.As(err, &rid) && rid.RequestID() != "" {
+		fmt.Fprintf(w, "RequestId: %s\n", rid.RequestID())
+	}
+	return code
+}
+
+func hintOf(err error) string {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		switch x := e.(type) {
+		case *cmdutil.Error:
+			if x.Hint != "" {
+				return x.Hint
+			}
+		case *config.FileError:
+			if x.Hint != "" {
+				return x.Hint
+			}
+		case cmdutil.Hinter:
+			if h := x.Hint(); h != "" {
+				return h
+			}
+		}
+	}
+	return ""
+}

