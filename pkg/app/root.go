@@ -10,6 +10,8 @@ import (
 	"github.com/tcb-go/tcb/pkg/cmd/logout"
 	"github.com/tcb-go/tcb/pkg/cmd/root"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
+	"github.com/tcb-go/tcb/pkg/iostreams"
+	"github.com/tcb-go/tcb/pkg/prompt"
 )
 
 // NewRoot assembles the whole command tree.
@@ -27,4 +29,17 @@ func NewRoot(f *cmdutil.Factory) *cobra.Command {
 // resolution.
 func projectLoader(f *cmdutil.Factory) func() (*cmdutil.ProjectInfo, error) {
 	return func() (*cmdutil.ProjectInfo, error) { return nil, nil }
+}
+
+// DocRoot is the command tree for documentation: a factory with empty
+// streams, so nothing depends on the caller's terminal or environment.
+func DocRoot() *cobra.Command {
+	ios, _, _, _ := iostreams.Test()
+	f := cmdutil.New("docs", ios)
+	f.Getenv = func(string) string { return "" }
+	f.Prompter = prompt.NoTTY{}
+	root := NewRoot(f)
+	root.DisableAutoGenTag = true
+	root.InitDefaultCompletionCmd()
+	return root
 }

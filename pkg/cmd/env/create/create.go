@@ -72,7 +72,7 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	cmd.Flags().StringVar(&opts.PackageID, "package", "", "package id: baas_personal (default), baas_pf_standard, baas_pf_enterprise")
 	cmd.Flags().BoolVar(&opts.NoWait, "no-wait", false, "return right after the create call, without waiting for NORMAL")
 	cmd.Flags().DurationVar(&opts.Timeout, "timeout", 5*time.Minute, "how long to wait for the environment to become NORMAL")
-	cmd.Flags().BoolVar(&opts.Use, "use", false, "make the new environment the profile's default (like `tcb env use`)")
+	cmd.Flags().BoolVar(&opts.Use, "use", false, "make the new environment the profile's default (like tcb env use)")
 	return cmd
 }
 
