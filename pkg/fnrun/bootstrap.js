@@ -14,8 +14,21 @@ const net = require('net');
 const path = require('path');
 const { pathToFileURL } = require('url');
 
-const IN_FD = 3;
-const OUT_FD = 4;
+// On Linux, reopen the protocol pipes through /proc so that the new
+// descriptors are close-on-exec (libuv opens files with O_CLOEXEC): processes
+// the function spawns then do not inherit them.
+function privateFd(fd, flags) {
+  if (process.platform !== 'linux') return fd;
+  try {
+    const nfd = fs.openSync(`/proc/self/fd/${fd}`, flags);
+    fs.closeSync(fd);
+    return nfd;
+  } catch (e) {
+    return fd;
+  }
+}
+const OUT_FD = privateFd(4, fs.constants.O_WRONLY);
+const IN_FD = privateFd(3, fs.constants.O_RDONLY);
 const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
 const CRED_KEYS = ['TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY', 'TENCENTCLOUD_SESSIONTOKEN'];
 

@@ -67,7 +67,6 @@ type instance struct {
 	gen       *generation
 	lastUsed  time.Time
 	discarded bool
-	uses      int
 }
 
 // startInstance starts node with the bootstrap in fn.CodeDir and waits for

@@ -263,7 +263,6 @@ func (p *Pool) release(in *instance) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	in.lastUsed = time.Now()
-	in.uses++
 	if p.closed || in.dead() || in.gen.retired {
 		p.discardLocked(in, reasonStopped)
 		return
