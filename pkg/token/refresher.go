@@ -1,0 +1,189 @@
+package token
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/tcb-go/tcb/pkg/wechat"
+)
+
+// appState is one app's served snapshot and health.
+type appState struct {
+	appid string
+	snap  atomic.Pointer[snapshot]
+	kick  chan struct{}
+
+	mu          sync.Mutex
+	lastErr     string
+	lastErrCode int // 0 when the last error had no WeChat errcode
+	lastErrAt   time.Time
+	failures    int
+}
+
+// snapshot is a record plus the pre-rendered parts of its JSON answer, so
+// the hot path only formats expires_in.
+type snapshot struct {
+	rec    *Record
+	prefix []byte // {"access_token":"...","expires_in":
+	suffix []byte // ,"expires_at":"...","source":"..."}\n
+}
+
+func newSnapshot(rec *Record) *snapshot {
+	tok, _ := json.Marshal(rec.Token)
+	src, _ := json.Marshal(rec.Source)
+	p := make([]byte, 0, len(tok)+40)
+	p = append(p, `{"access_token":`...)
+	p = append(p, tok...)
+	p = append(p, `,"expires_in":`...)
+	sfx := make([]byte, 0, 64)
+	sfx = append(sfx, `,"expires_at":"`...)
+	sfx = rec.ExpiresAt.UTC().AppendFormat(sfx, time.RFC3339)
+	sfx = append(sfx, `","source":`...)
+	sfx = append(sfx, src...)
+	sfx = append(sfx, "}\n"...)
+	return &snapshot{rec: rec, prefix: p, suffix: sfx}
+}
+
+// appendBody renders the answer for time now.
+func (sn *snapshot) appendBody(b []byte, now time.Time) []byte {
+	secs := int64(sn.rec.ExpiresAt.Sub(now) / time.Second)
+	if secs < 0 {
+		secs = 0
+	}
+	b = append(b, sn.prefix...)
+	b = strconv.AppendInt(b, secs, 10)
+	return append(b, sn.suffix...)
+}
+
+// publish installs rec unless the current snapshot holds a different,
+// more recently obtained token.
+func (st *appState) publish(rec *Record) *snapshot {
+	for {
+		old := st.snap.Load()
+		if old != nil && old.rec.Token == rec.Token && old.rec.ExpiresAt.Equal(rec.ExpiresAt) {
+			return old
+		}
+		if old != nil && old.rec.Token != rec.Token && old.rec.ObtainedAt.After(rec.ObtainedAt) {
+			return old // a racing reader saw an older store state
+		}
+		sn := newSnapshot(rec.Clone())
+		if st.snap.CompareAndSwap(old, sn) {
+			return sn
+		}
+	}
+}
+
+func (st *appState) setErr(err error, now time.Time) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.lastErr = err.Error()
+	st.lastErrCode, _ = wechat.ErrCode(err)
+	st.lastErrAt = now
+}
+
+func (st *appState) clearErr() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.lastErr, st.lastErrCode, st.lastErrAt = "", 0, time.Time{}
+}
+
+func (st *appState) errState() (string, int, time.Time) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.lastErr, st.lastErrCode, st.lastErrAt
+}
+
+// wake asks the app's refresher to run now (non-blocking).
+func (st *appState) wake() {
+	select {
+	case st.kick <- struct{}{}:
+	default:
+	}
+}
+
+// observeFetch feeds metrics and health from every upstream fetch.
+func (s *Server) observeFetch(ev FetchEvent) {
+	s.metrics.observeFetch(ev)
+	st := s.apps[ev.AppID]
+	if st == nil {
+		return
+	}
+	switch {
+	case ev.Err != nil:
+		st.setErr(ev.Err, s.m.Now())
+	case ev.StoreErr != nil && !errors.Is(ev.StoreErr, ErrFenced):
+		st.setErr(ev.StoreErr, s.m.Now())
+	default:
+		st.clearErr()
+	}
+}
+
+// refresher keeps one app's snapshot current: it asks the Manager (which
+// reads the store and, only when the token is due, fetches under the store
+// lock, so one replica fetches while the others wait and then re-read),
+// publishes the result, and sleeps until the next poll or refresh point.
+// After failures it backs off exponentially while the last usable token
+// keeps being served.
+func (s *Server) refresher(ctx context.Context, st *appState) {
+	failures := 0
+	for {
+		rec, err := s.m.Get(ctx, st.appid)
+		now := s.m.Now()
+		var wait time.Duration
+		switch {
+		case err != nil:
+			if ctx.Err() != nil {
+				return
+			}
+			s.metrics.storeOrFetchFailure()
+			st.setErr(err, now)
+			failures++
+			wait = s.backoff(failures)
+			s.log.LogAttrs(ctx, slog.LevelWarn, "token refresher: no token",
+				slog.String("appid", st.appid), slog.Int("failures", failures),
+				slog.Duration("retry_in", wait), errAttr(err))
+		default:
+			st.publish(rec)
+			if s.m.Fresh(rec, now) {
+				failures = 0
+				wait = s.poll
+				if due := rec.ExpiresAt.Add(-s.m.margin).Sub(now); due > 0 && due < wait {
+					wait = due
+				}
+			} else {
+				// The Manager fell back to the stored token: upstream failed.
+				failures++
+				wait = s.backoff(failures)
+				if left := rec.ExpiresAt.Sub(now) - s.m.guard; left > 0 && left < wait {
+					wait = left
+				}
+			}
+		}
+		wait = max(wait, 5*time.Millisecond)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-st.kick:
+			t.Stop()
+		case <-t.C:
+		}
+	}
+}
+
+func (s *Server) backoff(failures int) time.Duration {
+	d := s.retryMin
+	for i := 1; i < failures && d < s.retryMax; i++ {
+		d *= 2
+	}
+	d = min(d, s.retryMax)
+	return d/2 + rand.N(d/2+1)
+}

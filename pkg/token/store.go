@@ -1,0 +1,70 @@
+package token
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"time"
+)
+
+// Store is shared token storage. All methods are safe for concurrent use by
+// many goroutines, processes (FileStore) or machines (RedisStore).
+type Store interface {
+	// Get returns the stored record, or ErrNotFound.
+	Get(ctx context.Context, appid string) (*Record, error)
+	// Lock takes the app's refresh lock, waiting until it is free or ctx
+	// ends. lease bounds how long a crashed holder can keep it (RedisStore;
+	// a FileStore lock dies with its process). It must exceed the upstream
+	// call timeout.
+	Lock(ctx context.Context, appid string, lease time.Duration) (Lease, error)
+	// Put stores rec if l is still the newest lock for rec.AppID; otherwise
+	// it returns an error wrapping ErrFenced and stores nothing.
+	Put(ctx context.Context, rec *Record, l Lease) error
+	// ForceState returns the app's force-refresh bookkeeping (zero value if
+	// none).
+	ForceState(ctx context.Context, appid string) (ForceState, error)
+	// PutForceState stores it, fenced like Put.
+	PutForceState(ctx context.Context, appid string, st ForceState, l Lease) error
+	// Ping checks that the store is reachable.
+	Ping(ctx context.Context) error
+	// Close releases resources.
+	Close() error
+}
+
+// Lease is a held store lock.
+type Lease interface {
+	// Fence is the lock's fencing token: strictly greater than that of any
+	// earlier lock of the same app in this store.
+	Fence() int64
+	// Valid reports whether the lock is still held by this lease.
+	Valid(ctx context.Context) bool
+	// Release gives the lock up; releasing twice is harmless.
+	Release(ctx context.Context) error
+}
+
+// ForceState is the per-app bookkeeping of stable_token force_refresh calls.
+type ForceState struct {
+	Day   string    `json:"day"`   // calendar day in China Standard Time, YYYY-MM-DD
+	Count int       `json:"count"` // forced refreshes sent upstream that day
+	Last  time.Time `json:"last"`  // last forced refresh sent upstream
+}
+
+var (
+	// ErrNotFound: the store holds no token for the app.
+	ErrNotFound = errors.New("token: no stored token")
+	// ErrFenced: the write lost its lock to a newer holder.
+	ErrFenced = errors.New("token: lock lost to a newer holder (fencing check failed)")
+	// ErrUnknownApp: no secret is configured for the app.
+	ErrUnknownApp = errors.New("token: unknown appid")
+)
+
+var appIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// ValidAppID checks that appid is safe as a file name and Redis key part.
+func ValidAppID(appid string) error {
+	if !appIDRe.MatchString(appid) {
+		return fmt.Errorf("token: invalid appid %q: use letters, digits, '-' or '_' (at most 64)", appid)
+	}
+	return nil
+}
