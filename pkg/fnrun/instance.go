@@ -426,13 +426,17 @@ func (in *instance) invoke(ctx context.Context, fn *Function, event []byte, reqI
 	}
 
 	// The instance is dying or dead.
-	if got != nil && !waitClosed(in.exited, exitWait) {
+	if got != nil {
+		// A fatal frame: the child exits by itself right after it.
+		if !waitClosed(in.exited, exitWait) {
+			in.kill(reasonCrashed)
+		}
+	} else {
+		// The protocol broke down (the child died, or closed or corrupted
+		// its pipe): it cannot report any more.
 		in.kill(reasonCrashed)
 	}
-	if !waitClosed(in.exited, killWait) {
-		in.kill(reasonCrashed)
-		in.awaitExit()
-	}
+	in.awaitExit()
 	waitClosed(in.logDone, drainWait)
 	if got == nil {
 		// A fatal frame may still be in the pipe.
