@@ -97,4 +97,16 @@
 // after IdleTimeout. Close kills every process group and waits for the
 // processes to be reaped; on Linux the kernel also kills the children if
 // this process dies (Pdeathsig), and core dumps are disabled for them.
+//
+// # Limitations
+//
+//   - Unix only: the protocol pipes are passed as extra file descriptors,
+//     which os/exec does not support on Windows (starting fails with ErrStart).
+//   - MemoryMB limits the V8 heap (--max-old-space-size), not the RSS:
+//     Buffers and native memory can go past it without a 434.
+//   - Processes a function spawns share its process group and die on a
+//     timeout, a crash, Stop or Close; they survive when this process is
+//     SIGKILLed (Pdeathsig covers the instances only).
+//   - One invocation per instance at a time; no async (Event) invocation
+//     type here: callers run Invoke in the background for that.
 package fnrun
