@@ -57,6 +57,9 @@ type Call struct {
 	RequestID string
 	Body      []byte
 	Received  time.Time
+	// Host is the Host header the client used (for URLs pointing back at
+	// the emulator).
+	Host string
 }
 
 // Decode parses the parameters into v, rejecting unknown parameters
@@ -253,7 +256,7 @@ func (d *Dispatcher) prepare(r *http.Request, requestID string, now time.Time) (
 		return nil, Errorf("InvalidParameter", "Content-Type must be application/json for TC3 POST requests, got %q.", ct)
 	}
 	return &Call{Service: svcName, Version: version, Action: action, Region: r.Header.Get("X-TC-Region"),
-		SecretID: auth.SecretID, RequestID: requestID, Body: body, Received: now}, nil
+		SecretID: auth.SecretID, RequestID: requestID, Body: body, Received: now, Host: r.Host}, nil
 }
 
 // route picks the service: the scope's service when it names a product we
