@@ -67,9 +67,9 @@ type fileData struct {
 }
 
 type fileApp struct {
-	Record *Record      `json:"record,omitempty"`
-	Fence  int64        `json:"fence,omitempty"` // fence of the newest write
-	Force  *ForceState  `json:"force,omitempty"`
+	Record *Record     `json:"record,omitempty"`
+	Fence  int64       `json:"fence,omitempty"` // fence of the newest write
+	Force  *ForceState `json:"force,omitempty"`
 }
 
 func (s *FileStore) read() (*fileData, error) {

@@ -161,7 +161,7 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 	now := s.m.Now()
 	sn := st.snap.Load()
 	if sn == nil || !s.m.Usable(sn.rec, now) {
-		rec, err := s.m.Get(r.Context(), appid)
+		rec, err := s.tokenNow(r.Context(), st, now)
 		if err != nil {
 			s.writeUpstreamError(w, r, appid, err)
 			return
@@ -172,6 +172,26 @@ func (s *Server) serveToken(w http.ResponseWriter, r *http.Request) {
 		st.wake()
 	}
 	writeSnapshot(w, sn, now)
+}
+
+// tokenNow is the slow path: no usable snapshot. While the refresher backs
+// off after upstream failures, only the store is consulted (another
+// replica may have a token); otherwise the Manager may fetch.
+func (s *Server) tokenNow(ctx context.Context, st *appState, now time.Time) (*Record, error) {
+	if retryAt := st.retryAt.Load(); retryAt != 0 && now.UnixNano() < retryAt {
+		rec, err := s.m.Stored(ctx, st.appid)
+		if err == nil && s.m.Usable(rec, now) {
+			return rec, nil
+		}
+		if last := st.lastError(); last != nil {
+			return nil, last
+		}
+		if err == nil {
+			err = errors.New("token expired and upstream refresh is backing off")
+		}
+		return nil, err
+	}
+	return s.m.Get(ctx, st.appid)
 }
 
 func writeSnapshot(w http.ResponseWriter, sn *snapshot, now time.Time) {

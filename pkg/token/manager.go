@@ -75,11 +75,11 @@ type Manager struct {
 	clock   Clock
 	log     *slog.Logger
 
-	margin, recheck, guard  time.Duration
-	fetchTimeout, lease     time.Duration
-	lockWait, refreshMin    time.Duration
-	forceSpacing            time.Duration
-	forceDaily              int
+	margin, recheck, guard time.Duration
+	fetchTimeout, lease    time.Duration
+	lockWait, refreshMin   time.Duration
+	forceSpacing           time.Duration
+	forceDaily             int
 
 	sf singleflight.Group
 

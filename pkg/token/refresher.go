@@ -19,8 +19,12 @@ type appState struct {
 	appid string
 	snap  atomic.Pointer[snapshot]
 	kick  chan struct{}
+	// retryAt (unix ns) is set while the refresher backs off after a
+	// failure; until then the request path does not call upstream itself.
+	retryAt atomic.Int64
 
 	mu          sync.Mutex
+	lastErrV    error
 	lastErr     string
 	lastErrCode int // 0 when the last error had no WeChat errcode
 	lastErrAt   time.Time
@@ -83,6 +87,7 @@ func (st *appState) publish(rec *Record) *snapshot {
 func (st *appState) setErr(err error, now time.Time) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	st.lastErrV = err
 	st.lastErr = err.Error()
 	st.lastErrCode, _ = wechat.ErrCode(err)
 	st.lastErrAt = now
@@ -91,7 +96,13 @@ func (st *appState) setErr(err error, now time.Time) {
 func (st *appState) clearErr() {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.lastErr, st.lastErrCode, st.lastErrAt = "", 0, time.Time{}
+	st.lastErrV, st.lastErr, st.lastErrCode, st.lastErrAt = nil, "", 0, time.Time{}
+}
+
+func (st *appState) lastError() error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.lastErrV
 }
 
 func (st *appState) errState() (string, int, time.Time) {
@@ -167,12 +178,24 @@ func (s *Server) refresher(ctx context.Context, st *appState) {
 			}
 		}
 		wait = max(wait, 5*time.Millisecond)
+		if failures > 0 {
+			st.retryAt.Store(now.Add(wait).UnixNano())
+		} else {
+			st.retryAt.Store(0)
+		}
+		// Wake-ups from the request path are honoured only when healthy:
+		// during a backoff they would turn client traffic into upstream
+		// traffic.
+		var kick <-chan struct{}
+		if failures == 0 {
+			kick = st.kick
+		}
 		t := time.NewTimer(wait)
 		select {
 		case <-ctx.Done():
 			t.Stop()
 			return
-		case <-st.kick:
+		case <-kick:
 			t.Stop()
 		case <-t.C:
 		}

@@ -1,0 +1,244 @@
+package token
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/tcb-go/tcb/internal/testenv"
+)
+
+func TestManagerGetCachesAndRefreshesInMargin(t *testing.T) {
+	for _, sk := range storeKinds {
+		t.Run(sk.name, func(t *testing.T) {
+			clock := newTestClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+			fake := newFake(t, testenv.WxTokenOptions{Now: clock.Now})
+			m := mustManager(t, ManagerOptions{Store: sk.new(t), Fetcher: newFetcher(fake.URL, ModeStable), Clock: clock})
+			ctx := ctxT(t)
+
+			r1, err := m.Get(ctx, testApp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r1.Source != SourceStable || !r1.ExpiresAt.Equal(clock.Now().Add(7200*time.Second)) {
+				t.Errorf("record %v", r1)
+			}
+			for i := 0; i < 5; i++ {
+				if r, err := m.Get(ctx, testApp); err != nil || r.Token != r1.Token {
+					t.Fatalf("cached get: %v", err)
+				}
+			}
+			if n := fake.Stats().Stable; n != 1 {
+				t.Fatalf("fetches = %d, want 1", n)
+			}
+			// Inside the 5-minute margin: refetch; the fake (like WeChat)
+			// mints the next token there.
+			clock.Advance(7200*time.Second - 4*time.Minute)
+			r2, err := m.Get(ctx, testApp)
+			if err != nil || r2.Token == r1.Token || !fake.Valid(r1.Token) {
+				t.Fatalf("refresh in margin: %v (old still valid: %v)", err, fake.Valid(r1.Token))
+			}
+			if n := fake.Stats().Stable; n != 2 {
+				t.Errorf("fetches = %d, want 2", n)
+			}
+		})
+	}
+}
+
+// TestManagerNoOpStableRefreshIsNotRepeated: stable_token called just
+// before WeChat's rotation window returns the same token; the manager must
+// not ask again on every Get.
+func TestManagerNoOpStableRefreshIsNotRepeated(t *testing.T) {
+	clock := newTestClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+	// Our margin (10 min) is wider than the platform window (5 min).
+	fake := newFake(t, testenv.WxTokenOptions{Now: clock.Now})
+	m := mustManager(t, ManagerOptions{Store: newFileStore(t), Fetcher: newFetcher(fake.URL, ModeStable), Clock: clock, Margin: 10 * time.Minute})
+	ctx := ctxT(t)
+	r1, _ := m.Get(ctx, testApp)
+	clock.Advance(7200*time.Second - 8*time.Minute)
+	for i := 0; i < 10; i++ {
+		r, err := m.Get(ctx, testApp)
+		if err != nil || r.Token != r1.Token {
+			t.Fatalf("get: %v", err)
+		}
+	}
+	if n := fake.Stats().Stable; n != 2 {
+		t.Errorf("fetches = %d, want 2 (one no-op re-check, then cached)", n)
+	}
+	clock.Advance(m.recheck)
+	clock.Advance(3*time.Minute + time.Second) // now inside the platform window
+	r3, err := m.Get(ctx, testApp)
+	if err != nil || r3.Token == r1.Token {
+		t.Errorf("expected the rotated token: %v", err)
+	}
+}
+
+func TestCompareAndRefresh(t *testing.T) {
+	for _, sk := range storeKinds {
+		t.Run(sk.name, func(t *testing.T) {
+			// Legacy mode: every fetch mints a different token, so extra
+			// fetches would be visible.
+			fake := newFake(t, testenv.WxTokenOptions{Latency: 50 * time.Millisecond})
+			m := mustManager(t, ManagerOptions{Store: sk.new(t), Fetcher: newFetcher(fake.URL, ModeLegacy), RefreshMinInterval: time.Millisecond})
+			ctx := ctxT(t)
+			old, err := m.Get(ctx, testApp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(5 * time.Millisecond)
+
+			// 100 callers report the current token as stale at once.
+			var wg sync.WaitGroup
+			got := make([]string, 100)
+			for i := range got {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					r, err := m.Refresh(ctx, testApp, old.Token)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					got[i] = r.Token
+				}()
+			}
+			wg.Wait()
+			if n := fake.Stats().Legacy; n != 2 {
+				t.Fatalf("upstream fetches = %d, want 2 (initial + exactly one refresh)", n)
+			}
+			for _, tok := range got {
+				if tok == old.Token || tok != got[0] {
+					t.Fatalf("callers got different or stale tokens")
+				}
+			}
+			// Reporting the old token again: it is no longer current, no fetch.
+			r, err := m.Refresh(ctx, testApp, old.Token)
+			if err != nil || r.Token != got[0] {
+				t.Fatalf("refresh with old stale: %v", err)
+			}
+			if n := fake.Stats().Legacy; n != 2 {
+				t.Errorf("old stale token caused a fetch (%d)", n)
+			}
+		})
+	}
+}
+
+func TestRefreshMinInterval(t *testing.T) {
+	fake := newFake(t, testenv.WxTokenOptions{})
+	m := mustManager(t, ManagerOptions{Store: newFileStore(t), Fetcher: newFetcher(fake.URL, ModeLegacy), RefreshMinInterval: time.Hour})
+	ctx := ctxT(t)
+	cur, _ := m.Get(ctx, testApp)
+	r, err := m.Refresh(ctx, testApp, cur.Token)
+	if err != nil || r.Token != cur.Token || fake.Stats().Legacy != 1 {
+		t.Errorf("refresh within the min interval should not fetch: %v %d", err, fake.Stats().Legacy)
+	}
+}
+
+func TestForceRefreshLimits(t *testing.T) {
+	for _, sk := range storeKinds {
+		t.Run(sk.name, func(t *testing.T) {
+			// 2026-03-01 10:00 China time.
+			clock := newTestClock(time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC))
+			fake := newFake(t, testenv.WxTokenOptions{Now: clock.Now})
+			store := sk.new(t)
+			m := mustManager(t, ManagerOptions{Store: store, Fetcher: newFetcher(fake.URL, ModeStable), Clock: clock})
+			// A second manager on the same store (another process/replica)
+			// shares the budget.
+			m2 := mustManager(t, ManagerOptions{Store: store, Fetcher: newFetcher(fake.URL, ModeStable), Clock: clock})
+			ctx := ctxT(t)
+			before, _ := m.Get(ctx, testApp)
+
+			steps := []struct {
+				advance time.Duration
+				mgr     *Manager
+				wantErr string // "", "spacing", "daily"
+			}{
+				{0, m, ""},
+				{10 * time.Second, m, "spacing"},
+				{10 * time.Second, m2, "spacing"},
+				{11 * time.Second, m2, ""}, // 31 s after the first
+			}
+			// 18 more, 30 s apart: 20 in total today.
+			for i := 0; i < 18; i++ {
+				steps = append(steps, struct {
+					advance time.Duration
+					mgr     *Manager
+					wantErr string
+				}{30 * time.Second, m, ""})
+			}
+			steps = append(steps,
+				struct {
+					advance time.Duration
+					mgr     *Manager
+					wantErr string
+				}{time.Minute, m2, "daily"},
+				struct {
+					advance time.Duration
+					mgr     *Manager
+					wantErr string
+				}{14 * time.Hour, m, ""}, // after midnight China time
+			)
+			prev := before.Token
+			for i, st := range steps {
+				clock.Advance(st.advance)
+				rec, err := st.mgr.ForceRefresh(ctx, testApp)
+				var fle *ForceLimitError
+				switch st.wantErr {
+				case "":
+					if err != nil {
+						t.Fatalf("step %d: %v", i, err)
+					}
+					if rec.Token == prev || fake.Valid(prev) {
+						t.Fatalf("step %d: force refresh did not rotate", i)
+					}
+					prev = rec.Token
+				default:
+					if !errors.As(err, &fle) || !errors.Is(err, ErrForceLimited) || fle.Daily != (st.wantErr == "daily") || fle.RetryAfter <= 0 {
+						t.Fatalf("step %d: want %s refusal, got %v", i, st.wantErr, err)
+					}
+				}
+			}
+			if n := fake.Stats().Force; n != 21 {
+				t.Errorf("forced upstream calls = %d, want 21", n)
+			}
+			// Everybody reads the forced token.
+			if r, err := m2.Get(ctx, testApp); err != nil || r.Token != prev {
+				t.Errorf("after force: %v", err)
+			}
+		})
+	}
+}
+
+func TestManagerServesStoredTokenWhenUpstreamFails(t *testing.T) {
+	clock := newTestClock(time.Now())
+	fake := newFake(t, testenv.WxTokenOptions{Now: clock.Now})
+	var events []FetchEvent
+	var mu sync.Mutex
+	m := mustManager(t, ManagerOptions{Store: newFileStore(t), Fetcher: newFetcher(fake.URL, ModeStable), Clock: clock})
+	m.OnFetch(func(ev FetchEvent) { mu.Lock(); events = append(events, ev); mu.Unlock() })
+	ctx := ctxT(t)
+	r1, _ := m.Get(ctx, testApp)
+	clock.Advance(7200*time.Second - 3*time.Minute)
+	fake.FailNext(3, 45009)
+	r2, err := m.Get(ctx, testApp)
+	if err != nil || r2.Token != r1.Token {
+		t.Fatalf("want the still-valid token, got %v", err)
+	}
+	mu.Lock()
+	last := events[len(events)-1]
+	mu.Unlock()
+	if code, _ := errcodeOf(last.Err); code != 45009 {
+		t.Errorf("event error %v", last.Err)
+	}
+	// Expired and upstream still failing: an error.
+	clock.Advance(3 * time.Minute)
+	fake.FailNext(3, 45009)
+	if _, err := m.Get(ctx, testApp); err == nil {
+		t.Error("expected an error once the token expired")
+	}
+	if _, err := m.Get(context.Background(), "wxunknown"); !errors.Is(err, ErrUnknownApp) {
+		t.Errorf("unknown app: %v", err)
+	}
+}
