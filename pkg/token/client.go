@@ -86,7 +86,7 @@ func (c *ServerClient) do(ctx context.Context, method, path string, body []byte,
 			case <-time.After(d):
 			}
 		}
-		rec, err, retry := c.once(ctx, hc, method, path, body, appid)
+		rec, retry, err := c.once(ctx, hc, method, path, body, appid)
 		if err == nil {
 			return rec, nil
 		}
@@ -98,14 +98,14 @@ func (c *ServerClient) do(ctx context.Context, method, path string, body []byte,
 	return nil, lastErr
 }
 
-func (c *ServerClient) once(ctx context.Context, hc *http.Client, method, path string, body []byte, appid string) (*Record, error, bool) {
+func (c *ServerClient) once(ctx context.Context, hc *http.Client, method, path string, body []byte, appid string) (rec *Record, retry bool, err error) {
 	var rdr io.Reader
 	if body != nil {
 		rdr = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(c.BaseURL, "/")+path, rdr)
 	if err != nil {
-		return nil, fmt.Errorf("token server: %w", err), false
+		return nil, false, fmt.Errorf("token server: %w", err)
 	}
 	if c.Key != "" {
 		req.Header.Set("Authorization", "Bearer "+c.Key)
@@ -124,12 +124,12 @@ func (c *ServerClient) once(ctx context.Context, hc *http.Client, method, path s
 		if c.Key != "" {
 			msg = strings.ReplaceAll(msg, c.Key, "****")
 		}
-		return nil, fmt.Errorf("token server %s %s: %s", method, strings.SplitN(path, "?", 2)[0], msg), true
+		return nil, true, fmt.Errorf("token server %s %s: %s", method, strings.SplitN(path, "?", 2)[0], msg)
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return nil, fmt.Errorf("token server: read answer: %v", err), true
+		return nil, true, fmt.Errorf("token server: read answer: %v", err)
 	}
 	if resp.StatusCode != http.StatusOK {
 		se := &ServerError{StatusCode: resp.StatusCode}
@@ -139,16 +139,17 @@ func (c *ServerClient) once(ctx context.Context, hc *http.Client, method, path s
 		} else {
 			se.Code, se.Message = "http_error", http.StatusText(resp.StatusCode)
 		}
-		return nil, se, resp.StatusCode >= 500 && resp.StatusCode != http.StatusServiceUnavailable
+		return nil, resp.StatusCode >= 500 && resp.StatusCode != http.StatusServiceUnavailable, se
 	}
 	var tb TokenBody
 	if err := json.Unmarshal(data, &tb); err != nil || tb.AccessToken == "" {
-		return nil, errors.New("token server: malformed answer (is the URL a tcb token server?)"), false
+		return nil, false, errors.New("token server: malformed answer (is the URL a tcb token server?)")
 	}
-	now := time.Now()
-	exp := tb.ExpiresAt
-	if exp.IsZero() {
-		exp = now.Add(time.Duration(tb.ExpiresIn) * time.Second)
+	// Trust the relative expires_in over the server's clock; take the
+	// earlier of the two.
+	exp := time.Now().Add(time.Duration(tb.ExpiresIn) * time.Second)
+	if !tb.ExpiresAt.IsZero() && tb.ExpiresAt.Before(exp) {
+		exp = tb.ExpiresAt
 	}
-	return &Record{AppID: appid, Token: tb.AccessToken, ExpiresAt: exp, Source: tb.Source}, nil, false
+	return &Record{AppID: appid, Token: tb.AccessToken, ExpiresAt: exp, Source: tb.Source}, false, nil
 }

@@ -1,6 +1,9 @@
 package wechat
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // TokenSource hands out access_tokens for one app. Refresh is
 // compare-and-refresh: it fetches a new token only if stale is still the
@@ -26,7 +29,7 @@ func WithStaleTokenRetry(ctx context.Context, src TokenSource, fn func(ctx conte
 	}
 	fresh, rerr := src.Refresh(ctx, tok)
 	if rerr != nil {
-		return rerr
+		return fmt.Errorf("refresh the access_token after %v: %w", err, rerr)
 	}
 	return fn(ctx, fresh)
 }
