@@ -37,6 +37,11 @@ func (d decoder) integer(path string, v any) (int, error) {
 		s = string(t)
 	case rendered:
 		s = strings.TrimSpace(t.value)
+	case string: // "10": the official CLI applies Number() to these fields
+		s = strings.TrimSpace(t)
+		if _, err := strconv.Atoi(s); err != nil {
+			return 0, d.typeErr(path, "a number", v)
+		}
 	default:
 		return 0, d.typeErr(path, "a number", v)
 	}

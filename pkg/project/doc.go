@@ -28,10 +28,12 @@
 // DefaultMemorySize). Unknown fields are kept in Function.Raw and
 // Project.Raw and otherwise ignored.
 //
-// Type rules: numbers must be whole; envVariables values may be strings,
-// numbers or booleans (stringified); a string produced by a placeholder is
-// accepted where a number or boolean is expected when its text parses as
-// one ("{{env.TIMEOUT}}"). JSON null means "not set".
+// Type rules: numbers must be whole, and a string holding a whole number
+// ("10") is accepted because the official CLI converts it; envVariables
+// values may be strings, numbers or booleans (stringified); a string
+// produced by a placeholder is accepted where a boolean is expected when its
+// text parses as one ("{{env.DEBUG}}" with DEBUG=true). JSON null means "not
+// set".
 //
 // # Placeholders
 //
