@@ -162,6 +162,14 @@ func (m *Manager) Fresh(r *Record, now time.Time) bool {
 	return m.Usable(r, now) && !r.CheckedAt.IsZero() && now.Sub(r.CheckedAt) < m.recheck
 }
 
+// nextCheck is when a record that is fresh at now stops being fresh.
+func (m *Manager) nextCheck(r *Record, now time.Time) time.Time {
+	if due := r.ExpiresAt.Add(-m.margin); due.After(now) {
+		return due
+	}
+	return r.CheckedAt.Add(m.recheck)
+}
+
 // Usable reports whether r may still be handed out at time now: it expires
 // later than a small guard (min(margin/5, 30 s)).
 func (m *Manager) Usable(r *Record, now time.Time) bool {

@@ -164,10 +164,7 @@ func (s *Server) refresher(ctx context.Context, st *appState) {
 			st.publish(rec)
 			if s.m.Fresh(rec, now) {
 				failures = 0
-				wait = s.poll
-				if due := rec.ExpiresAt.Add(-s.m.margin).Sub(now); due > 0 && due < wait {
-					wait = due
-				}
+				wait = min(s.poll, s.m.nextCheck(rec, now).Sub(now))
 			} else {
 				// The Manager fell back to the stored token: upstream failed.
 				failures++
