@@ -6,6 +6,7 @@ import (
 	configcmd "github.com/tcb-go/tcb/pkg/cmd/config"
 	emulatorcmd "github.com/tcb-go/tcb/pkg/cmd/emulator"
 	envcmd "github.com/tcb-go/tcb/pkg/cmd/env"
+	fncmd "github.com/tcb-go/tcb/pkg/cmd/fn"
 	"github.com/tcb-go/tcb/pkg/cmd/login"
 	"github.com/tcb-go/tcb/pkg/cmd/logout"
 	"github.com/tcb-go/tcb/pkg/cmd/root"
@@ -21,6 +22,7 @@ func NewRoot(f *cmdutil.Factory) *cobra.Command {
 		logout.NewCmdLogout(f, nil),
 		configcmd.NewCmdConfig(f),
 		envcmd.NewCmdEnv(f),
+		fncmd.NewCmdFn(f),
 		emulatorcmd.NewCmdEmulator(f),
 	)
 }
@@ -28,7 +30,7 @@ func NewRoot(f *cmdutil.Factory) *cobra.Command {
 // projectLoader reads the project config for env-id and region
 // resolution.
 func projectLoader(f *cmdutil.Factory) func() (*cmdutil.ProjectInfo, error) {
-	return func() (*cmdutil.ProjectInfo, error) { return nil, nil }
+	return f.ProjectInfoFromConfig
 }
 
 // DocRoot is the command tree for documentation: a factory with empty

@@ -65,6 +65,7 @@ type Factory struct {
 	once     sync.Once
 	store    *config.Store
 	storeErr error
+	projOnce projectCache
 }
 
 // New returns a factory for the process environment.

@@ -1,0 +1,374 @@
+// Package deploy implements `tcb fn deploy`.
+package deploy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/MakeNowJust/heredoc"
+	"github.com/spf13/cobra"
+
+	"github.com/tcb-go/tcb/pkg/cmd/fn/shared"
+	"github.com/tcb-go/tcb/pkg/cmdutil"
+	"github.com/tcb-go/tcb/pkg/fndeploy"
+	"github.com/tcb-go/tcb/pkg/funcpack"
+	"github.com/tcb-go/tcb/pkg/project"
+)
+
+// Options of fn deploy.
+type Options struct {
+	F        *cmdutil.Factory
+	Names    []string
+	Dir      string
+	All      bool
+	Force    bool
+	DryRun   bool
+	Parallel int
+	Timeout  time.Duration
+
+	Runtime           string
+	Handler           string
+	FnTimeout         int
+	Memory            int
+	Env               []string
+	InstallDependency string
+	changed           func(string) bool
+}
+
+// NewCmdDeploy builds `tcb fn deploy`.
+func NewCmdDeploy(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{F: f}
+	cmd := &cobra.Command{
+		Use:   "deploy [name...]",
+		Short: "Deploy functions: create or update, wait for Active, config, triggers",
+		Long: heredoc.Doc(`
+			Package each function directory (deterministic zip: the same tree always gives
+			the same SHA-256) and deploy it: create it, or update an existing one — on a
+			terminal tcb asks first; without one, --force is required. Each async step
+			waits for the function to be Active. The code upload is skipped when the
+			deployed code's CodeSha256 equals the local package's; the configuration is
+			updated only when it differs; timer triggers from the config are created (or
+			replaced when their schedule changed).
+
+			Functions come from cloudbaserc.json (functions[], functionDefaultConfig,
+			{{env.X}} placeholders, .env files), package.json "cloudbase", or a WeChat
+			project.config.json (cloudfunctionRoot). A name not in the config deploys
+			./functions/NAME (or --dir) with defaults. --all deploys every configured
+			function with --parallel workers and ends with a summary; any failure makes
+			the exit code non-zero.
+		`),
+		Example: heredoc.Doc(`
+			$ tcb fn deploy hello
+			$ tcb fn deploy --all --force
+			$ tcb fn deploy hello --dir ./src/hello --runtime Nodejs18.15 --env LEVEL=debug --force
+			$ tcb fn deploy --all --dry-run
+		`),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Names = args
+			opts.changed = cmd.Flags().Changed
+			if opts.All && len(args) > 0 {
+				return cmdutil.FlagErrorf("give function names or --all, not both")
+			}
+			if opts.Dir != "" && len(args) != 1 {
+				return cmdutil.FlagErrorf("--dir deploys one function: give exactly one name")
+			}
+			if opts.Parallel < 1 || opts.Parallel > 20 {
+				return cmdutil.FlagErrorf("--parallel must be between 1 and 20")
+			}
+			switch opts.InstallDependency {
+			case "", "true", "false":
+			default:
+				return cmdutil.FlagErrorf("--install-dependency must be true or false")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&opts.Dir, "dir", "", "function directory (for one function)")
+	fl.BoolVar(&opts.All, "all", false, "deploy every function in the project config")
+	fl.BoolVar(&opts.Force, "force", false, "update existing functions without asking")
+	fl.BoolVar(&opts.DryRun, "dry-run", false, "package and compare, but change nothing")
+	fl.IntVar(&opts.Parallel, "parallel", 5, "functions deployed at the same time")
+	fl.DurationVar(&opts.Timeout, "wait-timeout", 5*time.Minute, "how long to wait for each step to become Active")
+	fl.StringVar(&opts.Runtime, "runtime", "", "runtime, e.g. Nodejs18.15 (overrides the config)")
+	fl.StringVar(&opts.Handler, "handler", "", "handler, e.g. index.main (overrides the config)")
+	fl.IntVar(&opts.FnTimeout, "timeout", 0, "function timeout in seconds, 1-900 (overrides the config)")
+	fl.IntVar(&opts.Memory, "memory", 0, "memory in MB: 64, or 128-3072 in steps of 128 (overrides the config)")
+	fl.StringArrayVar(&opts.Env, "env", nil, "environment variable KEY=VALUE, repeatable (merged over the config)")
+	fl.StringVar(&opts.InstallDependency, "install-dependency", "", "install npm dependencies in the cloud: true or false")
+	return cmd
+}
+
+// Run deploys.
+func Run(ctx context.Context, opts *Options) error {
+	f := opts.F
+	ios := f.IOStreams
+	specs, err := resolveSpecs(opts)
+	if err != nil {
+		return err
+	}
+	client, envID, err := shared.Target(f)
+	if err != nil {
+		return err
+	}
+
+	var promptMu sync.Mutex
+	reporter := newReporter(f, len(specs))
+	d := &fndeploy.Deployer{API: client, Namespace: envID, WaitTimeout: opts.Timeout, DryRun: opts.DryRun}
+	if opts.Force {
+		d.ConfirmUpdate = func(string) (bool, error) { return true, nil }
+	} else if ios.CanPrompt() {
+		d.ConfirmUpdate = func(name string) (bool, error) {
+			promptMu.Lock()
+			defer promptMu.Unlock()
+			reporter.pause(true)
+			defer reporter.pause(false)
+			return f.Prompter.Confirm(fmt.Sprintf("Function %s already exists in %s. Update it?", name, envID), true)
+		}
+	}
+	d.Events = reporter.event
+	results := d.DeployAll(ctx, specs, opts.Parallel)
+	reporter.stop()
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return report(f, results, opts)
+}
+
+// resolveSpecs decides which functions to deploy and with what settings.
+func resolveSpecs(opts *Options) ([]fndeploy.Spec, error) {
+	f := opts.F
+	p, err := f.ProjectConfig()
+	if err != nil {
+		return nil, err
+	}
+	names := opts.Names
+	if len(names) == 0 {
+		if p == nil || len(p.Functions) == 0 {
+			if p == nil {
+				return nil, cmdutil.LocalErrorf("no function to deploy: no cloudbaserc.json, package.json \"cloudbase\" or project.config.json here").
+					WithHint("name a function (tcb fn deploy NAME [--dir DIR]) or run in a project directory")
+			}
+			return nil, cmdutil.LocalErrorf("%s configures no functions", p.ConfigPath).WithHint("add functions[] or name one: tcb fn deploy NAME --dir DIR")
+		}
+		if !opts.All {
+			if !f.IOStreams.CanPrompt() {
+				return nil, cmdutil.NoTTYError("fn deploy", "--all (or function names)")
+			}
+			ok, err := f.Prompter.Confirm(fmt.Sprintf("Deploy all %d functions of %s (%s)?", len(p.Functions), p.ConfigPath, strings.Join(shared.Names(p), ", ")), true)
+			if err != nil {
+				return nil, err
+			}
+			if !ok {
+				return nil, cmdutil.Errorf("fn deploy: cancelled")
+			}
+		}
+		names = shared.Names(p)
+	}
+	overrides, err := overrideFn(opts)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	var specs []fndeploy.Spec
+	for _, name := range names {
+		if seen[name] {
+			continue
+		}
+		seen[name] = true
+		var fn project.Function
+		if cfg, _, _ := shared.ConfiguredFunction(f, name); cfg != nil {
+			fn = *cfg
+		} else {
+			fn = project.DefaultFunction(name, "")
+			if p != nil && p.FunctionRoot != "" {
+				fn.Dir = p.FunctionRoot + "/" + name
+			}
+		}
+		if opts.Dir != "" {
+			dir, err := shared.AbsDir(opts.Dir)
+			if err != nil {
+				return nil, err
+			}
+			fn.Dir = dir
+		}
+		overrides(&fn)
+		if err := fn.Validate(); err != nil {
+			return nil, cmdutil.WithCode(cmdutil.ExitInput, fmt.Errorf("function %s: %w", name, err))
+		}
+		specs = append(specs, shared.Spec(fn))
+	}
+	return specs, nil
+}
+
+func overrideFn(opts *Options) (func(*project.Function), error) {
+	env, err := shared.ParseEnvFlags(opts.Env)
+	if err != nil {
+		return nil, err
+	}
+	runtime := opts.Runtime
+	if runtime != "" {
+		r, ok := project.NormalizeRuntime(runtime)
+		if !ok {
+			return nil, cmdutil.FlagErrorf("--runtime %q is not a known runtime (e.g. %s)", runtime, strings.Join(project.Runtimes[:4], ", "))
+		}
+		runtime = r
+	}
+	return func(fn *project.Function) {
+		if runtime != "" {
+			fn.Runtime = runtime
+		}
+		if opts.Handler != "" {
+			fn.Handler = opts.Handler
+		}
+		if opts.FnTimeout != 0 {
+			fn.Timeout = opts.FnTimeout
+		}
+		if opts.Memory != 0 {
+			fn.MemorySize = opts.Memory
+		}
+		if len(env) > 0 {
+			merged := map[string]string{}
+			for k, v := range fn.EnvVariables {
+				merged[k] = v
+			}
+			for k, v := range env {
+				merged[k] = v
+			}
+			fn.EnvVariables = merged
+		}
+		if opts.InstallDependency != "" {
+			b := opts.InstallDependency == "true"
+			fn.InstallDependency = &b
+		}
+	}, nil
+}
+
+// report prints the outcome and decides the exit code.
+func report(f *cmdutil.Factory, results []fndeploy.Result, opts *Options) error {
+	ios := f.IOStreams
+	failed := 0
+	var firstErr error
+	for _, r := range results {
+		if r.Err != nil {
+			failed++
+			if firstErr == nil {
+				firstErr = r.Err
+			}
+		}
+	}
+	if f.WantsJSON() {
+		if err := cmdutil.PrintJSON(ios.Out, results, f.Globals.JQ); err != nil {
+			return err
+		}
+	} else if len(results) > 1 || failed > 0 || ios.IsStdoutTTY() {
+		cs := ios.ColorScheme()
+		t := cmdutil.NewTable(ios, "Function", "Result", "Code", "Config", "Triggers", "Time", "Error")
+		for _, r := range results {
+			result := string(r.Action)
+			if opts.DryRun && r.Err == nil {
+				result = "would " + result
+			}
+			if r.Err != nil {
+				result = "failed"
+				if ios.IsStdoutTTY() {
+					result = cs.Red(result)
+				}
+			}
+			code := "unchanged"
+			if r.CodeUploaded {
+				code = "uploaded " + funcpack.FormatSize(r.ZipSize)
+			}
+			cfg := "unchanged"
+			if r.ConfigUpdated {
+				cfg = "updated"
+			}
+			if r.Err != nil {
+				code, cfg = "-", "-"
+			}
+			t.Row(r.Name, result, code, cfg, strings.Join(r.Triggers, ","), r.Duration.Round(10*time.Millisecond).String(), errText(r.Err))
+		}
+		if err := t.Render(); err != nil {
+			return err
+		}
+	}
+	if failed == 0 {
+		if !f.WantsJSON() && ios.IsStderrTTY() && !opts.DryRun {
+			fmt.Fprintf(ios.ErrOut, "%s Deployed %d function(s)\n", ios.ColorScheme().SuccessIcon(), len(results))
+		}
+		return nil
+	}
+	if len(results) == 1 {
+		if errors.Is(firstErr, fndeploy.ErrNeedsConfirmation) {
+			return cmdutil.NoTTYError(fmt.Sprintf("fn deploy: function %s already exists", results[0].Name), "--force to update it")
+		}
+		return fmt.Errorf("deploy %s: %w", results[0].Name, firstErr)
+	}
+	for _, r := range results {
+		if errors.Is(r.Err, fndeploy.ErrNeedsConfirmation) {
+			return cmdutil.NoTTYError(fmt.Sprintf("fn deploy: %d of %d functions failed; some already exist", failed, len(results)), "--force to update them")
+		}
+	}
+	return cmdutil.Errorf("fn deploy: %d of %d functions failed", failed, len(results))
+}
+
+func errText(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// reporter turns deploy events into a spinner (terminal) or plain lines.
+type reporter struct {
+	f     *cmdutil.Factory
+	total int
+	mu    sync.Mutex
+	done   int
+	last   map[string]string
+	paused bool
+}
+
+// pause stops the spinner while a prompt is on screen.
+func (r *reporter) pause(p bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.paused = p
+	if p {
+		r.f.IOStreams.StopProgressIndicator()
+	}
+}
+
+func newReporter(f *cmdutil.Factory, total int) *reporter {
+	return &reporter{f: f, total: total, last: map[string]string{}}
+}
+
+func (r *reporter) event(e fndeploy.Event) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	ios := r.f.IOStreams
+	if e.Step == "done" || e.Step == "failed" {
+		r.done++
+	}
+	if !ios.ProgressEnabled() {
+		if e.Step == "wait" && r.last[e.Function] == e.Message {
+			return
+		}
+		r.last[e.Function] = e.Message
+		fmt.Fprintf(ios.ErrOut, "%s: %s\n", e.Function, e.Message)
+		return
+	}
+	if r.paused {
+		return
+	}
+	ios.StartProgressIndicator(fmt.Sprintf("[%d/%d] %s: %s", r.done, r.total, e.Function, e.Message))
+}
+
+func (r *reporter) stop() { r.f.IOStreams.StopProgressIndicator() }

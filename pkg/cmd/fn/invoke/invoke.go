@@ -1,0 +1,168 @@
+// Package invoke implements `tcb fn invoke`.
+package invoke
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/MakeNowJust/heredoc"
+	"github.com/spf13/cobra"
+
+	"github.com/tcb-go/tcb/pkg/cloudapi"
+	"github.com/tcb-go/tcb/pkg/cmd/fn/shared"
+	"github.com/tcb-go/tcb/pkg/cmdutil"
+)
+
+// Options of fn invoke.
+type Options struct {
+	F      *cmdutil.Factory
+	Name   string
+	Params string
+	Async  bool
+}
+
+// NewCmdInvoke builds `tcb fn invoke`.
+func NewCmdInvoke(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{F: f}
+	cmd := &cobra.Command{
+		Use:   "invoke <name>",
+		Short: "Invoke a function and print what it returns",
+		Long: heredoc.Doc(`
+			Invoke a function synchronously. The return value goes to stdout; the log tail,
+			duration, billed time, memory and request id go to stderr. --json prints the
+			API's Result object. A function that throws, times out or crashes exits with
+			code 1.
+
+			The event is --params (JSON text, or @file.json), else the function's "params"
+			in cloudbaserc.json, else {}.
+		`),
+		Example: heredoc.Doc(`
+			$ tcb fn invoke hello --params '{"name":"tcb"}'
+			$ tcb fn invoke hello --params @event.json --json
+			$ tcb fn invoke nightly --async
+		`),
+		Args: cmdutil.ExactArgs(1, "which function? tcb fn invoke NAME"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Name = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Params, "params", "", "event as JSON, or @file.json")
+	cmd.Flags().BoolVar(&opts.Async, "async", false, "invoke asynchronously (InvocationType Event): print only the request id")
+	return cmd
+}
+
+// Run invokes.
+func Run(ctx context.Context, opts *Options) error {
+	f := opts.F
+	var def json.RawMessage
+	if cfg, _, err := shared.ConfiguredFunction(f, opts.Name); err != nil {
+		return err
+	} else if cfg != nil {
+		def = cfg.Params
+	}
+	event, err := shared.ReadParams(opts.Params, def)
+	if err != nil {
+		return err
+	}
+	client, envID, err := shared.Target(f)
+	if err != nil {
+		return err
+	}
+	req := &cloudapi.InvokeRequest{FunctionName: opts.Name, Namespace: envID, ClientContext: string(event), LogType: "Tail"}
+	if opts.Async {
+		req.InvocationType, req.LogType = "Event", ""
+	}
+	var resp *cloudapi.InvokeResponse
+	err = f.IOStreams.RunWithProgress("Invoking "+opts.Name, func() error {
+		resp, err = client.Invoke(ctx, req, 310*time.Second)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("fn invoke %s: %w", opts.Name, err)
+	}
+	r := resp.Result
+	return Print(f, opts.Name, &r, opts.Async)
+}
+
+// Print shows an invocation result (shared with `tcb fn run`) and returns
+// exit 1 for a failed invocation.
+func Print(f *cmdutil.Factory, name string, r *cloudapi.Result, async bool) error {
+	ios := f.IOStreams
+	if f.WantsJSON() {
+		if err := cmdutil.PrintJSON(ios.Out, r, f.Globals.JQ); err != nil {
+			return err
+		}
+		if r.InvokeResult != 0 {
+			return cmdutil.SilentExit{Code: cmdutil.ExitError}
+		}
+		return nil
+	}
+	cs := ios.ColorScheme()
+	if async {
+		fmt.Fprintln(ios.Out, r.FunctionRequestId)
+		return nil
+	}
+	if r.InvokeResult == 0 {
+		fmt.Fprintln(ios.Out, formatValue(r.RetMsg, ios.IsStdoutTTY()))
+	}
+	if strings.TrimSpace(r.Log) != "" {
+		fmt.Fprintln(ios.ErrOut, cs.Gray("--- log ---"))
+		fmt.Fprint(ios.ErrOut, r.Log)
+		if !strings.HasSuffix(r.Log, "\n") {
+			fmt.Fprintln(ios.ErrOut)
+		}
+		fmt.Fprintln(ios.ErrOut, cs.Gray("-----------"))
+	}
+	fmt.Fprintf(ios.ErrOut, "RequestId %s · Duration %.2f ms · Billed %d ms · Memory %s\n",
+		r.FunctionRequestId, r.Duration, r.BillDuration, shared.FormatMem(r.MemUsage))
+	if r.InvokeResult == 0 {
+		return nil
+	}
+	msg, stack := describeFailure(r.ErrMsg)
+	err := cmdutil.Errorf("function %s failed: %s", name, msg)
+	if stack != "" {
+		fmt.Fprintln(ios.ErrOut, cs.Gray(stack))
+	}
+	return err
+}
+
+// describeFailure extracts the message and stack from SCF's error JSON.
+func describeFailure(errMsg string) (string, string) {
+	var e struct {
+		ErrorCode    any    `json:"errorCode"`
+		ErrorMessage string `json:"errorMessage"`
+		StackTrace   string `json:"stackTrace"`
+		StatusCode   int    `json:"statusCode"`
+	}
+	if json.Unmarshal([]byte(errMsg), &e) != nil || e.ErrorMessage == "" {
+		if errMsg == "" {
+			errMsg = "unknown error"
+		}
+		return errMsg, ""
+	}
+	kind := map[int]string{430: "user code exception", 433: "timed out", 434: "out of memory", 437: "handler not found", 439: "process exited", 407: "response too large"}[e.StatusCode]
+	msg := e.ErrorMessage
+	if kind != "" {
+		msg = fmt.Sprintf("%s (%s, status %d)", e.ErrorMessage, kind, e.StatusCode)
+	}
+	return msg, e.StackTrace
+}
+
+func formatValue(ret string, tty bool) string {
+	if !tty {
+		return ret
+	}
+	var buf bytes.Buffer
+	if json.Indent(&buf, []byte(ret), "", "  ") == nil {
+		return buf.String()
+	}
+	return ret
+}

@@ -1,0 +1,152 @@
+// Package shared holds what the `tcb fn` commands have in common: the
+// target environment, the project's functions, and event parameters.
+package shared
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/tcb-go/tcb/pkg/cloudapi"
+	"github.com/tcb-go/tcb/pkg/cmdutil"
+	"github.com/tcb-go/tcb/pkg/fndeploy"
+	"github.com/tcb-go/tcb/pkg/project"
+)
+
+// Target returns the cloud client and the environment (= SCF namespace).
+func Target(f *cmdutil.Factory) (*cloudapi.Client, string, error) {
+	envID, err := f.RequireEnvID()
+	if err != nil {
+		return nil, "", err
+	}
+	client, err := f.CloudAPI()
+	if err != nil {
+		return nil, "", err
+	}
+	return client, envID, nil
+}
+
+// ConfiguredFunction finds name in the project config; ok is false when
+// there is no config or it does not mention name.
+func ConfiguredFunction(f *cmdutil.Factory, name string) (*project.Function, *project.Project, error) {
+	p, err := f.ProjectConfig()
+	if err != nil || p == nil {
+		return nil, p, err
+	}
+	for i := range p.Functions {
+		if p.Functions[i].Name == name {
+			return &p.Functions[i], p, nil
+		}
+	}
+	return nil, p, nil
+}
+
+// Names lists the configured function names.
+func Names(p *project.Project) []string {
+	if p == nil {
+		return nil
+	}
+	out := make([]string, len(p.Functions))
+	for i, fn := range p.Functions {
+		out[i] = fn.Name
+	}
+	return out
+}
+
+// Spec turns a configured function (with defaults applied) into the
+// deployer's desired state.
+func Spec(fn project.Function) fndeploy.Spec {
+	d := fn.WithDefaults()
+	s := fndeploy.Spec{
+		Name:              d.Name,
+		Dir:               d.Dir,
+		Handler:           d.Handler,
+		Runtime:           d.Runtime,
+		Timeout:           int64(d.Timeout),
+		MemorySize:        int64(d.MemorySize),
+		Env:               d.EnvVariables,
+		InstallDependency: d.InstallDependency != nil && *d.InstallDependency,
+		Ignore:            d.Ignore,
+	}
+	if d.VPC != nil {
+		s.VPC = &cloudapi.VpcConfig{VpcId: d.VPC.VpcID, SubnetId: d.VPC.SubnetID}
+	}
+	for _, l := range d.Layers {
+		s.Layers = append(s.Layers, cloudapi.LayerVersionSimple{LayerName: l.Name, LayerVersion: int64(l.Version)})
+	}
+	for _, t := range d.Triggers {
+		s.Triggers = append(s.Triggers, fndeploy.Trigger{Name: t.Name, Type: t.Type, Config: t.Config})
+	}
+	return s
+}
+
+// ReadParams reads an event from JSON text or @file; "" gives def (or {}).
+func ReadParams(flag string, def json.RawMessage) ([]byte, error) {
+	var raw []byte
+	switch {
+	case flag == "" && len(def) > 0:
+		raw = def
+	case flag == "":
+		raw = []byte("{}")
+	case strings.HasPrefix(flag, "@"):
+		path := flag[1:]
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, cmdutil.LocalErrorf("--params %s: %v", flag, err)
+		}
+		raw = b
+	default:
+		raw = []byte(flag)
+	}
+	if !json.Valid(raw) {
+		var v any
+		err := json.Unmarshal(raw, &v)
+		return nil, cmdutil.FlagErrorf("--params is not valid JSON: %v", err)
+	}
+	return raw, nil
+}
+
+// ParseEnvFlags parses --env KEY=VALUE flags.
+func ParseEnvFlags(vals []string) (map[string]string, error) {
+	out := map[string]string{}
+	for _, v := range vals {
+		k, val, ok := strings.Cut(v, "=")
+		if !ok || k == "" {
+			return nil, cmdutil.FlagErrorf("--env %q: expected KEY=VALUE", v)
+		}
+		out[k] = val
+	}
+	return out, nil
+}
+
+// AbsDir makes a --dir flag absolute.
+func AbsDir(dir string) (string, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", cmdutil.LocalErrorf("--dir %s: %v", dir, err)
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		return "", cmdutil.LocalErrorf("function directory %s: %v", dir, err)
+	}
+	if !st.IsDir() {
+		return "", cmdutil.LocalErrorf("function directory %s is not a directory", dir)
+	}
+	return abs, nil
+}
+
+// SortedKeys returns a map's keys in order.
+func SortedKeys(m map[string]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// FormatMem renders bytes as MiB.
+func FormatMem(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
