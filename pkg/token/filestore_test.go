@@ -1,15 +1,16 @@
 package token
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -23,11 +24,11 @@ const (
 	childEnv      = "TCB_TOKEN_TEST_CHILD"
 	childStoreEnv = "TCB_TOKEN_TEST_STORE"
 	childURLEnv   = "TCB_TOKEN_TEST_UPSTREAM"
-	childStartEnv = "TCB_TOKEN_TEST_START"
 )
 
-// runChild is the body of a re-executed test binary: wait for the common
-// start instant, call Manager.Get once, print the token.
+// runChild is the body of a re-executed test binary: build a Manager,
+// say "ready" on stdout, wait for the go byte on stdin, call Manager.Get
+// once and print the token.
 func runChild() int {
 	store, err := NewFileStore(os.Getenv(childStoreEnv))
 	if err != nil {
@@ -39,16 +40,17 @@ func runChild() int {
 		fmt.Fprintln(os.Stderr, err)
 		return 2
 	}
-	start, _ := strconv.ParseInt(os.Getenv(childStartEnv), 10, 64)
-	late := -time.Until(time.Unix(0, start))
-	time.Sleep(time.Until(time.Unix(0, start)))
+	fmt.Println("ready")
+	if _, err := os.Stdin.Read(make([]byte, 1)); err != nil {
+		fmt.Fprintln(os.Stderr, "no go signal:", err)
+		return 2
+	}
 	rec, err := m.Get(context.Background(), testApp)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
-	// The token, and whether this process reached the start line in time.
-	fmt.Printf("%s %v", rec.Token, late > 0)
+	fmt.Print(rec.Token)
 	return 0
 }
 
@@ -95,42 +97,59 @@ func readerLoop(t *testing.T, path string, stop <-chan struct{}) (reads *atomic.
 func TestFileStoreManyProcessesOneFetch(t *testing.T) {
 	fake := newFake(t, testenv.WxTokenOptions{Latency: 150 * time.Millisecond})
 	store := newFileStore(t)
-	start := time.Now().Add(1500 * time.Millisecond)
 
 	stop := make(chan struct{})
 	reads, readerDone := readerLoop(t, store.Path(), stop)
 
 	const procs, goroutines = 8, 20
-	var wg sync.WaitGroup
-	var lateChildren atomic.Int32
+	var (
+		wg     sync.WaitGroup
+		ready  sync.WaitGroup // everybody is one step from calling Get
+		goLine = make(chan struct{})
+	)
 	tokens := make(chan string, procs+goroutines)
+	ready.Add(procs + goroutines)
 	for i := 0; i < procs; i++ {
+		cmd := exec.Command(os.Args[0], "-test.run=^$")
+		cmd.Env = append(os.Environ(), childEnv+"=1", childStoreEnv+"="+store.Path(), childURLEnv+"="+fake.URL)
+		var stderr strings.Builder
+		cmd.Stderr = &stderr
+		stdin, _ := cmd.StdinPipe()
+		stdout, _ := cmd.StdoutPipe()
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			cmd := exec.Command(os.Args[0], "-test.run=^$")
-			cmd.Env = append(os.Environ(), childEnv+"=1", childStoreEnv+"="+store.Path(),
-				childURLEnv+"="+fake.URL, childStartEnv+"="+strconv.FormatInt(start.UnixNano(), 10))
-			var stderr strings.Builder
-			cmd.Stderr = &stderr
-			out, err := cmd.Output()
-			if err != nil {
+			out := bufio.NewReader(stdout)
+			line, err := out.ReadString('\n')
+			ready.Done()
+			if err != nil || line != "ready\n" {
+				t.Errorf("child did not get ready: %q %v: %s", line, err, stderr.String())
+				_ = cmd.Process.Kill()
+				_ = cmd.Wait()
+				return
+			}
+			<-goLine
+			_, _ = stdin.Write([]byte{1})
+			tok, _ := io.ReadAll(out)
+			if err := cmd.Wait(); err != nil {
 				t.Errorf("child: %v: %s", err, stderr.String())
 				return
 			}
-			tok, late, _ := strings.Cut(string(out), " ")
-			if late == "true" {
-				lateChildren.Add(1)
-			}
-			tokens <- tok
+			tokens <- string(tok)
 		}()
 	}
 	for i := 0; i < goroutines; i++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// Each goroutine has its own Manager: only the file lock can
+			// keep them from fetching.
 			m := mustManager(t, ManagerOptions{Store: store, Fetcher: newFetcher(fake.URL, ModeLegacy)})
-			time.Sleep(time.Until(start))
+			ready.Done()
+			<-goLine
 			rec, err := m.Get(context.Background(), testApp)
 			if err != nil {
 				t.Error(err)
@@ -139,6 +158,8 @@ func TestFileStoreManyProcessesOneFetch(t *testing.T) {
 			tokens <- rec.Token
 		}()
 	}
+	ready.Wait()
+	close(goLine)
 	wg.Wait()
 	close(stop)
 	<-readerDone
@@ -170,9 +191,6 @@ func TestFileStoreManyProcessesOneFetch(t *testing.T) {
 	}
 	if dst, _ := os.Stat(filepath.Dir(store.Path())); dst.Mode().Perm() != 0o700 {
 		t.Errorf("dir mode %v", dst.Mode().Perm())
-	}
-	if lateChildren.Load() > 0 {
-		t.Errorf("%d child processes started after the start line (machine too slow?); the race was not exercised", lateChildren.Load())
 	}
 	t.Logf("reader parsed the file %d times during the run", reads.Load())
 }
