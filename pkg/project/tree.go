@@ -102,8 +102,13 @@ func checkTree(v any, depth int, n *int) error {
 
 // decodeYAML parses one YAML document into the same tree as decodeJSON.
 // Anchors, aliases and merge keys ("<<") are expanded, with bounds.
-func decodeYAML(data []byte) (any, *ConfigError) {
+func decodeYAML(data []byte) (v any, cerr *ConfigError) {
 	var doc yaml.Node
+	defer func() { // the YAML parser must not take the CLI down
+		if r := recover(); r != nil {
+			v, cerr = nil, &ConfigError{Problem: fmt.Sprintf("invalid YAML: %v", r)}
+		}
+	}()
 	if err := yaml.Unmarshal(data, &doc); err != nil {
 		ce := &ConfigError{Problem: "invalid YAML: " + err.Error(), Err: err}
 		var te *yaml.TypeError
@@ -118,11 +123,7 @@ func decodeYAML(data []byte) (any, *ConfigError) {
 		return nil, &ConfigError{Problem: "invalid YAML: the file is empty"}
 	}
 	c := &yamlConv{}
-	v, err := c.node(doc.Content[0], 0)
-	if err != nil {
-		return nil, err
-	}
-	return v, nil
+	return c.node(doc.Content[0], 0)
 }
 
 var yamlLineRe = regexp.MustCompile(`line (\d+)`)
