@@ -15,6 +15,26 @@
 // Options.Progress. It is shared by the CLI and the emulator and therefore
 // imports neither.
 //
+// # Ignore patterns
+//
+// Options.Ignore follows node-glob's "ignore" option as the official CLI uses
+// it (glob "**/*" with dot:true), with doublestar syntax:
+//
+//   - a pattern is matched against the whole slash-separated path relative
+//     to the function directory: "*.log" matches "a.log" but not
+//     "logs/a.log" (write "**/*.log" for any depth);
+//   - "*", "?" and "**" match dotfiles too; "**" spans directories; "{a,b}"
+//     and "[...]" are supported;
+//   - a pattern that matches a directory excludes its whole subtree, so
+//     "node_modules" and ".git" are enough on their own ("node_modules/**/*"
+//     works too);
+//   - leading "./" and "/" are removed; a trailing "/" restricts the
+//     pattern to directories; blank patterns are ignored.
+//
+// Options.ExcludeNodeModules adds NodeModulesIgnore (top-level node_modules
+// only, like the official CLI). Nothing else is excluded by default: pass
+// ".git" and similar explicitly.
+//
 // # Archive layout and determinism
 //
 // A package contains only regular files (no directory entries, so empty
@@ -47,6 +67,15 @@
 //     (device, socket, ...) is skipped.
 //
 // Skipped links are listed in Stats.Skipped with the reason, so the CLI can
-// warn about them; they never fail the build. Ignore rules are matched against
-// the link's path, not the target's. Symbolic links are never stored as links.
+// warn about them; they never fail the build. Sockets, devices and pipes are
+// skipped the same way. Ignore rules are matched against the link's path, not
+// the target's. Symbolic links are never stored as links.
+//
+// # Errors
+//
+// Limit and archive errors wrap one sentinel each (ErrEmptyPackage,
+// ErrZipTooLarge, ErrInlineTooLarge, ErrUnsafePath, ErrLinkEntry, ...) and
+// carry details in *EmptyPackageError, *SizeError or *EntryError. A CLI
+// would map ErrEmptyPackage and the size errors to "invalid input" and the
+// archive errors to "local file error".
 package funcpack

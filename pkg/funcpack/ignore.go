@@ -18,18 +18,8 @@ type ignoreRule struct {
 	dirOnly bool // the pattern ended with "/": matches directories only
 }
 
-// ignoreMatcher implements the ignore semantics of node-glob's "ignore"
-// option as used by the official CLI (glob "**/*" with dot:true):
-//
-//   - a pattern is matched against the whole slash-separated path relative to
-//     the function directory ("*.log" matches "a.log" but not "logs/a.log";
-//     write "**/*.log" for any depth);
-//   - "*", "?" and "**" match dotfiles too; "**" spans directories; "{a,b}"
-//     alternatives and "[...]" classes are supported (doublestar syntax);
-//   - a pattern that matches a directory excludes its whole subtree, so
-//     "node_modules" and ".git" are enough on their own;
-//   - leading "./" and "/" are removed; a trailing "/" restricts the pattern
-//     to directories.
+// ignoreMatcher implements the ignore semantics described in the package
+// documentation.
 type ignoreMatcher struct {
 	rules []ignoreRule
 	shown []string // the patterns as given, for messages

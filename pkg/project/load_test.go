@@ -229,3 +229,53 @@ func TestTopLevelFields(t *testing.T) {
 		t.Errorf("%+v", p)
 	}
 }
+
+func TestMiscLoading(t *testing.T) {
+	_, _, err := load(t, map[string]string{"package.json": `{"name":`, "cloudbaserc.json": minimalRC}, LoadOptions{})
+	wantConfigError(t, err, "package.json", "", "invalid JSON")
+
+	abs := t.TempDir()
+	p, _ := mustLoad(t, map[string]string{"cloudbaserc.json": `{"functionRoot":` + strconvQuote(abs) + `,"functions":[{"name":"fn"}]}`}, LoadOptions{})
+	if p.FunctionRoot != abs || p.Functions[0].Dir != filepath.Join(abs, "fn") {
+		t.Errorf("absolute functionRoot: %s %s", p.FunctionRoot, p.Functions[0].Dir)
+	}
+	// A directory where a config file is expected is skipped.
+	p, _ = mustLoad(t, map[string]string{"cloudbaserc/x": "", "cloudbaserc.json": minimalRC}, LoadOptions{})
+	if filepath.Base(p.ConfigPath) != "cloudbaserc.json" {
+		t.Errorf("loaded %s", p.ConfigPath)
+	}
+	// Deeply nested JSON is refused.
+	deep := strings.Repeat("[", 300) + strings.Repeat("]", 300)
+	_, _, err = load(t, map[string]string{"cloudbaserc.json": `{"x":` + deep + `}`}, LoadOptions{})
+	wantConfigError(t, err, "cloudbaserc.json", "", "nested more than")
+	// YAML scalars: numbers in other notations, timestamps stay text.
+	p, _ = mustLoad(t, map[string]string{"cloudbaserc.yml": "envId: 2026-01-02\nfunctions:\n  - name: fn\n    timeout: 0x1E\n    memorySize: 1.28e2\n    handler: ~\n"}, LoadOptions{})
+	if p.EnvID != "2026-01-02" || p.Functions[0].Timeout != 30 || p.Functions[0].MemorySize != 128 || p.Functions[0].Handler != "" {
+		t.Errorf("%+v %+v", p, p.Functions)
+	}
+}
+
+func TestHandlerShapes(t *testing.T) {
+	good := map[string]string{
+		"index.main": "Nodejs18.15", "src/app.main": "", "app.v2.handler": "Python3.9", "index.main_handler": "Php7.4",
+		"main": "Go1", "example.Hello::handle": "Java8", "bootstrap": "CustomRuntime", "a.$x": "",
+	}
+	for h, rt := range good {
+		f := Function{Name: "fn", Handler: h, Runtime: rt}
+		if err := f.Validate(); err != nil {
+			t.Errorf("%s (%s): %v", h, rt, err)
+		}
+	}
+	bad := map[string]string{
+		"index": "", ".main": "", "a/../b.main": "", "/abs.main": "", "index.1x": "",
+		"bad name": "Go1", "Hello::": "Java11", "with space": "CustomRuntime", strings.Repeat("a", 130) + ".main": "",
+	}
+	for h, rt := range bad {
+		f := Function{Name: "fn", Handler: h, Runtime: rt}
+		if err := f.Validate(); err == nil {
+			t.Errorf("%q (%s) accepted", h, rt)
+		}
+	}
+}
+
+func strconvQuote(s string) string { b, _ := json.Marshal(s); return string(b) }
