@@ -161,17 +161,25 @@ func (e *encoder) value(v Value, level int) error {
 			e.buf.WriteString("[]")
 			return nil
 		}
+		inline := e.indent != "" && scalarsOnly(t)
 		e.buf.WriteByte('[')
 		for i, el := range t {
 			if i > 0 {
 				e.buf.WriteByte(',')
+				if inline {
+					e.buf.WriteByte(' ')
+				}
 			}
-			e.newline(level + 1)
+			if !inline {
+				e.newline(level + 1)
+			}
 			if err := e.value(el, level+1); err != nil {
 				return err
 			}
 		}
-		e.newline(level)
+		if !inline {
+			e.newline(level)
+		}
 		e.buf.WriteByte(']')
 	case *Document:
 		if t.Len() == 0 {
@@ -196,6 +204,18 @@ func (e *encoder) value(v Value, level int) error {
 		return fmt.Errorf("cannot encode Go value of type %T", v)
 	}
 	return nil
+}
+
+// scalarsOnly reports whether an array holds no documents or arrays (such
+// arrays are written on one line in indented output).
+func scalarsOnly(arr []any) bool {
+	for _, v := range arr {
+		switch v.(type) {
+		case *Document, []any:
+			return false
+		}
+	}
+	return true
 }
 
 // formatDouble formats a finite double the JavaScript way, keeping ".0" on
