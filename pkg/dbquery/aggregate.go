@@ -386,7 +386,7 @@ func (f *firstAcc) result() Value { return f.v }
 
 type lastAcc struct{ v Value }
 
-func (l *lastAcc) add(v Value)     { l.v = nullIfMissing(v) }
+func (l *lastAcc) add(v Value)   { l.v = nullIfMissing(v) }
 func (l *lastAcc) result() Value { return l.v }
 
 type pushAcc struct {

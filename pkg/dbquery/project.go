@@ -12,8 +12,8 @@ import (
 // appended in specification order; exclusion drops the listed paths.
 
 type projNode struct {
-	leaf     bool      // include (inclusion mode) or exclude (exclusion mode)
-	expr     exprNode  // computed field ($project only)
+	leaf     bool     // include (inclusion mode) or exclude (exclusion mode)
+	expr     exprNode // computed field ($project only)
 	children map[string]*projNode
 	order    []string
 	computed bool // this subtree holds computed fields
