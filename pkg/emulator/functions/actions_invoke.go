@@ -1,0 +1,123 @@
+package functions
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+
+	"github.com/tcb-go/tcb/pkg/cloudapi"
+	"github.com/tcb-go/tcb/pkg/emulator/capi"
+	"github.com/tcb-go/tcb/pkg/fnrun"
+)
+
+func (m *Module) invoke(ctx context.Context, c *capi.Call) (any, error) {
+	var req cloudapi.InvokeRequest
+	if err := c.Decode(&req); err != nil {
+		return nil, err
+	}
+	ns, err := m.namespace(req.Namespace)
+	if err != nil {
+		return nil, err
+	}
+	if err := requireName(req.FunctionName); err != nil {
+		return nil, err
+	}
+	async := false
+	switch req.InvocationType {
+	case "", "RequestResponse":
+	case "Event":
+		async = true
+	default:
+		return nil, capi.Errorf("InvalidParameterValue.InvokeType", "InvocationType must be RequestResponse or Event, got %q.", req.InvocationType)
+	}
+	switch req.LogType {
+	case "", "None", "Tail":
+	default:
+		return nil, capi.Errorf("InvalidParameterValue", "LogType must be None or Tail, got %q.", req.LogType)
+	}
+	if err := checkQualifier(req.Qualifier, "ResourceNotFound.Qualifier"); err != nil {
+		return nil, err
+	}
+	event := []byte(req.ClientContext)
+	if len(event) == 0 {
+		event = []byte("{}")
+	}
+	if limit := maxSyncEvent; len(event) > limit || (async && len(event) > maxAsyncEvent) {
+		if async {
+			limit = maxAsyncEvent
+		}
+		return nil, capi.Errorf("RequestSizeLimitExceeded", "The event is %d bytes; the limit of a %s invocation is %d bytes.", len(event), invocationName(async), limit)
+	}
+	if !json.Valid(event) {
+		return nil, capi.Errorf("InvalidParameterValue.Param", "ClientContext must be a JSON string (the event), e.g. \"{\\\"a\\\":1}\".")
+	}
+	rec, err := m.lookup(ns, req.FunctionName)
+	if err != nil {
+		return nil, err
+	}
+	if !rec.invocable(m.now()) {
+		return nil, capi.Errorf("FailedOperation.FunctionStatusError", "The function %s is %s and cannot be invoked now.", rec.Name, rec.status(m.now()))
+	}
+	if !fnrun.IsNodeRuntime(rec.Live.Runtime) {
+		return nil, capi.Errorf("UnsupportedOperation", "The emulator runs only Node.js functions; %s uses %s.", rec.Name, rec.Live.Runtime)
+	}
+	if rec.Live.Type == "HTTP" {
+		return nil, capi.Errorf("UnsupportedOperation", "The emulator runs only event functions; %s is a web function (Type HTTP).", rec.Name)
+	}
+	fn, err := m.runtimeFunction(ctx, rec, m.host(c.Host, rec.Host))
+	if err != nil {
+		return nil, capi.Errorf("FailedOperation.InvokeFunction", "%v", err)
+	}
+	requestID := fnrun.NewRequestID()
+	if async {
+		m.background(func(bg context.Context) {
+			m.execute(bg, rec, fn, event, requestID, sourceAsync)
+		})
+		return cloudapi.InvokeResponse{Result: cloudapi.Result{FunctionRequestId: requestID}}, nil
+	}
+	res, err := m.execute(ctx, rec, fn, event, requestID, sourceSync)
+	if err != nil {
+		return nil, invokeError(err)
+	}
+	out := cloudapi.Result{
+		RetMsg:            res.RetMsg,
+		ErrMsg:            res.ErrMsg,
+		MemUsage:          res.MemUsage,
+		Duration:          res.Duration,
+		BillDuration:      res.BillDuration,
+		FunctionRequestId: requestID,
+		InvokeResult:      int64(res.InvokeResult),
+	}
+	if req.LogType == "Tail" {
+		out.Log = res.LogTail
+	}
+	return cloudapi.InvokeResponse{Result: out}, nil
+}
+
+func invocationName(async bool) string {
+	if async {
+		return "asynchronous (Event)"
+	}
+	return "synchronous"
+}
+
+// invokeError maps what prevented an invocation to an API error.
+func invokeError(err error) error {
+	switch {
+	case errors.Is(err, fnrun.ErrInvalidEvent):
+		return capi.Errorf("InvalidParameterValue.Param", "ClientContext is not valid JSON.")
+	case errors.Is(err, fnrun.ErrEventTooLarge):
+		return capi.Errorf("RequestSizeLimitExceeded", "The event is over the 6 MB limit.")
+	case errors.Is(err, fnrun.ErrUnsupportedRuntime):
+		return capi.Errorf("UnsupportedOperation", "The emulator runs only Node.js functions: %v.", err)
+	case errors.Is(err, fnrun.ErrConcurrencyLimit):
+		return capi.Errorf("ResourceUnavailable", "The function's concurrency limit is reached: %v.", err)
+	case errors.Is(err, fnrun.ErrNodeNotFound):
+		return capi.Errorf("FailedOperation.InvokeFunction", "The emulator cannot run Node.js functions: %v.", err)
+	case errors.Is(err, fnrun.ErrPoolClosed):
+		return capi.Errorf("ServiceUnavailable", "The emulator is shutting down or resetting.")
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return err
+	}
+	return capi.Errorf("FailedOperation.InvokeFunction", "Invoking the function failed: %v.", err)
+}

@@ -1,0 +1,77 @@
+// Package functions is the emulator's Serverless Cloud Function service
+// (scf 2018-04-16): an emulator.Module that stores functions, runs Node.js
+// functions for real in child node processes (pkg/fnrun), installs their npm
+// dependencies, keeps their invocation logs and fires their timer triggers.
+//
+// # Actions
+//
+// CreateFunction, UpdateFunctionCode, UpdateFunctionConfiguration,
+// GetFunction, ListFunctions, DeleteFunction, Invoke, GetFunctionLogs,
+// GetFunctionAddress, CreateTrigger, DeleteTrigger and ListTriggers, with the
+// request and response types of pkg/cloudapi and the cloud's error codes.
+// Namespace is the CloudBase environment id; a missing Namespace means
+// "default", which exists only if an environment is called that.
+//
+// # States
+//
+// CreateFunction and the two Update actions answer at once and leave the
+// function Creating or Updating. A background build extracts the code and,
+// for Node.js functions with InstallDependency "TRUE", installs the npm
+// dependencies; the function becomes Active when the build is done and the
+// host's Latency has passed since the call (both are stored, so the state
+// survives a restart: an unfinished build is started again). A failed build
+// leaves CreateFailed (delete and create again) or UpdateFailed (the previous
+// code and configuration keep serving; another update may follow), with
+// StatusReasons. DeleteFunction leaves Deleting for Latency, then the function,
+// its triggers and its logs are gone. Creating, Updating and Deleting
+// functions refuse updates, deletion and invocation with the cloud's
+// FailedOperation codes.
+//
+// # Storage
+//
+// Records live in the host's bbolt store: functions under
+// scf_functions/<namespace>/<name>, code zips once per SHA-256 under
+// scf_code/<sha>, invocation logs under scf_logs/<namespace>/<function id>
+// (newest MaxLogRecords per function), the download-URL key in scf_meta. Files
+// live under <DataDir>/functions: code/<sha>/ is an extracted zip (recreated
+// from the store whenever it is missing), code/<sha>.deps-<key>/ the same code
+// with a node_modules symlink into deps/<key>/, which is a build directory
+// where npm ran; deps/ is a cache shared by every function whose
+// package.json, lockfile, local file: dependencies, Node.js major version and
+// install flags hash to the same key.
+//
+// # Dependencies
+//
+// npm runs as `npm install --omit=dev --no-audit --no-fund
+// --no-update-notifier --ignore-scripts` in a copy of the code, with the
+// emulator's environment minus Tencent Cloud and CloudBase credentials.
+// Install scripts are skipped by default (Options.InstallScripts enables
+// them): code received by the emulator does not get to run arbitrary commands
+// at deploy time, and most dependencies of cloud functions are plain
+// JavaScript. A zip that already holds node_modules/ is used as it is. npm
+// failures (and timeouts, Options.InstallTimeout) become CreateFailed or
+// UpdateFailed with the end of npm's output in StatusReasons.
+//
+// # Invocation
+//
+// Invoke runs Node.js functions (any Nodejs* runtime, with the node binary
+// the emulator finds) through one fnrun.Pool; warm instances are reused until
+// the code or the configuration changes. The function sees its Environment
+// variables, SCF_NAMESPACE and TCB_ENV (the env id), TCB_EMULATOR_HOST (the
+// host:port the caller used, so code can call the emulator back) and
+// TCB_EMULATOR=true, and the emulator's development key pair as
+// TENCENTCLOUD_SECRETID/SECRETKEY. Other runtimes are stored and listed but
+// Invoke answers UnsupportedOperation: the emulator never fakes a result.
+// Every invocation, synchronous, asynchronous (Event) or by a timer, writes a
+// log record that GetFunctionLogs reads.
+//
+// # Timer triggers
+//
+// Only timer triggers exist here (other types answer
+// UnsupportedOperation.Trigger). TriggerDesc is a 7-field cron expression,
+// or {"cron":"..."}; responses show it as {"cron":"<expr>"} like the cloud.
+// The expressions are evaluated in China time (UTC+8) by project.NextCron, and
+// a scheduler goroutine fires them while the emulator runs (missed firings
+// while it was stopped are not replayed), with the event
+// {"Type":"Timer","TriggerName":...,"Time":"<RFC 3339>","Message":<CustomArgument>}.
+package functions

@@ -1,0 +1,123 @@
+package functions
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/tcb-go/tcb/pkg/config"
+	"github.com/tcb-go/tcb/pkg/fnrun"
+)
+
+// Sources of invocations, as stored in the logs.
+const (
+	sourceSync  = "RequestResponse"
+	sourceAsync = "Event"
+	sourceTimer = "Timer"
+)
+
+// devCredentials are what functions get as TENCENTCLOUD_SECRETID/KEY: the
+// emulator's development pair, so their SDK calls reach the emulator.
+var devCredentials = &fnrun.Credentials{SecretID: config.EmulatorSecretID, SecretKey: config.EmulatorSecretKey}
+
+// runtimeFunction turns the live spec of rec into what fnrun runs.
+func (m *Module) runtimeFunction(ctx context.Context, rec *record, host string) (fnrun.Function, error) {
+	sp := rec.Live
+	dir, err := m.runDir(ctx, sp)
+	if err != nil {
+		return fnrun.Function{}, fmt.Errorf("preparing the code of %s: %w", rec.Name, err)
+	}
+	env := make(map[string]string, len(sp.Env)+2)
+	for _, v := range sp.Env {
+		env[v.Key] = v.Value
+	}
+	if _, ok := env["TCB_EMULATOR_HOST"]; !ok && host != "" {
+		env["TCB_EMULATOR_HOST"] = host
+	}
+	if _, ok := env["TCB_EMULATOR"]; !ok {
+		env["TCB_EMULATOR"] = "true"
+	}
+	fn := fnrun.Function{
+		Name:      rec.Name,
+		Namespace: rec.Namespace,
+		Handler:   sp.Handler,
+		Runtime:   sp.Runtime,
+		CodeDir:   dir,
+		Timeout:   time.Duration(sp.Timeout) * time.Second,
+		MemoryMB:  int(sp.MemorySize),
+		Env:       env,
+	}
+	fn.Revision = revision(rec.FunctionID, sp, fn)
+	return fn, nil
+}
+
+// revision identifies code + configuration: warm instances are reused
+// while it stays the same.
+func revision(functionID string, sp *spec, fn fnrun.Function) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%s\n%s\n%s\n%s\n%s\n%d\n%d\n%s\n", functionID, sp.CodeSha, sp.DepsKey, fn.Handler, fn.Runtime,
+		sp.Timeout, sp.MemorySize, fn.CodeDir)
+	keys := make([]string, 0, len(fn.Env))
+	for k := range fn.Env {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		b, _ := json.Marshal([2]string{k, fn.Env[k]})
+		h.Write(b)
+		h.Write([]byte{'\n'})
+	}
+	return hex.EncodeToString(h.Sum(nil))[:24]
+}
+
+// execute runs one invocation and logs it. A nil Result comes with the
+// error that prevented the invocation (that is logged too, unless the
+// caller went away).
+func (m *Module) execute(ctx context.Context, rec *record, fn fnrun.Function, event []byte, requestID, source string) (*fnrun.Result, error) {
+	start := m.now()
+	res, err := m.pool.Load().Invoke(ctx, fn, event, fnrun.InvokeOptions{RequestID: requestID, Credentials: devCredentials})
+	m.invocations.Add(1)
+	if err != nil {
+		if ctx.Err() == nil && !errors.Is(err, fnrun.ErrPoolClosed) {
+			status := fnrun.ErrorStatus(err)
+			if status == 0 {
+				status = 500
+			}
+			msg := errorPayload(requestID, status, err.Error())
+			m.writeLog(rec, logRecord{RequestID: requestID, Start: start, Status: status, RetMsg: msg,
+				Log: err.Error() + "\n", Source: source, Duration: float64(time.Since(start).Microseconds()) / 1000})
+		}
+		return nil, err
+	}
+	retMsg := res.RetMsg
+	if !res.OK() {
+		retMsg = res.ErrMsg
+	}
+	m.writeLog(rec, logRecord{RequestID: requestID, Start: start, Status: res.StatusCode, RetMsg: retMsg, Log: res.Log,
+		Source: source, Duration: res.Duration, BillDuration: res.BillDuration, MemUsage: res.MemUsage})
+	return res, nil
+}
+
+// errorPayload is SCF's failure JSON, for failures fnrun did not produce.
+func errorPayload(requestID string, status int, message string) string {
+	b, _ := json.Marshal(map[string]any{"errorCode": -1, "errorMessage": message, "requestId": requestID,
+		"stackTrace": "", "statusCode": status})
+	return string(b)
+}
+
+// background runs fn in a goroutine tied to the module's life.
+func (m *Module) background(fn func(ctx context.Context)) {
+	if m.ctx.Err() != nil {
+		return
+	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		fn(m.ctx)
+	}()
+}
