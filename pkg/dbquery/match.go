@@ -228,6 +228,9 @@ func compileOps(p fieldPath, ops *Document, depth int) (cond, error) {
 	add := func(t leafTest) { conds = append(conds, &leafCond{p, t}) }
 	for _, f := range ops.Fields() {
 		op, v := f.Key, f.Value
+		if !strings.HasPrefix(op, "$") {
+			return nil, fmt.Errorf("filter on %q mixes operators and fields", p.raw)
+		}
 		switch op {
 		case "$eq":
 			add(&eqTest{val: v})

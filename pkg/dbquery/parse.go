@@ -37,7 +37,7 @@ const (
 	DefaultParseTimeout       = 200 * time.Millisecond
 	DefaultMaxDepth           = 100
 	DefaultMaxNodes           = 100_000
-	maxASTDepth               = 5000
+	maxASTDepth               = 10000
 )
 
 var defaultParser = &Parser{}
@@ -90,7 +90,17 @@ func (p *Parser) parse(stmt string, validate bool) (q *Query, err error) {
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			q, err = nil, fmt.Errorf("internal error while parsing the statement: %v", r)
+			// Never format r with %v: it may be a JavaScript value whose
+			// conversion to a string would call into the (stripped) runtime.
+			msg := fmt.Sprintf("%T", r)
+			if e, ok := r.(error); ok {
+				if _, isJS := r.(*goja.Exception); !isJS {
+					msg = e.Error()
+				}
+			} else if s, ok := r.(string); ok {
+				msg = s
+			}
+			q, err = nil, fmt.Errorf("internal error while parsing the statement: %s", msg)
 		}
 	}()
 	prog, err := parser.ParseFile(nil, "statement", stmt, 0, parser.WithDisableSourceMaps)
@@ -122,9 +132,9 @@ func (p *Parser) parse(stmt string, validate bool) (q *Query, err error) {
 		}
 		var ex *goja.Exception
 		if errors.As(runErr, &ex) {
-			return nil, fmt.Errorf("statement failed: %s", ex.Value().String())
+			return nil, fmt.Errorf("statement failed: %s", describeJSError(ex.Value()))
 		}
-		return nil, fmt.Errorf("statement failed: %v", runErr)
+		return nil, errors.New("statement failed")
 	}
 	if obj, ok := res.(*goja.Object); ok {
 		if t, ok := s.reg[obj].(*terminal); ok {
@@ -132,6 +142,41 @@ func (p *Parser) parse(stmt string, validate bool) (q *Query, err error) {
 		}
 	}
 	return nil, errors.New("statement must end with .get(), .count(), .add(), .update(), .set(), .remove() or .end()")
+}
+
+// describeJSError renders a thrown JavaScript value without calling any
+// JavaScript (toString and friends are deleted from the sandbox).
+func describeJSError(v goja.Value) string {
+	obj, ok := v.(*goja.Object)
+	if !ok {
+		if v == nil {
+			return "exception"
+		}
+		if s, ok := v.Export().(string); ok {
+			return s
+		}
+		return fmt.Sprint(v.Export())
+	}
+	str := func(name string) string {
+		if pv := obj.Get(name); pv != nil {
+			if _, isObj := pv.(*goja.Object); !isObj {
+				if s, ok := pv.Export().(string); ok {
+					return s
+				}
+			}
+		}
+		return ""
+	}
+	name, msg := str("name"), str("message")
+	switch {
+	case name != "" && msg != "":
+		return name + ": " + msg
+	case msg != "":
+		return msg
+	case name != "":
+		return name
+	}
+	return "exception"
 }
 
 func cleanSyntaxError(err error) string {
@@ -148,6 +193,8 @@ type session struct {
 	reg   map[*goja.Object]any
 	nodes int
 	err   error
+
+	builderProto, terminalProto, commandProto *goja.Object
 }
 
 // terminal is the result of a terminal call (.get(), ...).
@@ -455,29 +502,50 @@ var allChainMethods = func() []string {
 	return m
 }()
 
+// Builders, terminals and commands get their methods from per-session
+// prototypes; the receiver's Go state is found through the registry.
+
 func (s *session) builder(c *chain) *goja.Object {
-	obj := s.vm.NewObject()
-	s.reg[obj] = c
-	for _, name := range allChainMethods {
-		name := name
-		obj.Set(name, func(call goja.FunctionCall) goja.Value {
-			return s.call(c, name, call.Arguments)
-		})
+	if s.builderProto == nil {
+		s.builderProto = s.vm.NewObject()
+		for _, name := range allChainMethods {
+			name := name
+			s.builderProto.Set(name, func(call goja.FunctionCall) goja.Value {
+				this, _ := call.This.(*goja.Object)
+				c, ok := s.reg[this].(*chain)
+				if !ok {
+					s.failf(".%s() called on something that is not a query", name)
+				}
+				return s.call(c, name, call.Arguments)
+			})
+		}
 	}
+	obj := s.vm.NewObject()
+	_ = obj.SetPrototype(s.builderProto)
+	s.reg[obj] = c
 	return obj
 }
 
 func (s *session) terminal(q Query) goja.Value {
+	if s.terminalProto == nil {
+		s.terminalProto = s.vm.NewObject()
+		for _, name := range allChainMethods {
+			name := name
+			s.terminalProto.Set(name, func(call goja.FunctionCall) goja.Value {
+				this, _ := call.This.(*goja.Object)
+				end := "the terminal call"
+				if t, ok := s.reg[this].(*terminal); ok {
+					end = "." + terminalName(*t.q) + "()"
+				}
+				s.failf(".%s() cannot follow the end of the statement (%s)", name, end)
+				return nil
+			})
+		}
+	}
 	obj := s.vm.NewObject()
+	_ = obj.SetPrototype(s.terminalProto)
 	qq := q
 	s.reg[obj] = &terminal{q: &qq}
-	for _, name := range allChainMethods {
-		name := name
-		obj.Set(name, func(goja.FunctionCall) goja.Value {
-			s.failf(".%s() cannot follow the end of the statement (.%s())", name, terminalName(qq))
-			return nil
-		})
-	}
 	return obj
 }
 
@@ -780,28 +848,42 @@ func (s *session) commandObject(c *command) goja.Value {
 	if c.kind != cmdQuery && c.kind != cmdLogic {
 		return obj
 	}
-	for op := range queryOps {
-		op := op
-		obj.Set(op, func(call goja.FunctionCall) goja.Value {
-			other := &command{kind: cmdQuery, op: op, args: s.convArgs(call.Arguments)}
-			return s.commandObject(&command{kind: cmdLogic, op: "and", args: []any{c, other}})
-		})
-	}
-	for _, op := range []string{"and", "or"} {
-		op := op
-		obj.Set(op, func(call goja.FunctionCall) goja.Value {
-			args := s.convArgs(call.Arguments)
-			if len(args) == 1 {
-				if arr, ok := args[0].([]any); ok {
-					args = arr
+	if s.commandProto == nil {
+		s.commandProto = s.vm.NewObject()
+		receiver := func(call goja.FunctionCall, name string) *command {
+			this, _ := call.This.(*goja.Object)
+			c, ok := s.reg[this].(*command)
+			if !ok {
+				s.failf(".%s() called on something that is not a command", name)
+			}
+			return c
+		}
+		for op := range queryOps {
+			op := op
+			s.commandProto.Set(op, func(call goja.FunctionCall) goja.Value {
+				c := receiver(call, op)
+				other := &command{kind: cmdQuery, op: op, args: s.convArgs(call.Arguments)}
+				return s.commandObject(&command{kind: cmdLogic, op: "and", args: []any{c, other}})
+			})
+		}
+		for _, op := range []string{"and", "or"} {
+			op := op
+			s.commandProto.Set(op, func(call goja.FunctionCall) goja.Value {
+				c := receiver(call, op)
+				args := s.convArgs(call.Arguments)
+				if len(args) == 1 {
+					if arr, ok := args[0].([]any); ok {
+						args = arr
+					}
 				}
-			}
-			if len(args) == 0 {
-				s.failf(".%s() needs at least one condition", op)
-			}
-			return s.commandObject(&command{kind: cmdLogic, op: op, args: append([]any{c}, args...)})
-		})
+				if len(args) == 0 {
+					s.failf(".%s() needs at least one condition", op)
+				}
+				return s.commandObject(&command{kind: cmdLogic, op: op, args: append([]any{c}, args...)})
+			})
+		}
 	}
+	_ = obj.SetPrototype(s.commandProto)
 	return obj
 }
 

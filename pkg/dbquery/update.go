@@ -103,6 +103,9 @@ func checkUpdatePaths(update *Document) error {
 			ps := []string{f.Key}
 			if opf.Key == "$rename" {
 				if s, ok := f.Value.(string); ok {
+					if s == f.Key {
+						return fmt.Errorf("the source and target field for $rename must differ: %s", s)
+					}
 					ps = append(ps, s)
 				}
 			}

@@ -93,10 +93,10 @@ func (v *validator) program(p *ast.Program) error {
 	if stmt == nil {
 		return &ParseError{Offset: -1, Msg: "empty statement"}
 	}
-	if err := v.checkStart(stmt.Expression); err != nil {
+	if err := v.expr(stmt.Expression, 0); err != nil {
 		return err
 	}
-	return v.expr(stmt.Expression, 0)
+	return v.checkStart(stmt.Expression)
 }
 
 // checkStart verifies that the statement is a call chain rooted at
