@@ -8,7 +8,7 @@ import (
 func TestApplyUpdate(t *testing.T) {
 	tests := []struct {
 		name, doc, update, want string
-		modified               bool
+		modified                bool
 	}{
 		{"set creates nested", `{"_id": 1}`, `{"$set": {"a.b.c": 1}}`, `{"_id": 1, "a": {"b": {"c": 1}}}`, true},
 		{"set array index pads with null", `{"_id": 1, "a": [0]}`, `{"$set": {"a.3": 9}}`, `{"_id": 1, "a": [0, null, null, 9]}`, true},
