@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/tcb-go/tcb/pkg/cloudapi"
@@ -96,7 +97,9 @@ func (m *Module) secret() ([]byte, error) {
 
 // serveCode answers a download URL with the exact zip bytes.
 func (m *Module) serveCode(w http.ResponseWriter, r *http.Request) {
-	ns, name := r.PathValue("ns"), r.PathValue("name")
+	// The path is parsed here rather than with r.PathValue: the emulator
+	// dispatches through ServeMux.Handler, which does not set path values.
+	ns, name, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, codeRoute), "/")
 	q := r.URL.Query()
 	sha, sig := q.Get("sha"), q.Get("sig")
 	expires, err := strconv.ParseInt(q.Get("expires"), 10, 64)
