@@ -1,6 +1,8 @@
 package functions
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -212,3 +214,21 @@ func mustJSON(t *testing.T, s string, v any) {
 }
 
 func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+// rawZip builds a zip by hand, for names funcpack would never write.
+func rawZip(t *testing.T, files ...string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for i := 0; i+1 < len(files); i += 2 {
+		w, err := zw.Create(files[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write([]byte(files[i+1]))
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
