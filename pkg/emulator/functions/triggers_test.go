@@ -1,0 +1,113 @@
+package functions
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/tcb-go/tcb/pkg/cloudapi"
+)
+
+const echoFn = `exports.main = async (event) => { console.log('fired', event.TriggerName); return event; };`
+
+func TestTimerTriggers(t *testing.T) {
+	t.Parallel()
+	h := start(t, "", Options{})
+	ns := h.newEnv()
+	h.create(ns, "ticker", nodeFn(t, echoFn), nil)
+
+	var created cloudapi.CreateTriggerResponse
+	h.call("CreateTrigger", &cloudapi.CreateTriggerRequest{Namespace: ns, FunctionName: "ticker", TriggerName: "every-second",
+		Type: "timer", TriggerDesc: "*/1 * * * * * *", CustomArgument: "tick"}, &created)
+	ti := created.TriggerInfo
+	if ti.TriggerName != "every-second" || ti.Type != "timer" || ti.TriggerDesc != `{"cron":"*/1 * * * * * *"}` || ti.Enable != 1 ||
+		ti.CustomArgument != "tick" || ti.Qualifier != "$LATEST" || !apiTime.MatchString(ti.AddTime) {
+		t.Fatalf("TriggerInfo: %+v", ti)
+	}
+	began := time.Now()
+
+	// Errors while it runs.
+	for _, c := range []struct {
+		req  cloudapi.CreateTriggerRequest
+		code string
+	}{
+		{cloudapi.CreateTriggerRequest{TriggerName: "every-second", Type: "timer", TriggerDesc: "0 0 * * * * *"}, "ResourceInUse.Trigger"},
+		{cloudapi.CreateTriggerRequest{TriggerName: "bad-cron", Type: "timer", TriggerDesc: "* * * * *"}, "InvalidParameterValue.TriggerDesc"},
+		{cloudapi.CreateTriggerRequest{TriggerName: "bad-json", Type: "timer", TriggerDesc: `{"cron":`}, "InvalidParameterValue.TriggerDesc"},
+		{cloudapi.CreateTriggerRequest{TriggerName: "cos", Type: "cos", TriggerDesc: "{}"}, "UnsupportedOperation.Trigger"},
+		{cloudapi.CreateTriggerRequest{TriggerName: "weird", Type: "carrier-pigeon", TriggerDesc: "{}"}, "InvalidParameterValue.Type"},
+		{cloudapi.CreateTriggerRequest{TriggerName: "1bad", Type: "timer", TriggerDesc: "0 0 * * * * *"}, "InvalidParameterValue.TriggerName"},
+		{cloudapi.CreateTriggerRequest{TriggerName: "en", Type: "timer", TriggerDesc: "0 0 * * * * *", Enable: "ON"}, "InvalidParameterValue.Enable"},
+		{cloudapi.CreateTriggerRequest{TriggerName: "ghost", Type: "timer", TriggerDesc: "0 0 * * * * *", FunctionName: "ghost"}, "ResourceNotFound.FunctionName"},
+	} {
+		c.req.Namespace = ns
+		if c.req.FunctionName == "" {
+			c.req.FunctionName = "ticker"
+		}
+		if code := h.callErr("CreateTrigger", &c.req, &cloudapi.CreateTriggerResponse{}); code != c.code {
+			t.Errorf("CreateTrigger %s: %q, want %s", c.req.TriggerName, code, c.code)
+		}
+	}
+	// The JSON form is accepted; a closed trigger never fires.
+	h.call("CreateTrigger", &cloudapi.CreateTriggerRequest{Namespace: ns, FunctionName: "ticker", TriggerName: "closed",
+		Type: "timer", TriggerDesc: `{"cron":"*/1 * * * * * *"}`, Enable: "CLOSE"}, &cloudapi.CreateTriggerResponse{})
+	for i := 2; i < 10; i++ {
+		h.call("CreateTrigger", &cloudapi.CreateTriggerRequest{Namespace: ns, FunctionName: "ticker", TriggerName: fmt.Sprintf("t%d", i),
+			Type: "timer", TriggerDesc: "0 0 3 1 1 * 2099"}, &cloudapi.CreateTriggerResponse{})
+	}
+	if code := h.callErr("CreateTrigger", &cloudapi.CreateTriggerRequest{Namespace: ns, FunctionName: "ticker", TriggerName: "t10",
+		Type: "timer", TriggerDesc: "0 0 3 * * * *"}, &cloudapi.CreateTriggerResponse{}); code != "LimitExceeded.Trigger" {
+		t.Errorf("11th timer: %q", code)
+	}
+	var lt cloudapi.ListTriggersResponse
+	h.call("ListTriggers", &cloudapi.ListTriggersRequest{Namespace: ns, FunctionName: "ticker", Limit: i64(4), OrderBy: "add_time", Order: "ASC"}, &lt)
+	if lt.TotalCount != 10 || len(lt.Triggers) != 4 || lt.Triggers[0].TriggerName != "every-second" || lt.Triggers[1].Enable != 0 {
+		t.Fatalf("ListTriggers: %+v", lt)
+	}
+	if g := h.get(ns, "ticker"); len(g.Triggers) != 10 || g.Triggers[0].TriggerDesc != `{"cron":"*/1 * * * * * *"}` {
+		t.Fatalf("GetFunction Triggers: %+v", g.Triggers)
+	}
+
+	// It fires every second.
+	var fired cloudapi.GetFunctionLogsResponse
+	for time.Since(began) < 4*time.Second {
+		fired = h.logs(&cloudapi.GetFunctionLogsRequest{Namespace: ns, FunctionName: "ticker", Limit: i64(100)})
+		if fired.TotalCount >= 2 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if fired.TotalCount < 2 {
+		t.Fatalf("the timer fired %d times in %s", fired.TotalCount, time.Since(began))
+	}
+	t.Logf("2 firings after %s", time.Since(began))
+	var ev struct {
+		Type, TriggerName, Time, Message string
+	}
+	d := fired.Data[0]
+	mustJSON(t, d.RetMsg, &ev)
+	if ev.Type != "Timer" || ev.TriggerName != "every-second" || ev.Message != "tick" || d.Source != "Timer" || d.RetCode != 0 ||
+		!strings.Contains(d.Log, "fired every-second") {
+		t.Fatalf("timer log: %+v event %+v", d, ev)
+	}
+	at, err := time.Parse(time.RFC3339, ev.Time)
+	if err != nil || at.Nanosecond() != 0 || time.Since(at) > 10*time.Second {
+		t.Fatalf("event Time %q", ev.Time)
+	}
+
+	// Deleting stops it.
+	if code := h.callErr("DeleteTrigger", &cloudapi.DeleteTriggerRequest{Namespace: ns, FunctionName: "ticker", TriggerName: "nope", Type: "timer"}, &cloudapi.EmptyResponse{}); code != "ResourceNotFound.Trigger" {
+		t.Fatalf("DeleteTrigger unknown: %q", code)
+	}
+	h.call("DeleteTrigger", &cloudapi.DeleteTriggerRequest{Namespace: ns, FunctionName: "ticker", TriggerName: "every-second", Type: "timer"}, &cloudapi.EmptyResponse{})
+	time.Sleep(300 * time.Millisecond) // a firing in flight may still land
+	n := h.logs(&cloudapi.GetFunctionLogsRequest{Namespace: ns, FunctionName: "ticker"}).TotalCount
+	time.Sleep(1500 * time.Millisecond)
+	if m := h.logs(&cloudapi.GetFunctionLogsRequest{Namespace: ns, FunctionName: "ticker"}).TotalCount; m != n {
+		t.Fatalf("the deleted trigger fired again: %d -> %d logs", n, m)
+	}
+	if st := stateOf(t, h); st.Timers != 8 {
+		t.Fatalf("scheduled timers: %d, want 8 (the closed one is not scheduled)", st.Timers)
+	}
+}
