@@ -169,6 +169,7 @@ func (m *Module) runNpm(ctx context.Context, dir string) error {
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.WaitDelay = 5 * time.Second
 	setProcessGroup(cmd)
+	m.npmRuns.Add(1)
 	err = cmd.Run()
 	if err == nil {
 		return nil

@@ -78,6 +78,7 @@ type Module struct {
 	locks       keyedLocks
 	installSem  chan struct{}
 	invocations atomic.Int64
+	npmRuns     atomic.Int64
 	lastHost    atomic.Value // string
 	sched       *scheduler
 
@@ -241,6 +242,7 @@ func (m *Module) State() any {
 		"instances":    map[string]int{"total": st.Instances, "idle": st.Idle},
 		"timers":       m.sched.timerCount(),
 		"builds":       m.buildCount(),
+		"npm_installs": m.npmRuns.Load(),
 		"by_namespace": byNS,
 	}
 }
