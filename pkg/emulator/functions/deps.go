@@ -136,6 +136,9 @@ func (m *Module) ensureDeps(ctx context.Context, key, sha string) error {
 		return err
 	}
 	m.log.Info("functions: npm install done", "deps", short(key), "ms", time.Since(start).Milliseconds())
+	if err := checkLinks(filepath.Join(work, "node_modules")); err != nil {
+		return &buildError{"InstallDependencyFailed", err.Error()}
+	}
 	if err := os.MkdirAll(filepath.Join(work, "node_modules"), 0o755); err != nil {
 		return err
 	}
@@ -144,6 +147,37 @@ func (m *Module) ensureDeps(ctx context.Context, key, sha string) error {
 	}
 	os.RemoveAll(final)
 	return os.Rename(work, final)
+}
+
+// checkLinks fails on dangling links among the installed packages: npm
+// links a file: dependency to a directory even when it does not exist.
+func checkLinks(nodeModules string) error {
+	entries, err := os.ReadDir(nodeModules)
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, e := range entries {
+		if strings.HasPrefix(e.Name(), "@") && e.IsDir() {
+			sub, _ := os.ReadDir(filepath.Join(nodeModules, e.Name()))
+			for _, s := range sub {
+				names = append(names, e.Name()+"/"+s.Name())
+			}
+			continue
+		}
+		names = append(names, e.Name())
+	}
+	for _, name := range names {
+		p := filepath.Join(nodeModules, filepath.FromSlash(name))
+		if fi, err := os.Lstat(p); err != nil || fi.Mode()&os.ModeSymlink == 0 {
+			continue
+		}
+		if _, err := os.Stat(p); err != nil {
+			target, _ := os.Readlink(p)
+			return fmt.Errorf("npm install failed: dependency %s links to %s, which does not exist in the code", name, target)
+		}
+	}
+	return nil
 }
 
 // npmArgs are the install flags (see the package documentation).
