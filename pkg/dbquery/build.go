@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"sort"
 	"strings"
 )
 
@@ -294,26 +295,27 @@ func operandClauses(path string, o any) ([]clause, error) {
 func mergeClauses(cl []clause) *Document {
 	out := &Document{}
 	conflict := false
+	index := make(map[string]int, len(cl))
 	for _, c := range cl {
-		prev, exists := out.Get(c.key)
+		i, exists := index[c.key]
 		if !exists {
-			out.Set(c.key, c.val)
+			index[c.key] = len(out.fields)
+			out.fields = append(out.fields, Field{Key: c.key, Value: c.val})
 			continue
 		}
+		prev := out.fields[i].Value
 		pd, ok1 := prev.(*Document)
 		cd, ok2 := c.val.(*Document)
 		if ok1 && ok2 && !strings.HasPrefix(c.key, "$") && allDollar(pd) && allDollar(cd) && !sharesKey(pd, cd) {
-			merged := NewDocument(pd.Fields()...)
-			for _, f := range cd.Fields() {
-				merged.Set(f.Key, f.Value)
-			}
-			out.Set(c.key, merged)
+			merged := &Document{fields: append(append([]Field{}, pd.Fields()...), cd.Fields()...)}
+			out.fields[i].Value = merged
 			continue
 		}
 		conflict = true
 		break
 	}
 	if !conflict {
+		jsKeyOrder(out)
 		return out
 	}
 	arr := make([]any, len(cl))
@@ -583,39 +585,123 @@ func buildUpdate(data any) (*Document, error) {
 	if !ok {
 		return nil, errors.New("update data must be an object")
 	}
-	u := &updateBuilder{out: &Document{}}
+	u := &updateBuilder{}
 	if err := u.collect(d, ""); err != nil {
 		return nil, err
 	}
-	if u.out.Len() == 0 {
+	if len(u.entries) == 0 {
 		return nil, errors.New("update data is empty")
 	}
-	return u.out, nil
+	return u.document(), nil
 }
 
 type updateBuilder struct {
-	out   *Document
-	paths []string
+	entries []updateEntry
+	paths   pathSet
+}
+
+type updateEntry struct {
+	op   string
+	path string
+	v    Value
+}
+
+// pathSet detects update paths that are equal or where one is a prefix of
+// another, in time linear in the path length.
+type pathSet struct {
+	full     map[string]bool
+	prefixes map[string]bool
+}
+
+// add returns the conflicting shorter path ("" when there is none).
+func (ps *pathSet) add(path string) (string, bool) {
+	if ps.full == nil {
+		ps.full, ps.prefixes = map[string]bool{}, map[string]bool{}
+	}
+	if ps.full[path] || ps.prefixes[path] {
+		return path, false
+	}
+	for i := 0; i < len(path); i++ {
+		if path[i] == '.' && ps.full[path[:i]] {
+			return path[:i], false
+		}
+	}
+	ps.full[path] = true
+	for i := 0; i < len(path); i++ {
+		if path[i] == '.' {
+			ps.prefixes[path[:i]] = true
+		}
+	}
+	return "", true
 }
 
 func (u *updateBuilder) add(op, path string, v Value) error {
-	for _, p := range u.paths {
-		if p == path || strings.HasPrefix(p, path+".") || strings.HasPrefix(path, p+".") {
-			short := p
-			if len(path) < len(p) {
-				short = path
-			}
-			return fmt.Errorf("updating the path '%s' would create a conflict at '%s'", path, short)
+	if short, ok := u.paths.add(path); !ok {
+		return fmt.Errorf("updating the path '%s' would create a conflict at '%s'", path, short)
+	}
+	u.entries = append(u.entries, updateEntry{op, path, v})
+	return nil
+}
+
+// document groups the entries by operator. Entries are first put in
+// JavaScript key order (array-index paths first): the statement language can
+// express no other order, so this is the canonical form.
+func (u *updateBuilder) document() *Document {
+	sort.SliceStable(u.entries, func(i, j int) bool {
+		return jsKeyLess(u.entries[i].path, u.entries[j].path)
+	})
+	out := &Document{}
+	for _, e := range u.entries {
+		opDoc, ok := out.Get(e.op)
+		if !ok {
+			opDoc = &Document{}
+			out.Set(e.op, opDoc)
+		}
+		d := opDoc.(*Document)
+		d.fields = append(d.fields, Field{Key: e.path, Value: e.v}) // paths are unique
+	}
+	return out
+}
+
+// jsArrayIndex reports whether k is an array-index property name in
+// JavaScript ("0" ... "4294967294", no leading zeros), and its value.
+func jsArrayIndex(k string) (uint64, bool) {
+	if k == "" || len(k) > 10 || (len(k) > 1 && k[0] == '0') {
+		return 0, false
+	}
+	var n uint64
+	for i := 0; i < len(k); i++ {
+		if k[i] < '0' || k[i] > '9' {
+			return 0, false
+		}
+		n = n*10 + uint64(k[i]-'0')
+	}
+	return n, n < 1<<32-1
+}
+
+// jsKeyLess orders keys like a JavaScript object: array indexes first, in
+// numeric order; other keys keep their relative order (use a stable sort).
+func jsKeyLess(a, b string) bool {
+	x, aok := jsArrayIndex(a)
+	y, bok := jsArrayIndex(b)
+	switch {
+	case aok && bok:
+		return x < y
+	case aok:
+		return true
+	}
+	return false
+}
+
+// jsKeyOrder reorders a document's keys the way a JavaScript object literal
+// orders them.
+func jsKeyOrder(d *Document) {
+	for _, f := range d.fields {
+		if _, ok := jsArrayIndex(f.Key); ok {
+			sort.SliceStable(d.fields, func(i, j int) bool { return jsKeyLess(d.fields[i].Key, d.fields[j].Key) })
+			return
 		}
 	}
-	u.paths = append(u.paths, path)
-	opDoc, ok := u.out.Get(op)
-	if !ok {
-		opDoc = &Document{}
-		u.out.Set(op, opDoc)
-	}
-	opDoc.(*Document).Set(path, v)
-	return nil
 }
 
 func (u *updateBuilder) collect(d *Document, prefix string) error {

@@ -306,6 +306,7 @@ func decodeNext(dec *json.Decoder, depth int) (Value, error) {
 			return arr, nil
 		case '{':
 			d := &Document{}
+			var seen map[string]struct{}
 			for dec.More() {
 				kt, err := dec.Token()
 				if err != nil {
@@ -315,7 +316,20 @@ func decodeNext(dec *json.Decoder, depth int) (Value, error) {
 				if !ok {
 					return nil, fmt.Errorf("object key %v is not a string", kt)
 				}
-				if d.Has(key) {
+				if seen == nil && d.Len() >= 16 {
+					seen = make(map[string]struct{}, 32)
+					for _, f := range d.fields {
+						seen[f.Key] = struct{}{}
+					}
+				}
+				dup := false
+				if seen != nil {
+					_, dup = seen[key]
+					seen[key] = struct{}{}
+				} else {
+					dup = d.Has(key)
+				}
+				if dup {
 					return nil, fmt.Errorf("duplicate key %q", key)
 				}
 				val, err := decodeNext(dec, depth+1)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"unicode/utf8"
 )
 
 // FromFlags builds a find Query from command-line style inputs, without
@@ -27,6 +28,11 @@ import (
 func FromFlags(collection string, whereJSON string, orderBy []string, skip, limit *int64, fields []string) (*Query, error) {
 	if collection == "" || strings.ContainsAny(collection, "$\x00") || len(collection) > 255 {
 		return nil, errors.New("collection name must be a non-empty string without '$'")
+	}
+	for _, in := range append(append([]string{collection, whereJSON}, orderBy...), fields...) {
+		if !utf8.ValidString(in) {
+			return nil, fmt.Errorf("%q is not valid UTF-8", in)
+		}
 	}
 	q := &Query{Collection: collection, Action: ActionFind}
 	if strings.TrimSpace(whereJSON) != "" {
@@ -87,6 +93,7 @@ func FromFlags(collection string, whereJSON string, orderBy []string, skip, limi
 			}
 			spec.Set(f, include)
 		}
+		jsKeyOrder(spec)
 		p, err := buildProjection(spec)
 		if err != nil {
 			return nil, err
@@ -131,6 +138,7 @@ func jsNumbers(v Value, depth int) (Value, error) {
 			}
 			out.fields[i] = Field{Key: f.Key, Value: n}
 		}
+		jsKeyOrder(out)
 		return out, nil
 	}
 	return v, nil

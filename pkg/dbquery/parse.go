@@ -425,7 +425,8 @@ func (s *session) conv(v goja.Value, depth int) any {
 			if len(x) > s.p.MaxLength*4 {
 				s.failf("string value too long")
 			}
-			return x
+			// Lone UTF-16 surrogates cannot be represented in UTF-8.
+			return strings.ToValidUTF8(x, "\uFFFD")
 		case bool:
 			return x
 		}
@@ -466,7 +467,13 @@ func (s *session) conv(v goja.Value, depth int) any {
 		}
 		d := &Document{fields: make([]Field, 0, len(keys))}
 		for _, k := range keys {
-			d.fields = append(d.fields, Field{Key: k, Value: s.conv(obj.Get(k), depth+1)})
+			v := s.conv(obj.Get(k), depth+1)
+			if !utf8.ValidString(k) {
+				// Lone surrogates become U+FFFD; keys may then collide.
+				d.Set(strings.ToValidUTF8(k, "\uFFFD"), v)
+				continue
+			}
+			d.fields = append(d.fields, Field{Key: k, Value: v})
 		}
 		return d
 	case "Function":

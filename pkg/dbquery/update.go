@@ -93,7 +93,7 @@ func replaceDocument(doc, repl *Document) (*Document, bool, error) {
 // checkUpdatePaths rejects updates that touch the same path twice or a path
 // and its prefix (MongoDB: "would create a conflict").
 func checkUpdatePaths(update *Document) error {
-	var paths []string
+	var paths pathSet
 	for _, opf := range update.Fields() {
 		fields, ok := opf.Value.(*Document)
 		if !ok {
@@ -113,16 +113,9 @@ func checkUpdatePaths(update *Document) error {
 				if p == "" || strings.HasPrefix(p, ".") || strings.HasSuffix(p, ".") || strings.Contains(p, "..") {
 					return fmt.Errorf("invalid update path %q", p)
 				}
-				for _, q := range paths {
-					if p == q || strings.HasPrefix(q, p+".") || strings.HasPrefix(p, q+".") {
-						short := q
-						if len(p) < len(q) {
-							short = p
-						}
-						return fmt.Errorf("updating the path '%s' would create a conflict at '%s'", p, short)
-					}
+				if short, ok := paths.add(p); !ok {
+					return fmt.Errorf("updating the path '%s' would create a conflict at '%s'", p, short)
 				}
-				paths = append(paths, p)
 			}
 		}
 	}
