@@ -69,6 +69,10 @@ func (m *Module) invoke(ctx context.Context, c *capi.Call) (any, error) {
 		return nil, capi.Errorf("FailedOperation.InvokeFunction", "%v", err)
 	}
 	requestID := fnrun.NewRequestID()
+	if !async && fn.Timeout > maxSyncWait {
+		// A synchronous invocation waits at most 300 s, whatever Timeout says.
+		fn.Timeout = maxSyncWait
+	}
 	if async {
 		m.background(func(bg context.Context) {
 			m.execute(bg, rec, fn, event, requestID, sourceAsync)

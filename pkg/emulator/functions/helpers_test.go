@@ -52,13 +52,8 @@ func start(t *testing.T, dataDir string, opts Options) *harness {
 	if err := e.Start(); err != nil {
 		t.Fatal(err)
 	}
-	closed := false
 	h := &harness{t: t, e: e, m: m, ctx: context.Background()}
-	t.Cleanup(func() {
-		if !closed {
-			e.Close(context.Background())
-		}
-	})
+	t.Cleanup(func() { e.Close(context.Background()) }) // a second Close is harmless
 	h.c, err = cloudapi.New(cloudapi.Options{
 		Credential: cloudapi.Credential{SecretID: config.EmulatorSecretID, SecretKey: config.EmulatorSecretKey},
 		Region:     "ap-shanghai", Endpoint: e.Endpoint(), MaxAttempts: 1,

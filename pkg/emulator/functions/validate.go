@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/emulator/capi"
@@ -23,6 +24,7 @@ const (
 	maxAsyncEvent            = 128 << 10
 	defaultTimeout           = 3
 	maxTimeout               = 900
+	maxSyncWait              = 300 * time.Second
 	defaultMemorySize        = 128
 	defaultInitTimeout       = 15
 	defaultRuntime           = "Python2.7"
