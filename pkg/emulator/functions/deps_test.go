@@ -33,6 +33,7 @@ func (h *harness) npmRuns() int64 { return h.m.npmRuns.Load() }
 
 func TestDependencyInstall(t *testing.T) {
 	t.Parallel()
+	requireNpm(t)
 	h := start(t, "", Options{})
 	ns := h.newEnv()
 
@@ -144,6 +145,7 @@ func TestDependencyInstall(t *testing.T) {
 // A real package from the npm registry.
 func TestDependencyFromRegistry(t *testing.T) {
 	t.Parallel()
+	requireNpm(t)
 	h := start(t, "", Options{})
 	ns := h.newEnv()
 	zip := zipOf(t, map[string]string{

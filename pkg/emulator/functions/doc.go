@@ -74,4 +74,32 @@
 // a scheduler goroutine fires them while the emulator runs (missed firings
 // while it was stopped are not replayed), with the event
 // {"Type":"Timer","TriggerName":...,"Time":"<RFC 3339>","Message":<CustomArgument>}.
+//
+// # Code downloads
+//
+// GetFunctionAddress answers
+// http://<Host header>/_emulator/code/<namespace>/<name>?expires=<unix>&sha=<sha256>&sig=<hmac>,
+// valid for an hour (and across restarts; a reset invalidates it), serving
+// the exact zip of the running code; CodeSha256 is its hex SHA-256.
+//
+// # Choices where the API leaves room
+//
+//   - Defaults: Runtime Python2.7, Handler index.main_handler, Timeout 3,
+//     MemorySize 128, InitTimeout 15, Type Event, InstallDependency FALSE.
+//   - ListFunctions sorts by AddTime, newest first, unless Order/Orderby say
+//     otherwise; Limit is 20 by default and at most 100.
+//   - GetFunctionLogs: Offset 0, Limit 10, Order desc, OrderBy start_time;
+//     without StartTime/EndTime every stored record qualifies; RetCode is 0
+//     for success, else the SCF status code of the outcome (430, 433, ...);
+//     Source is the invocation type (RequestResponse, Event or Timer).
+//     Filter.RetCode UserCodeException matches 430, 437 and 439,
+//     ResourceLimitExceeded 434, 407 and 432, TimeLimitExceeded 433.
+//   - Versions, aliases, layers and Publish=TRUE are not emulated
+//     (UnsupportedOperation); Qualifier must be empty or $LATEST.
+//   - A synchronous Invoke waits at most 300 s (a longer Timeout applies to
+//     Event and timer invocations only).
+//   - Web functions (Type HTTP) are stored but not run.
+//   - Triggers can be added to Active and UpdateFailed functions only
+//     (FailedOperation.CreateTrigger otherwise); timers fire with the live
+//     code while an update is in progress.
 package functions

@@ -23,16 +23,23 @@ import (
 
 const testLatency = 100 * time.Millisecond
 
-func requireNode(t *testing.T) {
+func requireNode(t testing.TB) {
 	t.Helper()
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node is not installed")
 	}
 }
 
+func requireNpm(t testing.TB) {
+	t.Helper()
+	if _, err := exec.LookPath("npm"); err != nil {
+		t.Skip("npm is not installed")
+	}
+}
+
 // harness is an emulator with the functions module and a client.
 type harness struct {
-	t   *testing.T
+	t   testing.TB
 	e   *emulator.Emulator
 	m   *Module
 	c   *cloudapi.Client
@@ -40,7 +47,7 @@ type harness struct {
 }
 
 // start runs an emulator on dataDir ("" for an ephemeral one).
-func start(t *testing.T, dataDir string, opts Options) *harness {
+func start(t testing.TB, dataDir string, opts Options) *harness {
 	t.Helper()
 	requireNode(t)
 	m := New(opts)
@@ -121,7 +128,7 @@ func (h *harness) callErr(action string, req, resp any) string {
 }
 
 // zipOf packages files (name -> content) with funcpack.
-func zipOf(t *testing.T, files map[string]string) []byte {
+func zipOf(t testing.TB, files map[string]string) []byte {
 	t.Helper()
 	dir := t.TempDir()
 	for name, content := range files {
@@ -145,7 +152,7 @@ func b64(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 func i64(v int64) *int64 { return &v }
 
 // nodeFn is the code of a simple function.
-func nodeFn(t *testing.T, body string) []byte {
+func nodeFn(t testing.TB, body string) []byte {
 	return zipOf(t, map[string]string{"index.js": body})
 }
 
