@@ -81,6 +81,7 @@ type Module struct {
 	npmRuns     atomic.Int64
 	lastHost    atomic.Value // string
 	sched       *scheduler
+	warned      sync.Map // runtimes checked against the local node
 
 	buildsMu sync.Mutex
 	builds   map[string]*buildHandle // by namespace/name

@@ -53,7 +53,27 @@ func (m *Module) runtimeFunction(ctx context.Context, rec *record, host string) 
 		Env:       env,
 	}
 	fn.Revision = revision(rec.FunctionID, sp, fn)
+	m.checkNodeVersion(ctx, sp.Runtime)
 	return fn, nil
+}
+
+// checkNodeVersion logs once per runtime when the local node is older than
+// the runtime the function asks for (it still runs, with the local node).
+func (m *Module) checkNodeVersion(ctx context.Context, runtime string) {
+	want := fnrun.RuntimeNodeMajor(runtime)
+	if want == 0 {
+		return
+	}
+	if _, done := m.warned.LoadOrStore(runtime, true); done {
+		return
+	}
+	v, err := m.pool.Load().NodeVersion(ctx)
+	if err != nil {
+		return
+	}
+	if have := fnrun.NodeMajor(v); have != 0 && have < want {
+		m.log.Warn("functions: the local node is older than the functions' runtime", "runtime", runtime, "node", v)
+	}
 }
 
 // revision identifies code + configuration: warm instances are reused
