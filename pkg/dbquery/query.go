@@ -208,3 +208,14 @@ func eqInt64Ptr(a, b *int64) bool {
 	}
 	return *a == *b
 }
+
+// CountQuery returns a copy of q as a count() statement: the condition (and
+// .doc(id)) is kept, orderBy/skip/limit/field are dropped because count()
+// ignores them (so the copy renders and round-trips like a parsed count).
+func (q *Query) CountQuery() *Query {
+	c := *q
+	c.Action = ActionCount
+	stripPaging(&c)
+	c.Update, c.Data, c.Pipeline, c.Multi, c.Upsert = nil, nil, nil, false, false
+	return &c
+}

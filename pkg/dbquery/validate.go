@@ -72,7 +72,9 @@ type validator struct {
 }
 
 func (v *validator) errAt(n ast.Node, format string, args ...any) error {
-	return &ParseError{Offset: int(n.Idx0()) - 1, Line: 0, Msg: fmt.Sprintf(format, args...), src: v.src}
+	off := int(n.Idx0()) - 1
+	line, col := lineCol(v.src, off)
+	return &ParseError{Offset: off, Line: line, Column: col, Msg: fmt.Sprintf(format, args...)}
 }
 
 func (v *validator) program(p *ast.Program) error {
@@ -323,19 +325,16 @@ func statementKind(s ast.Statement) string {
 	return fmt.Sprintf("%T", s)
 }
 
-// ParseError is a statement error with its position.
+// ParseError is a statement rejected by the syntax allow-list, with its
+// position.
 type ParseError struct {
 	Offset int // byte offset in the statement, -1 when unknown
 	Line   int // 1-based line, 0 when unknown
 	Column int // 1-based column (bytes), 0 when unknown
 	Msg    string
-	src    string
 }
 
 func (e *ParseError) Error() string {
-	if e.Line == 0 && e.Offset >= 0 && e.src != "" {
-		e.Line, e.Column = lineCol(e.src, e.Offset)
-	}
 	if e.Line > 0 {
 		return fmt.Sprintf("%s (line %d, column %d)", e.Msg, e.Line, e.Column)
 	}
