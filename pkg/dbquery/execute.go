@@ -49,9 +49,9 @@ type Result struct {
 // Execute runs q over the documents of its collection, held in memory. It is
 // the reference executor: the input slice and documents are never modified
 // (writes return the new collection in Result.Collection). For .doc(id)
-// statements the document is looked up by _id; update with .doc() changes at
-// most one document, where().update() every match; set() replaces or inserts
-// (upsert); remove() deletes the matches.
+// statements the document is looked up by _id. update and remove change every
+// match when q.Multi (where().update()/remove()) and the first match
+// otherwise (.doc(id)); set() replaces its document or inserts it (upsert).
 func Execute(ctx context.Context, q *Query, docs []*Document, opts *ExecOptions) (*Result, error) {
 	if opts == nil {
 		opts = &ExecOptions{}
@@ -82,6 +82,8 @@ func Execute(ctx context.Context, q *Query, docs []*Document, opts *ExecOptions)
 		return nil, err
 	}
 	tk := &ticker{ctx: ctx}
+	// update/remove touch one document unless Multi; set targets its .doc(id).
+	single := ((q.Action == ActionUpdate || q.Action == ActionRemove) && !q.Multi) || q.Action == ActionSet
 	var matched []int
 	for i, d := range docs {
 		if err := tk.tick(); err != nil {
@@ -89,7 +91,7 @@ func Execute(ctx context.Context, q *Query, docs []*Document, opts *ExecOptions)
 		}
 		if f.Match(d) {
 			matched = append(matched, i)
-			if q.HasDocID && q.Action != ActionFind && q.Action != ActionCount {
+			if single {
 				break
 			}
 		}
