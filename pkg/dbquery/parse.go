@@ -271,9 +271,8 @@ func (s *session) harden() {
 func (s *session) install() {
 	vm := s.vm
 	g := vm.GlobalObject()
-	cmd := s.commandRoot()
 	agg := s.aggregateRoot()
-	cmd.Set("aggregate", agg)
+	cmd := s.commandRoot(agg)
 
 	db := vm.NewObject()
 	db.Set("collection", func(call goja.FunctionCall) goja.Value {
@@ -802,25 +801,61 @@ func (s *session) dataArg(name string, args []goja.Value) any {
 
 // ---------- db.command and db.command.aggregate ----------
 
-func (s *session) commandRoot() *goja.Object {
-	root := s.vm.NewObject()
-	for _, name := range commandNames {
-		name := name
+// lazyMethods is a read-only JavaScript object whose methods are created on
+// first access (db.command and db.command.aggregate have ~130 of them; a
+// statement uses a handful).
+type lazyMethods struct {
+	vm    *goja.Runtime
+	names []string
+	has   map[string]bool
+	cache map[string]goja.Value
+	make  func(name string) goja.Value
+}
+
+func (l *lazyMethods) Get(key string) goja.Value {
+	if !l.has[key] {
+		return nil
+	}
+	if v, ok := l.cache[key]; ok {
+		return v
+	}
+	v := l.make(key)
+	l.cache[key] = v
+	return v
+}
+func (l *lazyMethods) Set(string, goja.Value) bool { return false }
+func (l *lazyMethods) Has(key string) bool         { return l.has[key] }
+func (l *lazyMethods) Delete(string) bool          { return false }
+func (l *lazyMethods) Keys() []string              { return l.names }
+
+func (s *session) lazyObject(names []string, mk func(name string) goja.Value) *goja.Object {
+	has := nameSet(names)
+	return s.vm.NewDynamicObject(&lazyMethods{vm: s.vm, names: names, has: has, cache: map[string]goja.Value{}, make: mk})
+}
+
+func nameSet(names []string) map[string]bool {
+	m := make(map[string]bool, len(names))
+	for _, n := range names {
+		m[n] = true
+	}
+	return m
+}
+
+func (s *session) commandRoot(agg *goja.Object) *goja.Object {
+	return s.lazyObject(commandNames, func(name string) goja.Value {
 		switch name {
 		case "aggregate":
-			continue
+			return agg
 		case "geoNear", "geoWithin", "geoIntersects", "bit":
-			root.Set(name, func(goja.FunctionCall) goja.Value {
+			return s.vm.ToValue(func(goja.FunctionCall) goja.Value {
 				s.failf("unsupported: db.command.%s", name)
 				return nil
 			})
-			continue
 		}
-		root.Set(name, func(call goja.FunctionCall) goja.Value {
+		return s.vm.ToValue(func(call goja.FunctionCall) goja.Value {
 			return s.newCommand(name, s.convArgs(call.Arguments))
 		})
-	}
-	return root
+	})
 }
 
 func commandKindOf(name string) cmdKind {
@@ -895,14 +930,12 @@ func (s *session) commandObject(c *command) goja.Value {
 }
 
 func (s *session) aggregateRoot() *goja.Object {
-	root := s.vm.NewObject()
-	for _, name := range aggregateOperatorNames {
-		name := name
+	return s.lazyObject(aggregateOperatorNames, func(name string) goja.Value {
 		op := "$" + name
 		if name == "neq" {
 			op = "$ne"
 		}
-		root.Set(name, func(call goja.FunctionCall) goja.Value {
+		return s.vm.ToValue(func(call goja.FunctionCall) goja.Value {
 			args := s.convArgs(call.Arguments)
 			var arg any
 			switch len(args) {
@@ -919,6 +952,5 @@ func (s *session) aggregateRoot() *goja.Object {
 			}
 			return s.register(s.vm.NewObject(), D(op, v))
 		})
-	}
-	return root
+	})
 }
