@@ -1,0 +1,2 @@
+// Package docdb is the emulator's document database.
+package docdb

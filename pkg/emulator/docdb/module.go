@@ -1,0 +1,315 @@
+package docdb
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/tcb-go/tcb/pkg/emulator"
+)
+
+// TokenChecker validates WeChat access_tokens for the /tcb/* endpoints. It
+// returns the token's appid and 0, or the errcode to answer: 40001 (not
+// the latest), 42001 (expired) or 40014 (invalid). The WeChat token module
+// (pkg/emulator/wxapi) provides it.
+type TokenChecker interface {
+	CheckToken(token string) (appid string, errcode int)
+}
+
+// TokenCheckerFunc adapts a function to TokenChecker.
+type TokenCheckerFunc func(token string) (string, int)
+
+// CheckToken calls f.
+func (f TokenCheckerFunc) CheckToken(token string) (string, int) { return f(token) }
+
+// FunctionInvoker runs cloud functions for /tcb/invokecloudfunction. It
+// returns the JSON of the function's return value, or a non-zero CloudBase
+// errcode with its errmsg (ErrcodeFunctionNotFound, ErrcodeFunctionFailed
+// with FunctionFailedMessage, ErrcodeFunctionTimeout, ...), or err when the
+// emulator itself failed (answered as -1). timeout is the HTTP API's limit
+// (5 s) and ctx carries the same deadline.
+type FunctionInvoker interface {
+	InvokeHTTP(ctx context.Context, env, name string, event []byte, timeout time.Duration) (respData string, errcode int, errmsg string, err error)
+}
+
+// Defaults of Options.
+const (
+	DefaultMaxLimit           = 1000
+	DefaultRequestTimeout     = 10 * time.Second
+	DefaultMaxStatementLength = 1 << 20
+	DefaultStatementCache     = 512
+	DefaultMaxResultBytes     = 32 << 20
+	DefaultMaxBodyBytes       = 10 << 20
+	FunctionTimeout           = 5 * time.Second
+)
+
+// Options configure the module. Zero values mean the defaults.
+type Options struct {
+	// Tokens checks access_tokens; nil rejects every token with 40014.
+	Tokens TokenChecker
+	// Functions runs /tcb/invokecloudfunction; nil answers -501001.
+	Functions FunctionInvoker
+	// MaxLimit caps .limit() of databasequery and QUERY (default 1000):
+	// larger limits are clamped and the pager shows the limit applied.
+	MaxLimit int64
+	// RequestTimeout bounds the work of one request (default 10 s).
+	RequestTimeout time.Duration
+	// MaxStatementLength caps a statement's size (default 1 MiB, so that
+	// batched add() statements fit).
+	MaxStatementLength int
+	// StatementCache is the number of parsed statements kept by text
+	// (default 512; negative disables the cache).
+	StatementCache int
+	// MaxResultBytes caps the encoded documents of one answer (default
+	// 32 MiB).
+	MaxResultBytes int
+	// MaxBodyBytes caps a /tcb/* request body (default 10 MiB).
+	MaxBodyBytes int64
+	// Logger defaults to the host's.
+	Logger *slog.Logger
+}
+
+// Module is the emulator's document database (an emulator.Module named
+// "database").
+type Module struct {
+	opts Options
+	h    *emulator.Host
+
+	// mu is the data lock: reads hold it shared, writes exclusively.
+	mu sync.RWMutex
+	// cmu guards the cache maps and serialises lazy loading; it is always
+	// taken inside mu (or alone), never the other way round.
+	cmu   sync.Mutex
+	cache map[string]map[string]*collection // env -> name -> loaded
+
+	stmts *stmtCache
+
+	jobsMu  sync.Mutex
+	running map[int64]bool
+	bgCtx   context.Context
+	bgStop  context.CancelFunc
+	bg      sync.WaitGroup
+
+	// planHook, when set (tests), sees every candidate selection.
+	planHook func(env, coll string, p planInfo)
+}
+
+// New returns the module.
+func New(opts Options) *Module {
+	if opts.MaxLimit <= 0 {
+		opts.MaxLimit = DefaultMaxLimit
+	}
+	if opts.RequestTimeout <= 0 {
+		opts.RequestTimeout = DefaultRequestTimeout
+	}
+	if opts.MaxStatementLength <= 0 {
+		opts.MaxStatementLength = DefaultMaxStatementLength
+	}
+	if opts.StatementCache == 0 {
+		opts.StatementCache = DefaultStatementCache
+	}
+	if opts.MaxResultBytes <= 0 {
+		opts.MaxResultBytes = DefaultMaxResultBytes
+	}
+	if opts.MaxBodyBytes <= 0 {
+		opts.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	m := &Module{opts: opts, cache: map[string]map[string]*collection{}, running: map[int64]bool{}}
+	m.stmts = newStmtCache(opts.StatementCache)
+	m.bgCtx, m.bgStop = context.WithCancel(context.Background())
+	return m
+}
+
+// Name is "database".
+func (m *Module) Name() string { return "database" }
+
+// Init registers the WeChat /tcb/* handlers, the tcb RunCommands and flexdb
+// actions, the export download route and the environment destruction hook.
+func (m *Module) Init(h *emulator.Host) error {
+	m.h = h
+	if err := h.DB.Bolt().Update(func(tx *bolt.Tx) error {
+		_, err := tx.CreateBucketIfNotExists(bucketTop)
+		return err
+	}); err != nil {
+		return err
+	}
+	m.registerWeChat(h.Mux)
+	m.registerTC3(h.Dispatcher)
+	h.Envs.OnDestroy(m.dropEnv)
+	return nil
+}
+
+func (m *Module) bolt() *bolt.DB { return m.h.DB.Bolt() }
+
+var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+func (m *Module) log() *slog.Logger {
+	switch {
+	case m.opts.Logger != nil:
+		return m.opts.Logger
+	case m.h != nil && m.h.Logger != nil:
+		return m.h.Logger
+	}
+	return discard
+}
+
+func (m *Module) now() time.Time {
+	if m.h != nil && m.h.Now != nil {
+		return m.h.Now()
+	}
+	return time.Now()
+}
+
+// collection returns the loaded collection, loading it on first use; nil
+// when it does not exist. The caller holds mu (either mode).
+func (m *Module) collection(env, name string) (*collection, error) {
+	m.cmu.Lock()
+	defer m.cmu.Unlock()
+	if c := m.cache[env][name]; c != nil {
+		return c, nil
+	}
+	c, err := m.loadCollection(env, name)
+	if err != nil || c == nil {
+		return nil, err
+	}
+	if m.cache[env] == nil {
+		m.cache[env] = map[string]*collection{}
+	}
+	m.cache[env][name] = c
+	return c, nil
+}
+
+// mustCollection is collection with -502005 when missing.
+func (m *Module) mustCollection(env, name string) (*collection, error) {
+	c, err := m.collection(env, name)
+	if err != nil {
+		return nil, errSystem(err)
+	}
+	if c == nil {
+		return nil, errCollectionMissing(name)
+	}
+	return c, nil
+}
+
+func (m *Module) forget(env, name string) {
+	m.cmu.Lock()
+	defer m.cmu.Unlock()
+	if name == "" {
+		delete(m.cache, env)
+		return
+	}
+	delete(m.cache[env], name)
+}
+
+// dropEnv is the environment destruction hook: the environment's
+// collections, jobs and export files go.
+func (m *Module) dropEnv(env string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := m.dropEnvStored(env); err != nil {
+		return err
+	}
+	m.forget(env, "")
+	m.removeExports(env)
+	return nil
+}
+
+// collectionState is one collection in State.
+type collectionState struct {
+	Count  int64 `json:"count"`
+	Size   int64 `json:"size"`
+	Loaded bool  `json:"loaded"`
+}
+
+// State reports the documents per environment and collection.
+func (m *Module) State() any {
+	out := map[string]map[string]collectionState{}
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	m.bolt().View(func(tx *bolt.Tx) error {
+		top := tx.Bucket(bucketTop)
+		if top == nil {
+			return nil
+		}
+		return top.ForEachBucket(func(env []byte) error {
+			cs := top.Bucket(env).Bucket(bucketCollections)
+			if cs == nil {
+				return nil
+			}
+			colls := map[string]collectionState{}
+			cs.ForEachBucket(func(name []byte) error {
+				m.cmu.Lock()
+				c := m.cache[string(env)][string(name)]
+				m.cmu.Unlock()
+				if c != nil {
+					colls[string(name)] = collectionState{Count: int64(c.live()), Size: c.size, Loaded: true}
+					return nil
+				}
+				n, size, _ := storedStats(tx, string(env), string(name))
+				colls[string(name)] = collectionState{Count: n, Size: size}
+				return nil
+			})
+			out[string(env)] = colls
+			return nil
+		})
+	})
+	m.stmts.mu.Lock()
+	cached := m.stmts.ll.Len()
+	m.stmts.mu.Unlock()
+	return map[string]any{"envs": out, "statements_cached": cached}
+}
+
+// Reset drops every cache (the host wiped the store) and stops running
+// migration jobs.
+func (m *Module) Reset() error {
+	m.stopJobs()
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.cmu.Lock()
+	m.cache = map[string]map[string]*collection{}
+	m.cmu.Unlock()
+	m.stmts.clear()
+	m.bgCtx, m.bgStop = context.WithCancel(context.Background())
+	if m.h != nil {
+		return m.h.DB.Bolt().Update(func(tx *bolt.Tx) error {
+			_, err := tx.CreateBucketIfNotExists(bucketTop)
+			return err
+		})
+	}
+	return nil
+}
+
+// Close stops running migration jobs.
+func (m *Module) Close() error {
+	m.stopJobs()
+	return nil
+}
+
+func (m *Module) stopJobs() {
+	m.bgStop()
+	m.bg.Wait()
+}
+
+// newID returns a 32-hex-digit document id, like the cloud's.
+func newID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// sortedKeys returns a map's keys in order.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,508 @@
+package docdb
+
+import (
+	"context"
+	"math"
+	"strings"
+
+	"github.com/tcb-go/tcb/pkg/cloudapi"
+	"github.com/tcb-go/tcb/pkg/dbquery"
+	"github.com/tcb-go/tcb/pkg/emulator/capi"
+)
+
+const (
+	tcbVersion    = "2018-06-08"
+	flexdbVersion = "2018-11-27"
+)
+
+func (m *Module) registerTC3(d *capi.Dispatcher) {
+	d.Register("tcb", tcbVersion, "RunCommands", m.runCommands)
+	d.Register("flexdb", flexdbVersion, "CreateTable", m.createTable)
+	d.Register("flexdb", flexdbVersion, "DeleteTable", m.deleteTable)
+	d.Register("flexdb", flexdbVersion, "ListTables", m.listTables)
+	d.Register("flexdb", flexdbVersion, "DescribeTable", m.describeTable)
+	d.Register("flexdb", flexdbVersion, "UpdateTable", m.updateTable)
+}
+
+// runCommands executes MgoCommands in order (command shapes in
+// pkg/cloudapi/types_db.go). The env must be NORMAL (ResourceNotFound when
+// unknown); Tag, when given, must be the env's database instance
+// (InvalidParameter otherwise). A failing command stops the run and fails
+// the call; the commands before it stay applied (there is no transaction:
+// InTransaction=true is UnsupportedOperation).
+func (m *Module) runCommands(ctx context.Context, c *capi.Call) (any, error) {
+	var req cloudapi.RunCommandsRequest
+	if err := c.Decode(&req); err != nil {
+		return nil, err
+	}
+	if req.EnvId == "" {
+		return nil, capi.Errorf("MissingParameter", "The parameter `EnvId` is required.")
+	}
+	rec, err := m.h.Envs.Ready(req.EnvId, "ResourceNotFound")
+	if err != nil {
+		return nil, err
+	}
+	if req.Tag != "" && req.Tag != rec.DBID {
+		return nil, capi.Errorf("InvalidParameter", "Tag %s is not the database instance of environment %s.", req.Tag, req.EnvId)
+	}
+	if req.InTransaction != nil && *req.InTransaction {
+		return nil, capi.Errorf("UnsupportedOperation", "InTransaction is not supported by the emulator.")
+	}
+	if req.MongoConnector != nil {
+		return nil, capi.Errorf("UnsupportedOperation", "MongoConnector (external databases) is not supported by the emulator.")
+	}
+	if len(req.MgoCommands) == 0 {
+		return nil, capi.Errorf("MissingParameter", "The parameter `MgoCommands` is required.")
+	}
+	if len(req.MgoCommands) > 100 {
+		return nil, capi.Errorf("InvalidParameter", "At most 100 MgoCommands per call, got %d.", len(req.MgoCommands))
+	}
+	ctx, cancel := context.WithTimeout(ctx, m.opts.RequestTimeout)
+	defer cancel()
+	out := cloudapi.RunCommandsResponse{Data: make([][]string, 0, len(req.MgoCommands))}
+	for i, mc := range req.MgoCommands {
+		data, err := m.runCommand(ctx, req.EnvId, mc)
+		if err != nil {
+			ae, _ := tc3Error(err).(*capi.Error)
+			return nil, capi.Errorf(ae.Code, "MgoCommands[%d] (%s on %s): %s", i, mc.CommandType, mc.TableName, ae.Message)
+		}
+		out.Data = append(out.Data, data)
+	}
+	return out, nil
+}
+
+// runCommand runs one command and renders its result strings.
+func (m *Module) runCommand(ctx context.Context, env string, mc cloudapi.MgoCommand) ([]string, error) {
+	if mc.TableName == "" {
+		return nil, capi.Errorf("MissingParameter", "TableName is required.")
+	}
+	cmd, err := dbquery.DecodeDocument([]byte(mc.Command))
+	if err != nil {
+		return nil, capi.Errorf("InvalidParameter", "Command is not a JSON object in Extended JSON: %v.", err)
+	}
+	r := cmdReader{cmd: cmd}
+	switch strings.ToUpper(mc.CommandType) {
+	case "QUERY":
+		filter, proj, sortDoc := r.doc("filter"), r.doc("projection"), r.doc("sort")
+		skip, limit := r.int("skip", 0), r.int("limit", m.opts.MaxLimit)
+		if err := r.done("filter", "projection", "sort", "skip", "limit"); err != nil {
+			return nil, err
+		}
+		sortKeys, err := sortKeys(sortDoc)
+		if err != nil {
+			return nil, err
+		}
+		if skip < 0 || limit < 0 {
+			return nil, capi.Errorf("InvalidParameter", "skip and limit must not be negative.")
+		}
+		if limit == 0 || limit > m.opts.MaxLimit {
+			limit = m.opts.MaxLimit
+		}
+		res, err := m.find(ctx, env, mc.TableName, findOp{filter: filter, projection: proj, sort: sortKeys,
+			skip: min(skip, maxSkip), limit: limit})
+		if err != nil {
+			return nil, err
+		}
+		return m.encodeDocs(res.docs)
+	case "INSERT":
+		docs := r.array("documents")
+		if err := r.done("documents"); err != nil {
+			return nil, err
+		}
+		if len(docs) == 0 {
+			return nil, capi.Errorf("InvalidParameter", "INSERT needs a non-empty documents array.")
+		}
+		data := make([]*dbquery.Document, len(docs))
+		for i, v := range docs {
+			d, ok := v.(*dbquery.Document)
+			if !ok {
+				return nil, capi.Errorf("InvalidParameter", "documents[%d] is not an object.", i)
+			}
+			data[i] = d
+		}
+		ids, err := m.insert(ctx, env, mc.TableName, data)
+		if err != nil {
+			return nil, err
+		}
+		arr := make([]any, len(ids))
+		for i, id := range ids {
+			arr[i] = id
+		}
+		return encodeOne(dbquery.NewDocument(dbquery.Field{Key: "insertedIds", Value: arr}))
+	case "UPDATE":
+		op := updateOp{filter: r.doc("filter"), update: r.doc("update"), multi: r.bool("multi"),
+			upsert: r.bool("upsert"), replace: r.bool("replace")}
+		if err := r.done("filter", "update", "multi", "upsert", "replace"); err != nil {
+			return nil, err
+		}
+		if op.update == nil {
+			return nil, capi.Errorf("InvalidParameter", "UPDATE needs an update document.")
+		}
+		res, err := m.update(ctx, env, mc.TableName, op)
+		if err != nil {
+			return nil, err
+		}
+		return encodeOne(dbquery.NewDocument(
+			dbquery.Field{Key: "matched", Value: res.matched},
+			dbquery.Field{Key: "modified", Value: res.modified},
+			dbquery.Field{Key: "upsertedId", Value: res.upserted}))
+	case "DELETE":
+		filter, multi := r.doc("filter"), r.bool("multi")
+		if err := r.done("filter", "multi"); err != nil {
+			return nil, err
+		}
+		n, err := m.remove(ctx, env, mc.TableName, filter, multi)
+		if err != nil {
+			return nil, err
+		}
+		return encodeOne(dbquery.NewDocument(dbquery.Field{Key: "deleted", Value: n}))
+	case "COMMAND":
+		switch {
+		case cmd.Has("count"):
+			coll := r.str("count", mc.TableName)
+			filter := r.doc("query")
+			if err := r.done("count", "query"); err != nil {
+				return nil, err
+			}
+			n, err := m.count(ctx, env, coll, filter)
+			if err != nil {
+				return nil, err
+			}
+			return encodeOne(dbquery.NewDocument(dbquery.Field{Key: "n", Value: n}))
+		case cmd.Has("aggregate"):
+			coll := r.str("aggregate", mc.TableName)
+			stages := r.array("pipeline")
+			if err := r.done("aggregate", "pipeline"); err != nil {
+				return nil, err
+			}
+			pipeline := make([]dbquery.Stage, 0, len(stages))
+			for i, s := range stages {
+				d, ok := s.(*dbquery.Document)
+				if !ok || d.Len() != 1 {
+					return nil, capi.Errorf("InvalidParameter", "pipeline[%d] must be an object with one stage.", i)
+				}
+				f := d.Fields()[0]
+				pipeline = append(pipeline, dbquery.Stage{Name: f.Key, Arg: f.Value})
+			}
+			docs, err := m.aggregate(ctx, env, coll, pipeline)
+			if err != nil {
+				return nil, err
+			}
+			return m.encodeDocs(docs)
+		}
+		return nil, capi.Errorf("InvalidParameter", "COMMAND must be {\"count\": C, \"query\": F} or {\"aggregate\": C, \"pipeline\": [...]}.")
+	}
+	return nil, capi.Errorf("InvalidParameter", "CommandType must be QUERY, INSERT, UPDATE, DELETE or COMMAND, got %q.", mc.CommandType)
+}
+
+func encodeOne(d *dbquery.Document) ([]string, error) {
+	b, err := dbquery.EncodeDocument(d)
+	if err != nil {
+		return nil, err
+	}
+	return []string{string(b)}, nil
+}
+
+// sortKeys converts a {"field": 1|-1} document.
+func sortKeys(d *dbquery.Document) ([]dbquery.SortKey, error) {
+	if d == nil {
+		return nil, nil
+	}
+	var out []dbquery.SortKey
+	for _, f := range d.Fields() {
+		var dir float64
+		switch v := f.Value.(type) {
+		case int64:
+			dir = float64(v)
+		case float64:
+			dir = v
+		}
+		if (dir != 1 && dir != -1) || f.Key == "" || strings.HasPrefix(f.Key, "$") {
+			return nil, capi.Errorf("InvalidParameter", "sort must map field names to 1 or -1 (field %q).", f.Key)
+		}
+		out = append(out, dbquery.SortKey{Field: f.Key, Desc: dir == -1})
+	}
+	return out, nil
+}
+
+// cmdReader reads typed fields of a command, remembering the first type
+// error.
+type cmdReader struct {
+	cmd *dbquery.Document
+	err error
+}
+
+func (r *cmdReader) fail(field, want string) {
+	if r.err == nil {
+		r.err = capi.Errorf("InvalidParameter", "Command field %q must be %s.", field, want)
+	}
+}
+
+func (r *cmdReader) doc(k string) *dbquery.Document {
+	v, ok := r.cmd.Get(k)
+	if !ok || v == nil {
+		return nil
+	}
+	d, isDoc := v.(*dbquery.Document)
+	if !isDoc {
+		r.fail(k, "an object")
+	}
+	return d
+}
+
+func (r *cmdReader) array(k string) []any {
+	v, ok := r.cmd.Get(k)
+	if !ok {
+		return nil
+	}
+	a, isArr := v.([]any)
+	if !isArr {
+		r.fail(k, "an array")
+	}
+	return a
+}
+
+func (r *cmdReader) int(k string, def int64) int64 {
+	v, ok := r.cmd.Get(k)
+	if !ok || v == nil {
+		return def
+	}
+	switch n := v.(type) {
+	case int64:
+		return n
+	case float64:
+		if n == math.Trunc(n) && math.Abs(n) < 1<<53 {
+			return int64(n)
+		}
+	}
+	r.fail(k, "an integer")
+	return def
+}
+
+func (r *cmdReader) bool(k string) bool {
+	v, ok := r.cmd.Get(k)
+	if !ok || v == nil {
+		return false
+	}
+	b, isBool := v.(bool)
+	if !isBool {
+		r.fail(k, "a boolean")
+	}
+	return b
+}
+
+func (r *cmdReader) str(k, def string) string {
+	v, ok := r.cmd.Get(k)
+	if !ok {
+		return def
+	}
+	s, isStr := v.(string)
+	if !isStr || s == "" {
+		r.fail(k, "a collection name")
+	}
+	return s
+}
+
+// done reports the first type error, or an unknown field.
+func (r *cmdReader) done(allowed ...string) error {
+	if r.err != nil {
+		return r.err
+	}
+	for _, k := range r.cmd.Keys() {
+		ok := false
+		for _, a := range allowed {
+			ok = ok || k == a
+		}
+		if !ok {
+			return capi.Errorf("InvalidParameter", "Unknown command field %q (allowed: %s).", k, strings.Join(allowed, ", "))
+		}
+	}
+	return nil
+}
+
+// ---------- flexdb ----------
+
+// flexdb wire types (2018-11-27), field names as manager-node sends them.
+type (
+	tableRequest = cloudapi.TableRequest
+
+	mgoIndexKey struct {
+		Name      string `json:"Name"`
+		Direction string `json:"Direction"`
+	}
+	mgoKeySchema struct {
+		MgoIndexKeys []mgoIndexKey `json:"MgoIndexKeys"`
+		MgoIsUnique  bool          `json:"MgoIsUnique"`
+	}
+	createIndex struct {
+		IndexName    string       `json:"IndexName"`
+		MgoKeySchema mgoKeySchema `json:"MgoKeySchema"`
+	}
+	dropIndex struct {
+		IndexName string `json:"IndexName"`
+	}
+	updateTableRequest struct {
+		Tag           string        `json:"Tag"`
+		TableName     string        `json:"TableName"`
+		CreateIndexes []createIndex `json:"CreateIndexes,omitempty"`
+		DropIndexes   []dropIndex   `json:"DropIndexes,omitempty"`
+	}
+	indexAccesses struct {
+		Ops   int64  `json:"Ops"`
+		Since string `json:"Since"`
+	}
+	indexDesc struct {
+		Name     string        `json:"Name"`
+		Size     int64         `json:"Size"`
+		Keys     []mgoIndexKey `json:"Keys"`
+		Accesses indexAccesses `json:"Accesses"`
+		Unique   bool          `json:"Unique"`
+	}
+	describeTableResponse struct {
+		Indexes  []indexDesc `json:"Indexes"`
+		IndexNum int64       `json:"IndexNum"`
+	}
+)
+
+// tagEnv maps a flexdb Tag (database instance id) to its environment:
+// MissingParameter without Tag, ResourceNotFound when no env has it.
+func (m *Module) tagEnv(tag string) (string, error) {
+	if tag == "" {
+		return "", capi.Errorf("MissingParameter", "The parameter `Tag` is required.")
+	}
+	recs, err := m.h.Envs.List()
+	if err != nil {
+		return "", err
+	}
+	for _, r := range recs {
+		if r.DBID == tag {
+			if _, err := m.h.Envs.Ready(r.EnvID, "ResourceNotFound"); err != nil {
+				return "", err
+			}
+			return r.EnvID, nil
+		}
+	}
+	return "", capi.Errorf("ResourceNotFound", "The database instance %s does not exist.", tag)
+}
+
+func (m *Module) tableEnv(c *capi.Call, v any, tag, name *string) (string, error) {
+	if err := c.Decode(v); err != nil {
+		return "", err
+	}
+	env, err := m.tagEnv(*tag)
+	if err != nil {
+		return "", err
+	}
+	if *name == "" {
+		return "", capi.Errorf("MissingParameter", "The parameter `TableName` is required.")
+	}
+	return env, nil
+}
+
+// createTable: ResourceInUse when the collection exists.
+func (m *Module) createTable(ctx context.Context, c *capi.Call) (any, error) {
+	var req tableRequest
+	env, err := m.tableEnv(c, &req, &req.Tag, &req.TableName)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.createCollection(env, req.TableName); err != nil {
+		return nil, tc3Error(err)
+	}
+	return struct{}{}, nil
+}
+
+// deleteTable: ResourceNotFound when the collection does not exist.
+func (m *Module) deleteTable(ctx context.Context, c *capi.Call) (any, error) {
+	var req tableRequest
+	env, err := m.tableEnv(c, &req, &req.Tag, &req.TableName)
+	if err != nil {
+		return nil, err
+	}
+	if err := m.dropCollection(env, req.TableName); err != nil {
+		return nil, tc3Error(err)
+	}
+	return struct{}{}, nil
+}
+
+// listTables pages through collections (MgoLimit default 100, at most
+// 1000); Tables is null when the page is empty, as the cloud answers.
+func (m *Module) listTables(ctx context.Context, c *capi.Call) (any, error) {
+	var req cloudapi.ListTablesRequest
+	if err := c.Decode(&req); err != nil {
+		return nil, err
+	}
+	env, err := m.tagEnv(req.Tag)
+	if err != nil {
+		return nil, err
+	}
+	limit, offset := int64(100), int64(0)
+	if req.MgoLimit != nil {
+		limit = *req.MgoLimit
+	}
+	if req.MgoOffset != nil {
+		offset = *req.MgoOffset
+	}
+	if limit <= 0 || limit > 1000 || offset < 0 {
+		return nil, capi.Errorf("InvalidParameterValue", "MgoLimit must be 1-1000 and MgoOffset not negative.")
+	}
+	list, total, err := m.listCollections(env, offset, limit)
+	if err != nil {
+		return nil, tc3Error(err)
+	}
+	out := cloudapi.ListTablesResponse{Pager: cloudapi.Pager{Offset: offset, Limit: limit, Total: total}}
+	for _, t := range list {
+		out.Tables = append(out.Tables, cloudapi.TableInfo{TableName: t.Name, Count: t.Count, Size: t.Size,
+			IndexCount: t.IndexCount, IndexSize: t.IndexSize})
+	}
+	return out, nil
+}
+
+func (m *Module) describeTable(ctx context.Context, c *capi.Call) (any, error) {
+	var req tableRequest
+	env, err := m.tableEnv(c, &req, &req.Tag, &req.TableName)
+	if err != nil {
+		return nil, err
+	}
+	infos, err := m.describeIndexes(env, req.TableName)
+	if err != nil {
+		return nil, tc3Error(err)
+	}
+	out := describeTableResponse{IndexNum: int64(len(infos)), Indexes: []indexDesc{}}
+	for _, in := range infos {
+		d := indexDesc{Name: in.spec.Name, Size: int64(in.entries) * estimatedPerKey, Unique: in.spec.Unique,
+			Accesses: indexAccesses{Ops: in.ops, Since: in.since}}
+		for _, k := range in.spec.Keys {
+			d.Keys = append(d.Keys, mgoIndexKey{Name: k.Name, Direction: k.Direction})
+		}
+		out.Indexes = append(out.Indexes, d)
+	}
+	return out, nil
+}
+
+// updateTable drops then creates indexes, all or nothing (2dsphere is
+// UnsupportedOperation; a duplicate in a new unique index FailedOperation).
+func (m *Module) updateTable(ctx context.Context, c *capi.Call) (any, error) {
+	var req updateTableRequest
+	env, err := m.tableEnv(c, &req, &req.Tag, &req.TableName)
+	if err != nil {
+		return nil, err
+	}
+	var create []indexSpec
+	for _, ci := range req.CreateIndexes {
+		s := indexSpec{Name: ci.IndexName, Unique: ci.MgoKeySchema.MgoIsUnique}
+		for _, k := range ci.MgoKeySchema.MgoIndexKeys {
+			s.Keys = append(s.Keys, indexKey{Name: k.Name, Direction: k.Direction})
+		}
+		create = append(create, s)
+	}
+	var drop []string
+	for _, d := range req.DropIndexes {
+		drop = append(drop, d.IndexName)
+	}
+	if err := m.updateIndexes(env, req.TableName, create, drop); err != nil {
+		return nil, tc3Error(err)
+	}
+	return struct{}{}, nil
+}
+
