@@ -505,4 +505,3 @@ func (m *Module) updateTable(ctx context.Context, c *capi.Call) (any, error) {
 	}
 	return struct{}{}, nil
 }
-

@@ -1,0 +1,262 @@
+package docdb
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tcb-go/tcb/pkg/cloudapi"
+	"github.com/tcb-go/tcb/pkg/config"
+	"github.com/tcb-go/tcb/pkg/dbquery"
+	"github.com/tcb-go/tcb/pkg/emulator"
+	"github.com/tcb-go/tcb/pkg/wechat"
+)
+
+// Test tokens understood by testTokens.
+const (
+	tokOK      = "tok-ok"
+	tokStale   = "tok-stale"
+	tokExpired = "tok-expired"
+)
+
+// testTokens is a TokenChecker with fixed answers.
+var testTokens = TokenCheckerFunc(func(tok string) (string, int) {
+	switch tok {
+	case tokOK:
+		return "wx0123456789abcdef", 0
+	case tokStale:
+		return "", 40001
+	case tokExpired:
+		return "", 42001
+	}
+	return "", 40014
+})
+
+// harness is a running emulator with the database module.
+type harness struct {
+	t   testing.TB
+	e   *emulator.Emulator
+	m   *Module
+	c   *cloudapi.Client
+	wx  *wechat.Client
+	ctx context.Context
+
+	planMu sync.Mutex
+	plans  []planInfo
+}
+
+func start(t testing.TB, dataDir string, opts Options) *harness {
+	t.Helper()
+	if opts.Tokens == nil {
+		opts.Tokens = testTokens
+	}
+	m := New(opts)
+	h := &harness{t: t, m: m, ctx: context.Background()}
+	m.planHook = func(_, _ string, p planInfo) {
+		h.planMu.Lock()
+		h.plans = append(h.plans, p)
+		h.planMu.Unlock()
+	}
+	e, err := emulator.New(emulator.Options{Listen: "127.0.0.1:0", DataDir: dataDir, Ephemeral: dataDir == ""}, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Start(); err != nil {
+		t.Fatal(err)
+	}
+	h.e = e
+	t.Cleanup(func() { e.Close(context.Background()) })
+	h.c, err = cloudapi.New(cloudapi.Options{
+		Credential: cloudapi.Credential{SecretID: config.EmulatorSecretID, SecretKey: config.EmulatorSecretKey},
+		Region:     "ap-shanghai", Endpoint: e.Endpoint(), MaxAttempts: 1,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.wx = &wechat.Client{BaseURL: e.Endpoint(), Retry: wechat.RetryPolicy{Attempts: 1}}
+	return h
+}
+
+func (h *harness) stop() {
+	h.t.Helper()
+	if err := h.e.Close(context.Background()); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// lastPlan returns the most recent candidate selection.
+func (h *harness) lastPlan() planInfo {
+	h.planMu.Lock()
+	defer h.planMu.Unlock()
+	if len(h.plans) == 0 {
+		h.t.Fatal("no plan recorded")
+	}
+	return h.plans[len(h.plans)-1]
+}
+
+var envSeq atomic.Int64
+
+// newEnv creates a NORMAL environment (the emulator's latency is 0).
+func (h *harness) newEnv() (env, dbid string) {
+	h.t.Helper()
+	alias := "db" + time.Now().Format("150405") + string(rune('a'+envSeq.Add(1)%26))
+	out, err := h.c.CreateEnv(h.ctx, &cloudapi.CreateEnvRequest{Alias: alias})
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	info, err := h.c.DescribeEnv(h.ctx, out.EnvId)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return out.EnvId, info.Databases[0].InstanceId
+}
+
+// post sends a raw /tcb/* request and decodes the answer into a map.
+func (h *harness) post(path, token string, body any) map[string]any {
+	h.t.Helper()
+	var raw []byte
+	switch b := body.(type) {
+	case string:
+		raw = []byte(b)
+	case []byte:
+		raw = b
+	default:
+		raw, _ = json.Marshal(body)
+	}
+	u := h.e.Endpoint() + path
+	if token != "" {
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		u += sep + "access_token=" + token
+	}
+	resp, err := http.Post(u, "application/json", bytes.NewReader(raw))
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		h.t.Fatalf("%s: HTTP %d: %s", path, resp.StatusCode, data)
+	}
+	var out map[string]any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	if err := dec.Decode(&out); err != nil {
+		h.t.Fatalf("%s: %v: %s", path, err, data)
+	}
+	return out
+}
+
+// stmt posts {env, query} to path with the good token.
+func (h *harness) stmt(path, env, query string) map[string]any {
+	h.t.Helper()
+	return h.post(path, tokOK, map[string]string{"env": env, "query": query})
+}
+
+// ok fails unless the answer has errcode 0.
+func (h *harness) ok(out map[string]any) map[string]any {
+	h.t.Helper()
+	if code := errcode(out); code != 0 {
+		h.t.Fatalf("errcode %d: %v", code, out["errmsg"])
+	}
+	return out
+}
+
+func errcode(out map[string]any) int {
+	n, _ := out["errcode"].(json.Number).Int64()
+	return int(n)
+}
+
+// wantCode fails unless the answer has the errcode and its errmsg contains
+// every fragment (and a rid).
+func (h *harness) wantCode(out map[string]any, code int, fragments ...string) {
+	h.t.Helper()
+	if got := errcode(out); got != code {
+		h.t.Fatalf("errcode %d (%v), want %d", got, out["errmsg"], code)
+	}
+	msg, _ := out["errmsg"].(string)
+	if !strings.Contains(msg, " rid: ") {
+		h.t.Errorf("errmsg %q has no rid", msg)
+	}
+	for _, f := range fragments {
+		if !strings.Contains(msg, f) {
+			h.t.Errorf("errmsg %q does not contain %q", msg, f)
+		}
+	}
+}
+
+func num(v any) int64 {
+	n, _ := v.(json.Number).Int64()
+	return n
+}
+
+// dataDocs decodes data[] strings.
+func dataDocs(t testing.TB, out map[string]any) []*dbquery.Document {
+	t.Helper()
+	arr, _ := out["data"].([]any)
+	docs := make([]*dbquery.Document, len(arr))
+	for i, s := range arr {
+		d, err := dbquery.DecodeDocument([]byte(s.(string)))
+		if err != nil {
+			t.Fatalf("data[%d]: %v", i, err)
+		}
+		docs[i] = d
+	}
+	return docs
+}
+
+// ids returns the _id of each document as strings.
+func ids(docs []*dbquery.Document) []string {
+	out := make([]string, len(docs))
+	for i, d := range docs {
+		id, _ := d.Get("_id")
+		out[i] = idString(id)
+	}
+	return out
+}
+
+// createColl creates a collection through the WeChat API.
+func (h *harness) createColl(env, name string) {
+	h.t.Helper()
+	h.ok(h.post(wechat.PathDatabaseCollectionAdd, tokOK, map[string]string{"env": env, "collection_name": name}))
+}
+
+// apiError returns the Tencent Cloud API error code of err ("" for nil).
+func apiCode(t testing.TB, err error) string {
+	t.Helper()
+	if err == nil {
+		return ""
+	}
+	var ae *cloudapi.APIError
+	if !errors.As(err, &ae) {
+		t.Fatalf("not an API error: %v", err)
+	}
+	return ae.Code
+}
+
+// fixedTokens is a wechat.TokenSource handing out one token, refreshed to
+// another.
+type fixedTokens struct {
+	token, refreshed string
+	refreshes        atomic.Int64
+}
+
+func (f *fixedTokens) Token(context.Context) (string, error) { return f.token, nil }
+
+func (f *fixedTokens) Refresh(_ context.Context, stale string) (string, error) {
+	f.refreshes.Add(1)
+	if stale == f.token && f.refreshed != "" {
+		f.token = f.refreshed
+	}
+	return f.token, nil
+}
