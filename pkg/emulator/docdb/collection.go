@@ -176,7 +176,7 @@ func (c *collection) candidates(ctx context.Context, f *dbquery.Filter) ([]*reco
 	if !slices.IsSortedFunc(out, bySeq) {
 		slices.SortFunc(out, bySeq)
 	}
-	if len(bestRanges) > 1 || best.multikey > 0 {
+	if len(bestRanges) > 1 || best.list.len() != c.live() {
 		out = slices.CompactFunc(out, func(a, b *record) bool { return a == b })
 	}
 	return out, info, nil
