@@ -348,8 +348,10 @@ func writeCSV(w io.Writer, docs []*dbquery.Document, projection *dbquery.Documen
 
 // serveExport downloads an export file.
 func (m *Module) serveExport(w http.ResponseWriter, r *http.Request) {
-	env := r.PathValue("env")
-	id, err := strconv.ParseInt(r.PathValue("job"), 10, 64)
+	// The emulator dispatches with ServeMux.Handler, which sets no path
+	// values: split the path by hand (<env>/<job>).
+	env, jobID, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, exportRoute), "/")
+	id, err := strconv.ParseInt(jobID, 10, 64)
 	fail := func(status int, msg string) {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(status)

@@ -28,7 +28,7 @@ func (m *Module) registerWeChat(mux *http.ServeMux) {
 	mux.HandleFunc(wechat.PathDatabaseMigrateExport, m.wx(wechat.PathDatabaseMigrateExport, m.wxMigrateExport))
 	mux.HandleFunc(wechat.PathDatabaseMigrateQueryInfo, m.wx(wechat.PathDatabaseMigrateQueryInfo, m.wxMigrateQueryInfo))
 	mux.HandleFunc(wechat.PathInvokeCloudFunction, m.wx(wechat.PathInvokeCloudFunction, m.wxInvoke))
-	mux.HandleFunc("GET "+exportRoute+"{env}/{job}", m.serveExport)
+	mux.HandleFunc("GET "+exportRoute, m.serveExport)
 }
 
 // terminals names the statement ending of each action, for messages.
