@@ -130,7 +130,6 @@ func FuzzStatementHandler(f *testing.F) {
 	})
 }
 
-
 // A large add() batch (beyond dbquery's default 64 KiB) parses and inserts.
 func TestLargeAdd(t *testing.T) {
 	h := start(t, "", Options{})
