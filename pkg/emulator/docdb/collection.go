@@ -164,7 +164,7 @@ func (c *collection) candidates(ctx context.Context, f *dbquery.Filter) ([]*reco
 		}
 		return out, planInfo{Candidates: len(out)}, nil
 	}
-	best.ops++
+	best.ops.Add(1)
 	out := make([]*record, 0, bestCount)
 	for _, r := range bestRanges {
 		best.list.each(r.lo, r.hi, func(e entry) bool {

@@ -110,7 +110,7 @@ func (m *Module) describeIndexes(env, name string) ([]indexInfo, error) {
 	}
 	out := make([]indexInfo, 0, len(c.indexes))
 	for _, ix := range c.indexes {
-		out = append(out, indexInfo{spec: ix.spec, entries: ix.list.len(), ops: ix.ops,
+		out = append(out, indexInfo{spec: ix.spec, entries: ix.list.len(), ops: ix.ops.Load(),
 			since: ix.since.UTC().Format("2006-01-02T15:04:05.000Z")})
 	}
 	return out, nil

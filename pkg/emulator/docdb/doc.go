@@ -1,2 +1,149 @@
-// Package docdb is the emulator's document database.
+// Package docdb is the emulator's document database: an emulator.Module
+// named "database" that stores CloudBase documents per environment and
+// collection, indexes them, and serves them through the WeChat CloudBase
+// HTTP API (/tcb/database*, updateindex, databasemigrate*,
+// invokecloudfunction), tcb RunCommands and the flexdb collection actions.
+// Statements are parsed and evaluated by pkg/dbquery; this package adds
+// storage, indexes, the wire protocols and the error codes.
+//
+// # Construction
+//
+//	db := docdb.New(docdb.Options{Tokens: tokenChecker, Functions: invoker})
+//	e, _ := emulator.New(emulator.Options{...}, db, ...)
+//
+// Tokens validates access_tokens (nil rejects every token with 40014);
+// Functions runs cloud functions for /tcb/invokecloudfunction (nil answers
+// -501001). The other options bound the work of a request (see Options).
+//
+// # Storage
+//
+// Documents live in the host's bbolt file under docdb/<env>/collections/
+// <name>/docs, keyed by an 8-byte sequence number (their natural, insertion
+// order) with relaxed Extended JSON values; the collection's meta (creation
+// time, index specs) sits beside them; migration jobs under docdb/<env>/
+// jobs. Every write is one bbolt transaction committed before the answer.
+// A collection is loaded (decoded, indexed) on first use and then served
+// from memory; documents are immutable once stored in memory (updates swap
+// the pointer), so answers are encoded after the lock is released.
+// Reads share one lock, writes take it exclusively.
+//
+// # Indexes
+//
+// Every collection has the unique _id index ("_id_"); updateindex and flexdb
+// UpdateTable add more: single or compound, ascending or descending (the
+// direction is recorded but keys are kept in one order), unique or not.
+// "2dsphere" is refused as unsupported. An index is an ordered list of
+// sorted chunks of (key tuple, record) entries; array fields are indexed
+// multikey (pkg/dbquery.IndexKeys) and a missing field indexes as null, as
+// MongoDB does (so a unique index admits one document without the field;
+// two array paths in one compound index are refused, "cannot index parallel
+// arrays"). A find, count, update, remove or leading aggregate $match
+// takes the constraints of its filter (dbquery.Filter.Constraints): for each
+// index whose leading path is constrained it counts the entries in range
+// and scans the narrowest, then runs Filter.Match on the candidates, so the
+// answer is the same as a full scan's. orderBy("_id") reads the _id index in
+// order (with no filter the window is found by position, which keeps
+// export paging linear). Unique indexes are checked before anything is
+// written: a batch add, a multi-document update or an import batch with one
+// duplicate writes nothing.
+//
+// # Statements
+//
+// The /tcb/* statement endpoints parse their query with a hand-written fast
+// path for the common shapes (doc(id).get(), flat where() with literal
+// values, orderBy/skip/limit/field; tested to build exactly the Query
+// dbquery.Parse builds), else from an LRU cache of parsed statements (512 by
+// text; statements whose meaning depends on the clock at parse time, add()
+// statements and statements over 16 KiB are not cached), else in dbquery's
+// goja sandbox with limits raised for large add() batches (1 MiB, a time
+// limit growing with the size).
+//
+// # WeChat endpoints and error codes
+//
+// Every endpoint answers HTTP 200 with {"errcode","errmsg"} (errmsg ending
+// in " rid: <id>" on errors) and checks, in order:
+//
+//	43002  not POST
+//	(faults injected through /_emulator/faults for the path)
+//	41001  no access_token;  40001 / 42001 / 40014 as the TokenChecker says
+//	44002  empty body;       40097 body over MaxBodyBytes
+//	47001  body not the JSON object expected (or a field of the wrong type)
+//	40101  a required parameter missing (env, query, collection_name, ...)
+//	-501000 unknown env ("[100003] Param Invalid: env check invalid");
+//	       -501001 while it is still initializing
+//
+// then, per endpoint:
+//
+//	-501007 "invalid parameters. ..."  the statement does not parse, or the
+//	        filter/projection/pipeline uses an unsupported operator, or an
+//	        index spec is invalid ("[UnsupportedOperation]" for 2dsphere)
+//	40097   the statement's action is not the endpoint's (a .get() sent to
+//	        databaseadd), bad file_type/conflict_mode/paging arguments
+//	-502005 "database collection not exists. [ResourceNotFound] Db or Table
+//	        not exist: <name>" for every statement on a missing collection
+//	        (add does NOT create the collection, as in the cloud), and for
+//	        collectiondelete
+//	-501001 "resource system error. [ResourceInUse] Table exist" for
+//	        databasecollectionadd of an existing collection; unknown job ids
+//	-502001 "database request fail. [FailedOperation.<Op>] ..." for errors
+//	        while writing: "E11000 duplicate key error collection: <db>.<coll>
+//	        index: <name> dup key: { <field>: <value> }", update type errors,
+//	        documents over 16 MB, results over MaxResultBytes, the request
+//	        deadline (RequestTimeout, 10 s)
+//	-1      an emulator failure (store I/O)
+//
+// databasequery applies the HTTP API's default limit of 10 and clamps
+// larger limits to MaxLimit (1000); pager.Limit shows the limit applied and
+// pager.Total counts every match. Documents without _id get a 32-hex-digit
+// random id; a given _id (string, number, ...) is kept.
+//
+// # Migration jobs
+//
+// The emulator has no cloud storage. databasemigrateimport reads file_path
+// relative to <data dir>/imports/ (40097 if it escapes that directory or
+// does not exist): JSON (one object per line, or an array) or CSV (a header
+// row; values are strings, empty cells left out); conflict_mode 1 inserts
+// (duplicates count as record_fail), 2 replaces the document with the same
+// _id; stop_on_error stops at the first failure. databasemigrateexport runs
+// its .get() statement (all documents unless it has .limit()) and writes JSON
+// Lines or CSV under <data dir>/database/exports/<env>/; file_url downloads
+// it from the emulator. Jobs run in the background ("waiting", then
+// "success" or "fail"); a job interrupted by a restart reports "fail".
+//
+// # invokecloudfunction
+//
+// The raw body is the event (JSON, 47001 otherwise), env and name come from
+// the query string (40101). The FunctionInvoker gets 5 s; its errcode and
+// errmsg pass through (-501000 missing function, -504002 "functions execute
+// fail | errMsg: ..." when the function threw, -504003 timeout).
+//
+// # Tencent Cloud API
+//
+// tcb RunCommands runs MgoCommands in order with the command shapes of
+// pkg/cloudapi/types_db.go (QUERY, INSERT, UPDATE, DELETE, COMMAND count
+// and aggregate) and answers one array of JSON strings per command. An
+// unknown env is ResourceNotFound, a Tag that is not the env's database
+// instance InvalidParameter (an empty Tag means the env's), a missing
+// collection ResourceNotFound, a malformed command or statement
+// InvalidParameter, a write error (E11000, update type errors)
+// FailedOperation. The first failing command fails the call and the
+// commands before it stay applied: InTransaction=true and MongoConnector are
+// UnsupportedOperation. QUERY without limit returns at most MaxLimit
+// documents.
+//
+// flexdb (2018-11-27) CreateTable (ResourceInUse when it exists),
+// DeleteTable (ResourceNotFound when missing), ListTables (MgoLimit default
+// 100, at most 1000; Tables is null when the page is empty), DescribeTable
+// (Indexes with Keys, Unique, Size estimated at 48 bytes per entry and
+// Accesses.Ops counting index uses since the collection was loaded;
+// IndexNum) and UpdateTable (DropIndexes then CreateIndexes, all or
+// nothing). Tag is the env's database instance id (ResourceNotFound when no
+// env has it).
+//
+// # Lifecycle
+//
+// Destroying an environment drops its collections, jobs and export files.
+// State reports documents and bytes per env and collection (counted in the
+// store for collections not loaded yet). Reset forgets every cache after
+// the host wiped the store; Close stops running migration jobs.
 package docdb

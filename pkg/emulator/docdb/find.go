@@ -118,7 +118,7 @@ func (c *collection) findByID(ctx context.Context, s findSpec, desc bool) (*find
 			}
 		}
 		res.plan.Candidates = len(res.docs)
-		ix.ops++
+		ix.ops.Add(1)
 		return res, nil
 	}
 	cands, plan, err := c.candidates(ctx, s.filter)

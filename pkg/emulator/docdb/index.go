@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/tcb-go/tcb/pkg/dbquery"
@@ -118,7 +119,7 @@ type index struct {
 	// multikey counts records whose leading path gives more than one key
 	// or an array: range bounds may then be met by different keys.
 	multikey int
-	ops      int64
+	ops      atomic.Int64 // uses (readers update it concurrently)
 	since    time.Time
 }
 
