@@ -71,12 +71,10 @@ func (m *Module) listCollections(env string, offset, limit int64) ([]collInfo, i
 	total := int64(len(names))
 	page := window(names, offset, limit)
 	out := make([]collInfo, 0, len(page))
+	cached := m.loaded(env)
 	err = m.bolt().View(func(tx *bolt.Tx) error {
 		for _, name := range page {
-			m.cmu.Lock()
-			c := m.cache[env][name]
-			m.cmu.Unlock()
-			if c != nil {
+			if c := cached[name]; c != nil {
 				out = append(out, collInfo{Name: name, Count: int64(c.live()), Size: c.size,
 					IndexCount: int64(len(c.indexes)), IndexSize: int64(c.indexEntries()) * estimatedPerKey})
 				continue

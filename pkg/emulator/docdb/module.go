@@ -228,11 +228,34 @@ type collectionState struct {
 	Loaded bool  `json:"loaded"`
 }
 
+// loaded returns a snapshot of the loaded collections of env. Take it
+// before opening a store transaction: cmu is never acquired inside one (a
+// loader holds cmu while it reads the store, and bbolt may make new readers
+// wait for a writer that waits for open readers).
+func (m *Module) loaded(env string) map[string]*collection {
+	m.cmu.Lock()
+	defer m.cmu.Unlock()
+	out := make(map[string]*collection, len(m.cache[env]))
+	for k, c := range m.cache[env] {
+		out[k] = c
+	}
+	return out
+}
+
 // State reports the documents per environment and collection.
 func (m *Module) State() any {
 	out := map[string]map[string]collectionState{}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
+	m.cmu.Lock()
+	cached := map[string]map[string]*collection{}
+	for env, colls := range m.cache {
+		cached[env] = map[string]*collection{}
+		for name, c := range colls {
+			cached[env][name] = c
+		}
+	}
+	m.cmu.Unlock()
 	m.bolt().View(func(tx *bolt.Tx) error {
 		top := tx.Bucket(bucketTop)
 		if top == nil {
@@ -245,10 +268,7 @@ func (m *Module) State() any {
 			}
 			colls := map[string]collectionState{}
 			cs.ForEachBucket(func(name []byte) error {
-				m.cmu.Lock()
-				c := m.cache[string(env)][string(name)]
-				m.cmu.Unlock()
-				if c != nil {
+				if c := cached[string(env)][string(name)]; c != nil {
 					colls[string(name)] = collectionState{Count: int64(c.live()), Size: c.size, Loaded: true}
 					return nil
 				}
@@ -261,9 +281,9 @@ func (m *Module) State() any {
 		})
 	})
 	m.stmts.mu.Lock()
-	cached := m.stmts.ll.Len()
+	nstmts := m.stmts.ll.Len()
 	m.stmts.mu.Unlock()
-	return map[string]any{"envs": out, "statements_cached": cached}
+	return map[string]any{"envs": out, "statements_cached": nstmts}
 }
 
 // Reset drops every cache (the host wiped the store) and stops running
@@ -276,7 +296,9 @@ func (m *Module) Reset() error {
 	m.cache = map[string]map[string]*collection{}
 	m.cmu.Unlock()
 	m.stmts.clear()
+	m.jobsMu.Lock()
 	m.bgCtx, m.bgStop = context.WithCancel(context.Background())
+	m.jobsMu.Unlock()
 	if m.h != nil {
 		return m.h.DB.Bolt().Update(func(tx *bolt.Tx) error {
 			_, err := tx.CreateBucketIfNotExists(bucketTop)
@@ -293,7 +315,10 @@ func (m *Module) Close() error {
 }
 
 func (m *Module) stopJobs() {
-	m.bgStop()
+	m.jobsMu.Lock()
+	stop := m.bgStop
+	m.jobsMu.Unlock()
+	stop()
 	m.bg.Wait()
 }
 
