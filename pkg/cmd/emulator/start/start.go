@@ -15,6 +15,7 @@ import (
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/emulator"
+	"github.com/tcb-go/tcb/pkg/emulator/wxapi"
 )
 
 // Options of emulator start.
@@ -26,6 +27,13 @@ type Options struct {
 	Auth      string
 	Latency   time.Duration
 	MaxEnvs   int
+
+	// WeChat token endpoints (pkg/emulator/wxapi).
+	WxApps          []string // APPID:SECRET flags
+	TokenTTL        time.Duration
+	TokenOverlap    time.Duration
+	TokenDailyQuota int
+	wxApps          map[string]string
 
 	// Ready, when set, is called with the running emulator (tests).
 	Ready func(*emulator.Emulator)
@@ -55,6 +63,7 @@ func NewCmdStart(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 			$ tcb emulator start
 			$ tcb emulator start --ephemeral --listen 127.0.0.1:0 --json
 			$ tcb emulator start --data-dir /tmp/cb --latency 2s
+			$ tcb emulator start --token-ttl 6s --token-overlap 2s --wx-app wx0123456789abcdef:APPSECRET
 		`),
 		Args:        cmdutil.NoArgs,
 		Annotations: map[string]string{"skipAuth": "true"},
@@ -71,6 +80,9 @@ func NewCmdStart(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 			if _, _, err := net.SplitHostPort(opts.Listen); err != nil {
 				return cmdutil.FlagErrorf("--listen %q: expected host:port", opts.Listen)
 			}
+			if err := opts.parseWx(); err != nil {
+				return err
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -84,6 +96,10 @@ func NewCmdStart(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 	fl.StringVar(&opts.Auth, "auth", "strict", "signature checking: strict (verify TC3 signatures) or lenient (accept any keys)")
 	fl.DurationVar(&opts.Latency, "latency", 500*time.Millisecond, "how long async states last (env INITIALIZING, function Creating/Updating)")
 	fl.IntVar(&opts.MaxEnvs, "max-envs", 10, "environment limit reported by DescribeEnvLimit and enforced by CreateEnv")
+	fl.StringArrayVar(&opts.WxApps, "wx-app", nil, "extra WeChat app `APPID:SECRET` for the token endpoints (repeatable; the demo app is always there)")
+	fl.DurationVar(&opts.TokenTTL, "token-ttl", wxapi.DefaultTTL, "lifetime of WeChat access_tokens (expires_in)")
+	fl.DurationVar(&opts.TokenOverlap, "token-overlap", wxapi.DefaultOverlap, "how long a superseded cgi-bin/token token keeps working; also the stable_token pre-rotation window")
+	fl.IntVar(&opts.TokenDailyQuota, "token-daily-quota", wxapi.DefaultLegacyDailyQuota, "cgi-bin/token calls per app per day before errcode 45009 (-1: unlimited)")
 	return cmd
 }
 
@@ -173,5 +189,5 @@ func Run(ctx context.Context, opts *Options) error {
 
 // Modules lists the emulator's subsystems beyond the core.
 func Modules(opts *Options) []emulator.Module {
-	return nil
+	return []emulator.Module{wxapi.New(opts.wxOptions())}
 }
