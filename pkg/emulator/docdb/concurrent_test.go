@@ -15,7 +15,7 @@ func TestConcurrentClients(t *testing.T) {
 	h := start(t, "", Options{})
 	env, _ := h.newEnv()
 	h.createColl(env, "c")
-	h.ok(h.post(wechat.PathUpdateIndex, tokOK, map[string]any{"env": env, "collection_name": "c",
+	h.ok(h.post(wechat.PathUpdateIndex, h.tok, map[string]any{"env": env, "collection_name": "c",
 		"create_indexes": []any{map[string]any{"name": "k_1", "keys": []any{map[string]string{"name": "k", "direction": "1"}}}}}))
 	var wg sync.WaitGroup
 	errs := make(chan string, 100)

@@ -17,37 +17,34 @@ import (
 	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/dbquery"
 	"github.com/tcb-go/tcb/pkg/emulator"
+	"github.com/tcb-go/tcb/pkg/emulator/wxapi"
 	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
-// Test tokens understood by testTokens.
-const (
-	tokOK      = "tok-ok"
-	tokStale   = "tok-stale"
-	tokExpired = "tok-expired"
-)
+// tokOK is the one token testTokens accepts (benchmarks: no token module).
+const tokOK = "tok-ok"
 
-// testTokens is a TokenChecker with fixed answers.
 var testTokens = TokenCheckerFunc(func(tok string) (string, int) {
-	switch tok {
-	case tokOK:
+	if tok == tokOK {
 		return "wx0123456789abcdef", 0
-	case tokStale:
-		return "", 40001
-	case tokExpired:
-		return "", 42001
 	}
 	return "", 40014
 })
 
-// harness is a running emulator with the database module.
+// harness is a running emulator with the WeChat token module (whose
+// CheckToken is the TokenChecker unless the test gives another) and the
+// database module. Its clock can be moved forward (expiring tokens).
 type harness struct {
 	t   testing.TB
 	e   *emulator.Emulator
 	m   *Module
+	wxm *wxapi.Module
 	c   *cloudapi.Client
 	wx  *wechat.Client
 	ctx context.Context
+	// tok is a valid stable access_token of the demo app.
+	tok    string
+	offset atomic.Int64
 
 	planMu sync.Mutex
 	plans  []planInfo
@@ -55,17 +52,20 @@ type harness struct {
 
 func start(t testing.TB, dataDir string, opts Options) *harness {
 	t.Helper()
+	h := &harness{t: t, ctx: context.Background()}
+	h.wxm = wxapi.New(wxapi.Options{Overlap: 50 * time.Millisecond})
 	if opts.Tokens == nil {
-		opts.Tokens = testTokens
+		opts.Tokens = h.wxm
 	}
 	m := New(opts)
-	h := &harness{t: t, m: m, ctx: context.Background()}
+	h.m = m
 	m.planHook = func(_, _ string, p planInfo) {
 		h.planMu.Lock()
 		h.plans = append(h.plans, p)
 		h.planMu.Unlock()
 	}
-	e, err := emulator.New(emulator.Options{Listen: "127.0.0.1:0", DataDir: dataDir, Ephemeral: dataDir == ""}, m)
+	now := func() time.Time { return time.Now().Add(time.Duration(h.offset.Load())) }
+	e, err := emulator.New(emulator.Options{Listen: "127.0.0.1:0", DataDir: dataDir, Ephemeral: dataDir == "", Now: now}, h.wxm, m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,50 @@ func start(t testing.TB, dataDir string, opts Options) *harness {
 		t.Fatal(err)
 	}
 	h.wx = &wechat.Client{BaseURL: e.Endpoint(), Retry: wechat.RetryPolicy{Attempts: 1}}
+	h.tok = h.stableToken()
 	return h
+}
+
+// stableToken fetches the demo app's current stable token.
+func (h *harness) stableToken() string {
+	h.t.Helper()
+	tok, err := h.wx.StableToken(h.ctx, config.EmulatorWxAppID, config.EmulatorWxSecret, false)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return tok.AccessToken
+}
+
+// legacyToken mints a cgi-bin/token token.
+func (h *harness) legacyToken() string {
+	h.t.Helper()
+	tok, err := h.wx.LegacyToken(h.ctx, config.EmulatorWxAppID, config.EmulatorWxSecret)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return tok.AccessToken
+}
+
+// staleToken returns a superseded token (40001): a legacy token whose
+// successor's overlap (50 ms here) has passed.
+func (h *harness) staleToken() string {
+	h.t.Helper()
+	old := h.legacyToken()
+	h.legacyToken()
+	time.Sleep(60 * time.Millisecond)
+	return old
+}
+
+// expiredToken returns a token past its expiry (42001) by moving the
+// emulator's clock beyond the token lifetime, then fetches a fresh h.tok.
+// Tencent Cloud API calls fail after this (their signatures are checked
+// against the clock): create envs first.
+func (h *harness) expiredToken() string {
+	h.t.Helper()
+	old := h.legacyToken()
+	h.offset.Add(int64(wxapi.DefaultTTL + time.Minute))
+	h.tok = h.stableToken()
+	return old
 }
 
 func (h *harness) stop() {
@@ -160,7 +203,7 @@ func (h *harness) post(path, token string, body any) map[string]any {
 // stmt posts {env, query} to path with the good token.
 func (h *harness) stmt(path, env, query string) map[string]any {
 	h.t.Helper()
-	return h.post(path, tokOK, map[string]string{"env": env, "query": query})
+	return h.post(path, h.tok, map[string]string{"env": env, "query": query})
 }
 
 // ok fails unless the answer has errcode 0.
@@ -228,7 +271,7 @@ func ids(docs []*dbquery.Document) []string {
 // createColl creates a collection through the WeChat API.
 func (h *harness) createColl(env, name string) {
 	h.t.Helper()
-	h.ok(h.post(wechat.PathDatabaseCollectionAdd, tokOK, map[string]string{"env": env, "collection_name": name}))
+	h.ok(h.post(wechat.PathDatabaseCollectionAdd, h.tok, map[string]string{"env": env, "collection_name": name}))
 }
 
 // apiError returns the Tencent Cloud API error code of err ("" for nil).

@@ -61,7 +61,7 @@ func TestHostileStatements(t *testing.T) {
 	h.wantCode(h.stmt(wechat.PathDatabaseQuery, env, `db.collection("c").where({a: "`+strings.Repeat("x", DefaultMaxStatementLength)+`"}).get()`),
 		-501007, "too long")
 	// A body over the body cap.
-	h.wantCode(h.post(wechat.PathDatabaseQuery, tokOK, `{"env":"`+strings.Repeat("x", DefaultMaxBodyBytes)+`"}`), 40097)
+	h.wantCode(h.post(wechat.PathDatabaseQuery, h.tok, `{"env":"`+strings.Repeat("x", DefaultMaxBodyBytes)+`"}`), 40097)
 	// Still serving.
 	out := h.ok(h.stmt(wechat.PathDatabaseCount, env, `db.collection("c").count()`))
 	if num(out["count"]) != 2 {
@@ -110,7 +110,7 @@ func FuzzStatementHandler(f *testing.F) {
 	f.Fuzz(func(t *testing.T, which uint8, stmt string) {
 		path := paths[int(which)%len(paths)]
 		body, _ := json.Marshal(map[string]string{"env": env, "query": stmt})
-		req := httptest.NewRequest(http.MethodPost, path+"?access_token="+tokOK, bytes.NewReader(body))
+		req := httptest.NewRequest(http.MethodPost, path+"?access_token="+h.tok, bytes.NewReader(body))
 		rec := httptest.NewRecorder()
 		start := time.Now()
 		handler.ServeHTTP(rec, req)

@@ -289,7 +289,7 @@ func TestIndexUse(t *testing.T) {
 	if p := h.lastPlan(); p.Index != "" || p.Candidates != 500 || len(dataDocs(t, out)) != 10 {
 		t.Fatalf("scan: %+v", h.lastPlan())
 	}
-	h.ok(h.post(wechat.PathUpdateIndex, tokOK, map[string]any{"env": env, "collection_name": "u",
+	h.ok(h.post(wechat.PathUpdateIndex, h.tok, map[string]any{"env": env, "collection_name": "u",
 		"create_indexes": []any{
 			map[string]any{"name": "group_1", "unique": false, "keys": []any{map[string]string{"name": "group", "direction": "1"}}},
 			map[string]any{"name": "score_-1", "unique": true, "keys": []any{map[string]string{"name": "score", "direction": "-1"}}},
@@ -328,22 +328,22 @@ func TestIndexUse(t *testing.T) {
 	}
 
 	// Index errors.
-	h.wantCode(h.post(wechat.PathUpdateIndex, tokOK, map[string]any{"env": env, "collection_name": "u",
+	h.wantCode(h.post(wechat.PathUpdateIndex, h.tok, map[string]any{"env": env, "collection_name": "u",
 		"create_indexes": []any{map[string]any{"name": "geo", "keys": []any{map[string]string{"name": "loc", "direction": "2dsphere"}}}}}),
 		-501007, "2dsphere")
-	h.wantCode(h.post(wechat.PathUpdateIndex, tokOK, map[string]any{"env": env, "collection_name": "u",
+	h.wantCode(h.post(wechat.PathUpdateIndex, h.tok, map[string]any{"env": env, "collection_name": "u",
 		"drop_indexes": []any{map[string]string{"name": "_id_"}}}), -501007)
-	h.wantCode(h.post(wechat.PathUpdateIndex, tokOK, map[string]any{"env": env, "collection_name": "u",
+	h.wantCode(h.post(wechat.PathUpdateIndex, h.tok, map[string]any{"env": env, "collection_name": "u",
 		"drop_indexes": []any{map[string]string{"name": "nope"}}}), -501007, "index not found")
-	h.wantCode(h.post(wechat.PathUpdateIndex, tokOK, map[string]any{"env": env, "collection_name": "u",
+	h.wantCode(h.post(wechat.PathUpdateIndex, h.tok, map[string]any{"env": env, "collection_name": "u",
 		"create_indexes": []any{map[string]any{"name": "group_1", "keys": []any{map[string]string{"name": "name", "direction": "1"}}}}}),
 		-501007, "already exists")
-	h.wantCode(h.post(wechat.PathUpdateIndex, tokOK, map[string]any{"env": env, "collection_name": "u",
+	h.wantCode(h.post(wechat.PathUpdateIndex, h.tok, map[string]any{"env": env, "collection_name": "u",
 		"create_indexes": []any{map[string]any{"name": "g_unique", "unique": true, "keys": []any{map[string]string{"name": "group", "direction": "1"}, map[string]string{"name": "nothing", "direction": "1"}}}}}),
 		-502001, "E11000")
-	h.wantCode(h.post(wechat.PathUpdateIndex, tokOK, map[string]any{"env": env, "collection_name": "nope"}), -502005)
+	h.wantCode(h.post(wechat.PathUpdateIndex, h.tok, map[string]any{"env": env, "collection_name": "nope"}), -502005)
 	// Dropping makes the query a scan again.
-	h.ok(h.post(wechat.PathUpdateIndex, tokOK, map[string]any{"env": env, "collection_name": "u",
+	h.ok(h.post(wechat.PathUpdateIndex, h.tok, map[string]any{"env": env, "collection_name": "u",
 		"drop_indexes": []any{map[string]string{"name": "group_1"}}}))
 	h.ok(h.stmt(wechat.PathDatabaseCount, env, `db.collection("u").where({group: 7}).count()`))
 	if p := h.lastPlan(); p.Index != "" || p.Candidates != 500 {
@@ -357,7 +357,7 @@ func TestUniqueIndexes(t *testing.T) {
 	h := start(t, "", Options{})
 	env, _ := h.newEnv()
 	h.createColl(env, "users")
-	h.ok(h.post(wechat.PathUpdateIndex, tokOK, map[string]any{"env": env, "collection_name": "users",
+	h.ok(h.post(wechat.PathUpdateIndex, h.tok, map[string]any{"env": env, "collection_name": "users",
 		"create_indexes": []any{map[string]any{"name": "email_unique", "unique": true,
 			"keys": []any{map[string]string{"name": "email", "direction": "1"}}}}}))
 	count := func() int64 {

@@ -38,31 +38,31 @@ func TestInvokeCloudFunction(t *testing.T) {
 	h := start(t, "", Options{Functions: fakeFunctions{}})
 	env, _ := h.newEnv()
 	ctx := context.Background()
-	resp, err := h.wx.InvokeCloudFunction(ctx, tokOK, env, "echo", []byte(`{"a":1}`))
+	resp, err := h.wx.InvokeCloudFunction(ctx, h.tok, env, "echo", []byte(`{"a":1}`))
 	if err != nil || resp != `{"event":{"a":1},"env":"`+env+`"}` {
 		t.Fatalf("%q %v", resp, err)
 	}
-	if resp, err := h.wx.InvokeCloudFunction(ctx, tokOK, env, "echo", nil); err != nil || !strings.Contains(resp, `"event":{}`) {
+	if resp, err := h.wx.InvokeCloudFunction(ctx, h.tok, env, "echo", nil); err != nil || !strings.Contains(resp, `"event":{}`) {
 		t.Fatalf("nil event: %q %v", resp, err)
 	}
-	_, err = h.wx.InvokeCloudFunction(ctx, tokOK, env, "throw", nil)
+	_, err = h.wx.InvokeCloudFunction(ctx, h.tok, env, "throw", nil)
 	var ae *wechat.APIError
 	if !errors.As(err, &ae) || ae.Code != -504002 || !strings.HasPrefix(ae.Msg, "functions execute fail | errMsg: Error: boom") {
 		t.Fatalf("throw: %v", err)
 	}
-	_, err = h.wx.InvokeCloudFunction(ctx, tokOK, env, "missing", nil)
+	_, err = h.wx.InvokeCloudFunction(ctx, h.tok, env, "missing", nil)
 	if code, _ := wechat.ErrCode(err); code != -501000 {
 		t.Fatalf("missing: %v", err)
 	}
-	_, err = h.wx.InvokeCloudFunction(ctx, tokOK, env, "broken", nil)
+	_, err = h.wx.InvokeCloudFunction(ctx, h.tok, env, "broken", nil)
 	if code, _ := wechat.ErrCode(err); code != -1 {
 		t.Fatalf("broken: %v", err)
 	}
-	_, err = h.wx.InvokeCloudFunction(ctx, tokOK, "nope", "echo", nil)
+	_, err = h.wx.InvokeCloudFunction(ctx, h.tok, "nope", "echo", nil)
 	if code, _ := wechat.ErrCode(err); code != -501000 {
 		t.Fatalf("bad env: %v", err)
 	}
-	_, err = h.wx.InvokeCloudFunction(ctx, tokExpired, env, "echo", nil)
+	_, err = h.wx.InvokeCloudFunction(ctx, h.expiredToken(), env, "echo", nil)
 	if code, _ := wechat.ErrCode(err); code != 42001 {
 		t.Fatalf("expired: %v", err)
 	}
@@ -76,7 +76,7 @@ func TestInvokeCloudFunction(t *testing.T) {
 		{url.Values{"env": {env}}, "{}", 40101},
 		{url.Values{"env": {env}, "name": {"echo"}}, "not json", 47001},
 	} {
-		err := h.wx.Call(ctx, wechat.PathInvokeCloudFunction, tokOK, c.q, []byte(c.body), nil)
+		err := h.wx.Call(ctx, wechat.PathInvokeCloudFunction, h.tok, c.q, []byte(c.body), nil)
 		if code, _ := wechat.ErrCode(err); code != c.code {
 			t.Errorf("%v %q: %v, want %d", c.q, c.body, err, c.code)
 		}
@@ -84,7 +84,7 @@ func TestInvokeCloudFunction(t *testing.T) {
 	// Without an invoker the endpoint answers a clear error.
 	h2 := start(t, "", Options{})
 	env2, _ := h2.newEnv()
-	_, err = h2.wx.InvokeCloudFunction(ctx, tokOK, env2, "echo", nil)
+	_, err = h2.wx.InvokeCloudFunction(ctx, h2.tok, env2, "echo", nil)
 	if code, _ := wechat.ErrCode(err); code != -501001 {
 		t.Fatalf("no invoker: %v", err)
 	}
@@ -98,7 +98,7 @@ func TestInvokeTimeout(t *testing.T) {
 	h := start(t, "", Options{Functions: fakeFunctions{}})
 	env, _ := h.newEnv()
 	start := time.Now()
-	_, err := h.wx.InvokeCloudFunction(context.Background(), tokOK, env, "slow", nil)
+	_, err := h.wx.InvokeCloudFunction(context.Background(), h.tok, env, "slow", nil)
 	if code, _ := wechat.ErrCode(err); code != ErrcodeFunctionTimeout {
 		t.Fatalf("slow: %v", err)
 	}

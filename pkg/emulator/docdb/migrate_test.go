@@ -24,7 +24,7 @@ func (h *harness) waitJob(env string, id int64) *wechat.MigrateQueryInfoResponse
 	h.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		info, err := h.wx.MigrateQueryInfo(h.ctx, tokOK, wechat.MigrateQueryInfoRequest{Env: env, JobID: id})
+		info, err := h.wx.MigrateQueryInfo(h.ctx, h.tok, wechat.MigrateQueryInfoRequest{Env: env, JobID: id})
 		if err != nil {
 			h.t.Fatal(err)
 		}
@@ -70,7 +70,7 @@ func TestExport10k(t *testing.T) {
 		want = append(want, string(b))
 	}
 
-	job, err := h.wx.MigrateExport(ctx, tokOK, wechat.MigrateExportRequest{Env: env, FilePath: "exports/big.json",
+	job, err := h.wx.MigrateExport(ctx, h.tok, wechat.MigrateExportRequest{Env: env, FilePath: "exports/big.json",
 		FileType: wechat.FileTypeJSON, Query: `db.collection("big").get()`})
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +95,7 @@ func TestExport10k(t *testing.T) {
 
 	// The CLI's Export pages through the same documents (in _id order).
 	var buf bytes.Buffer
-	wx := &database.WeChat{Client: h.wx, Tokens: &fixedTokens{token: tokOK}, Env: env}
+	wx := &database.WeChat{Client: h.wx, Tokens: &fixedTokens{token: h.tok}, Env: env}
 	n, err := database.Export(ctx, wx, "big", &buf, database.ExportOptions{})
 	if err != nil || n != 10_000 {
 		t.Fatalf("export %d %v", n, err)
@@ -111,7 +111,7 @@ func TestExport10k(t *testing.T) {
 	}
 
 	// A filtered CSV export with field().
-	job, err = h.wx.MigrateExport(ctx, tokOK, wechat.MigrateExportRequest{Env: env, FilePath: "small.csv",
+	job, err = h.wx.MigrateExport(ctx, h.tok, wechat.MigrateExportRequest{Env: env, FilePath: "small.csv",
 		FileType: wechat.FileTypeCSV, Query: `db.collection("big").where({i: _.lt(3)}).field({name: true, i: true}).orderBy("i", "desc").get()`})
 	if err != nil {
 		t.Fatal(err)
@@ -124,19 +124,19 @@ func TestExport10k(t *testing.T) {
 	}
 
 	// Export errors.
-	_, err = h.wx.MigrateExport(ctx, tokOK, wechat.MigrateExportRequest{Env: env, FilePath: "x", FileType: 3, Query: `db.collection("big").get()`})
+	_, err = h.wx.MigrateExport(ctx, h.tok, wechat.MigrateExportRequest{Env: env, FilePath: "x", FileType: 3, Query: `db.collection("big").get()`})
 	if code, _ := wechat.ErrCode(err); code != 40097 {
 		t.Fatalf("file_type: %v", err)
 	}
-	_, err = h.wx.MigrateExport(ctx, tokOK, wechat.MigrateExportRequest{Env: env, FilePath: "x", FileType: 1, Query: `db.collection("big").count()`})
+	_, err = h.wx.MigrateExport(ctx, h.tok, wechat.MigrateExportRequest{Env: env, FilePath: "x", FileType: 1, Query: `db.collection("big").count()`})
 	if code, _ := wechat.ErrCode(err); code != 40097 {
 		t.Fatalf("count statement: %v", err)
 	}
-	_, err = h.wx.MigrateExport(ctx, tokOK, wechat.MigrateExportRequest{Env: env, FilePath: "x", FileType: 1, Query: `db.collection("none").get()`})
+	_, err = h.wx.MigrateExport(ctx, h.tok, wechat.MigrateExportRequest{Env: env, FilePath: "x", FileType: 1, Query: `db.collection("none").get()`})
 	if code, _ := wechat.ErrCode(err); code != -502005 {
 		t.Fatalf("missing collection: %v", err)
 	}
-	_, err = h.wx.MigrateQueryInfo(ctx, tokOK, wechat.MigrateQueryInfoRequest{Env: env, JobID: 999})
+	_, err = h.wx.MigrateQueryInfo(ctx, h.tok, wechat.MigrateQueryInfoRequest{Env: env, JobID: 999})
 	if code, _ := wechat.ErrCode(err); code != -501001 {
 		t.Fatalf("unknown job: %v", err)
 	}
@@ -159,7 +159,7 @@ func TestImport(t *testing.T) {
 	imp := func(req wechat.MigrateImportRequest) *wechat.MigrateQueryInfoResponse {
 		t.Helper()
 		req.Env = env
-		job, err := h.wx.MigrateImport(ctx, tokOK, req)
+		job, err := h.wx.MigrateImport(ctx, h.tok, req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -216,7 +216,7 @@ func TestImport(t *testing.T) {
 		{wechat.MigrateImportRequest{Env: env, CollectionName: "none", FilePath: "sub/a.json", FileType: 1}, -502005},
 		{wechat.MigrateImportRequest{Env: env, FilePath: "sub/a.json", FileType: 1}, 40101},
 	} {
-		_, err := h.wx.MigrateImport(ctx, tokOK, c.req)
+		_, err := h.wx.MigrateImport(ctx, h.tok, c.req)
 		if code, _ := wechat.ErrCode(err); code != c.code {
 			t.Errorf("%+v: %v, want %d", c.req, err, c.code)
 		}

@@ -18,7 +18,7 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	env, tag := h.newEnv()
 	h.createColl(env, "keep")
 	h.createColl(env, "empty")
-	h.ok(h.post(wechat.PathUpdateIndex, tokOK, map[string]any{"env": env, "collection_name": "keep",
+	h.ok(h.post(wechat.PathUpdateIndex, h.tok, map[string]any{"env": env, "collection_name": "keep",
 		"create_indexes": []any{map[string]any{"name": "code_u", "unique": true,
 			"keys": []any{map[string]string{"name": "code", "direction": "1"}}}}}))
 	h.ok(h.stmt(wechat.PathDatabaseAdd, env, `db.collection("keep").add({data: [{_id: "a", code: 1}, {_id: "b", code: 2}, {_id: "c", code: 3}]})`))
@@ -43,7 +43,7 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	if p := h.lastPlan(); p.Index != "code_u" || p.Candidates != 1 {
 		t.Fatalf("plan %+v", p)
 	}
-	out := h.ok(h.post(wechat.PathDatabaseCollectionGet, tokOK, map[string]any{"env": env}))
+	out := h.ok(h.post(wechat.PathDatabaseCollectionGet, h.tok, map[string]any{"env": env}))
 	if cs := out["collections"].([]any); len(cs) != 2 || cs[0].(map[string]any)["name"] != "empty" {
 		t.Fatalf("collections %v", cs)
 	}

@@ -184,7 +184,7 @@ func TestDatabaseBackends(t *testing.T) {
 	env, _ := h.newEnv()
 	ctx := context.Background()
 	api := &database.API{Client: h.c, Env: env}
-	wx := &database.WeChat{Client: h.wx, Tokens: &fixedTokens{token: tokOK}, Env: env}
+	wx := &database.WeChat{Client: h.wx, Tokens: &fixedTokens{token: h.tok}, Env: env}
 	for _, b := range []database.Backend{api, wx} {
 		t.Run(b.Name(), func(t *testing.T) {
 			coll := "coll_" + b.Name()
@@ -268,7 +268,7 @@ func TestDatabaseBackends(t *testing.T) {
 		})
 	}
 	// A stale token is refreshed (compare-and-refresh) and the call retried once.
-	src := &fixedTokens{token: tokStale, refreshed: tokOK}
+	src := &fixedTokens{token: h.staleToken(), refreshed: h.tok}
 	stale := &database.WeChat{Client: h.wx, Tokens: src, Env: env}
 	q, _ := dbquery.Parse(`db.collection("coll_wechat").count()`)
 	if out, err := database.Run(ctx, stale, q); err != nil || out.Count != 21 || src.refreshes.Load() != 1 {

@@ -28,9 +28,11 @@ func TestWeChatCommonErrors(t *testing.T) {
 		wechat.PathDatabaseCollectionAdd, wechat.PathDatabaseCollectionDelete, wechat.PathDatabaseCollectionGet,
 		wechat.PathUpdateIndex, wechat.PathDatabaseMigrateImport, wechat.PathDatabaseMigrateExport,
 		wechat.PathDatabaseMigrateQueryInfo, wechat.PathInvokeCloudFunction}
+	expired := h.expiredToken() // first: it moves the clock past the stale token's retention
+	stale := h.staleToken()
 	for _, p := range paths {
-		t.Run(strings.TrimPrefix(p, "/tcb/"), func(t *testing.T) {
-			resp, err := http.Get(h.e.Endpoint() + p + "?access_token=" + tokOK)
+		func() {
+			resp, err := http.Get(h.e.Endpoint() + p + "?access_token=" + h.tok)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -41,32 +43,32 @@ func TestWeChatCommonErrors(t *testing.T) {
 			resp.Body.Close()
 			h.wantCode(out, 43002)
 			h.wantCode(h.post(p, "", q), 41001, "access_token missing")
-			h.wantCode(h.post(p, tokStale, q), 40001, "not latest")
-			h.wantCode(h.post(p, tokExpired, q), 42001, "expired")
+			h.wantCode(h.post(p, stale, q), 40001, "not latest")
+			h.wantCode(h.post(p, expired, q), 42001, "expired")
 			h.wantCode(h.post(p, "nonsense", q), 40014, "invalid access_token")
-			h.wantCode(h.post(p, tokOK, ""), 44002)
-			h.wantCode(h.post(p, tokOK, "  \n"), 44002)
-		})
+			h.wantCode(h.post(p, h.tok, ""), 44002)
+			h.wantCode(h.post(p, h.tok, "  \n"), 44002)
+		}()
 	}
 	for _, p := range paths[:len(paths)-1] {
-		h.wantCode(h.post(p, tokOK, "{not json"), 47001)
-		h.wantCode(h.post(p, tokOK, `["array"]`), 47001)
-		h.wantCode(h.post(p, tokOK, `{"env": 5}`), 47001)
-		h.wantCode(h.post(p, tokOK, `{}`), 40101, "env")
-		h.wantCode(h.post(p, tokOK, map[string]any{"env": "nope-123", "query": "x", "collection_name": "x",
+		h.wantCode(h.post(p, h.tok, "{not json"), 47001)
+		h.wantCode(h.post(p, h.tok, `["array"]`), 47001)
+		h.wantCode(h.post(p, h.tok, `{"env": 5}`), 47001)
+		h.wantCode(h.post(p, h.tok, `{}`), 40101, "env")
+		h.wantCode(h.post(p, h.tok, map[string]any{"env": "nope-123", "query": "x", "collection_name": "x",
 			"job_id": 1, "file_path": "x", "file_type": 1}), -501000, "env check invalid")
 	}
 	for _, p := range paths[:6] {
-		h.wantCode(h.post(p, tokOK, map[string]string{"env": env}), 40101, "query")
+		h.wantCode(h.post(p, h.tok, map[string]string{"env": env}), 40101, "query")
 	}
-	h.wantCode(h.post(wechat.PathDatabaseQuery, tokOK, map[string]string{"env": env, "query": "db.collection("}), -501007, "syntax error")
-	h.wantCode(h.post(wechat.PathDatabaseCollectionAdd, tokOK, map[string]string{"env": env}), 40101, "collection_name")
+	h.wantCode(h.post(wechat.PathDatabaseQuery, h.tok, map[string]string{"env": env, "query": "db.collection("}), -501007, "syntax error")
+	h.wantCode(h.post(wechat.PathDatabaseCollectionAdd, h.tok, map[string]string{"env": env}), 40101, "collection_name")
 
 	// A nil TokenChecker accepts nothing.
 	h2 := start(t, "", Options{Tokens: TokenCheckerFunc(func(string) (string, int) { return "", 40014 })})
-	h2.wantCode(h2.post(wechat.PathDatabaseQuery, tokOK, q), 40014)
+	h2.wantCode(h2.post(wechat.PathDatabaseQuery, h2.tok, q), 40014)
 	m := New(Options{})
-	if _, code := m.checkToken(tokOK); code != 40014 {
+	if _, code := m.checkToken(h.tok); code != 40014 {
 		t.Errorf("nil TokenChecker: %d", code)
 	}
 }
@@ -102,9 +104,9 @@ func TestWeChatCRUD(t *testing.T) {
 	h := start(t, "", Options{})
 	env, _ := h.newEnv()
 	h.createColl(env, "todos")
-	h.wantCode(h.post(wechat.PathDatabaseCollectionAdd, tokOK, map[string]string{"env": env, "collection_name": "todos"}),
+	h.wantCode(h.post(wechat.PathDatabaseCollectionAdd, h.tok, map[string]string{"env": env, "collection_name": "todos"}),
 		-501001, "Table exist")
-	h.wantCode(h.post(wechat.PathDatabaseCollectionAdd, tokOK, map[string]string{"env": env, "collection_name": "a$b"}), -501007)
+	h.wantCode(h.post(wechat.PathDatabaseCollectionAdd, h.tok, map[string]string{"env": env, "collection_name": "a$b"}), -501007)
 
 	// add: one document, then a batch with given ids (string and number).
 	out := h.ok(h.stmt(wechat.PathDatabaseAdd, env, `db.collection("todos").add({data: {title: "first", done: false, n: 0}})`))
@@ -222,7 +224,7 @@ func TestWeChatCRUD(t *testing.T) {
 	// collections: get with paging and sizes, delete.
 	h.createColl(env, "alpha")
 	h.createColl(env, "zeta")
-	out = h.ok(h.post(wechat.PathDatabaseCollectionGet, tokOK, map[string]any{"env": env, "limit": 2, "offset": 1}))
+	out = h.ok(h.post(wechat.PathDatabaseCollectionGet, h.tok, map[string]any{"env": env, "limit": 2, "offset": 1}))
 	colls := out["collections"].([]any)
 	if p := out["pager"].(map[string]any); num(p["Total"]) != 3 || num(p["Limit"]) != 2 || num(p["Offset"]) != 1 || len(colls) != 2 {
 		t.Fatalf("collectionget %v", out)
@@ -231,13 +233,13 @@ func TestWeChatCRUD(t *testing.T) {
 	if todos["name"] != "todos" || num(todos["count"]) != 10 || num(todos["size"]) <= 0 || num(todos["index_count"]) != 1 || num(todos["index_size"]) <= 0 {
 		t.Fatalf("todos %v", todos)
 	}
-	out = h.ok(h.post(wechat.PathDatabaseCollectionGet, tokOK, map[string]any{"env": env}))
+	out = h.ok(h.post(wechat.PathDatabaseCollectionGet, h.tok, map[string]any{"env": env}))
 	if p := out["pager"].(map[string]any); num(p["Limit"]) != 10 || len(out["collections"].([]any)) != 3 {
 		t.Fatalf("default page %v", out)
 	}
-	h.wantCode(h.post(wechat.PathDatabaseCollectionGet, tokOK, map[string]any{"env": env, "limit": -1}), 40097)
-	h.ok(h.post(wechat.PathDatabaseCollectionDelete, tokOK, map[string]string{"env": env, "collection_name": "todos"}))
-	h.wantCode(h.post(wechat.PathDatabaseCollectionDelete, tokOK, map[string]string{"env": env, "collection_name": "todos"}), -502005)
+	h.wantCode(h.post(wechat.PathDatabaseCollectionGet, h.tok, map[string]any{"env": env, "limit": -1}), 40097)
+	h.ok(h.post(wechat.PathDatabaseCollectionDelete, h.tok, map[string]string{"env": env, "collection_name": "todos"}))
+	h.wantCode(h.post(wechat.PathDatabaseCollectionDelete, h.tok, map[string]string{"env": env, "collection_name": "todos"}), -502005)
 	h.wantCode(h.stmt(wechat.PathDatabaseQuery, env, `db.collection("todos").get()`), -502005)
 	// Re-created, it is empty.
 	h.createColl(env, "todos")
@@ -271,18 +273,18 @@ func TestWeChatClient(t *testing.T) {
 	h := start(t, "", Options{})
 	env, _ := h.newEnv()
 	ctx := h.ctx
-	if err := h.wx.CollectionAdd(ctx, tokOK, wechat.CollectionRequest{Env: env, CollectionName: "c"}); err != nil {
+	if err := h.wx.CollectionAdd(ctx, h.tok, wechat.CollectionRequest{Env: env, CollectionName: "c"}); err != nil {
 		t.Fatal(err)
 	}
-	add, err := h.wx.DatabaseAdd(ctx, tokOK, wechat.QueryRequest{Env: env, Query: `db.collection("c").add({data: [{a: 1}, {a: 2}]})`})
+	add, err := h.wx.DatabaseAdd(ctx, h.tok, wechat.QueryRequest{Env: env, Query: `db.collection("c").add({data: [{a: 1}, {a: 2}]})`})
 	if err != nil || len(add.IDList) != 2 {
 		t.Fatalf("%v %v", add, err)
 	}
-	q, err := h.wx.DatabaseQuery(ctx, tokOK, wechat.QueryRequest{Env: env, Query: `db.collection("c").orderBy("a", "desc").get()`})
+	q, err := h.wx.DatabaseQuery(ctx, h.tok, wechat.QueryRequest{Env: env, Query: `db.collection("c").orderBy("a", "desc").get()`})
 	if err != nil || q.Pager.Total != 2 || len(q.Data) != 2 || !strings.Contains(q.Data[0], `"a":2`) {
 		t.Fatalf("%+v %v", q, err)
 	}
-	_, err = h.wx.DatabaseQuery(ctx, tokStale, wechat.QueryRequest{Env: env, Query: `db.collection("c").get()`})
+	_, err = h.wx.DatabaseQuery(ctx, h.staleToken(), wechat.QueryRequest{Env: env, Query: `db.collection("c").get()`})
 	if !wechat.IsStaleToken(err) {
 		t.Fatalf("stale: %v", err)
 	}
@@ -293,11 +295,11 @@ func TestWeChatClient(t *testing.T) {
 	if !errors.As(err, &ae) || ae.RID == "" {
 		t.Fatalf("no rid parsed: %v", err)
 	}
-	if err := h.wx.UpdateIndex(ctx, tokOK, wechat.UpdateIndexRequest{Env: env, CollectionName: "c",
+	if err := h.wx.UpdateIndex(ctx, h.tok, wechat.UpdateIndexRequest{Env: env, CollectionName: "c",
 		CreateIndexes: []wechat.CreateIndex{{Name: "a_1", Keys: []wechat.IndexKey{{Name: "a", Direction: "1"}}}}}); err != nil {
 		t.Fatal(err)
 	}
-	cg, err := h.wx.CollectionGet(ctx, tokOK, wechat.CollectionGetRequest{Env: env})
+	cg, err := h.wx.CollectionGet(ctx, h.tok, wechat.CollectionGetRequest{Env: env})
 	if err != nil || len(cg.Collections) != 1 || cg.Collections[0].IndexCount != 2 || cg.Collections[0].Count != 2 {
 		t.Fatalf("%+v %v", cg, err)
 	}
