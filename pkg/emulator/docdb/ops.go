@@ -230,6 +230,10 @@ func (m *Module) update(ctx context.Context, env, coll string, op updateOp) (*up
 	case !op.replace && !allOperators(upd):
 		return nil, errInvalid("cannot mix update operators and plain fields")
 	}
+	if !op.replace && touchesID(upd) {
+		// The cloud: "-501007 invalid parameters. 不能更新_id的值".
+		return nil, errInvalid("cannot update the value of _id")
+	}
 	f, err := m.compile(op.filter, now)
 	if err != nil {
 		return nil, err
@@ -274,6 +278,28 @@ func (m *Module) update(ctx context.Context, env, coll string, op updateOp) (*up
 		return nil, err
 	}
 	return res, nil
+}
+
+// touchesID reports whether an operator update writes _id (or a path
+// under it).
+func touchesID(upd *dbquery.Document) bool {
+	for _, op := range upd.Fields() {
+		args, ok := op.Value.(*dbquery.Document)
+		if !ok {
+			continue
+		}
+		for _, f := range args.Fields() {
+			if f.Key == "_id" || strings.HasPrefix(f.Key, "_id.") {
+				return true
+			}
+			if op.Key == "$rename" {
+				if to, ok := f.Value.(string); ok && (to == "_id" || strings.HasPrefix(to, "_id.")) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 func hasOperators(d *dbquery.Document) bool {

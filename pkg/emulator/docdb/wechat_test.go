@@ -203,6 +203,8 @@ func TestWeChatCRUD(t *testing.T) {
 	h.wantCode(h.stmt(wechat.PathDatabaseUpdate, env, `db.collection("todos").doc("t02").update({data: {title: _.inc(1)}})`),
 		-502001, "FailedOperation")
 	h.wantCode(h.stmt(wechat.PathDatabaseQuery, env, `db.collection("todos").where({loc: _.geoNear({})}).get()`), -501007)
+	h.wantCode(h.stmt(wechat.PathDatabaseUpdate, env, `db.collection("todos").doc("t02").update({data: {_id: "other"}})`), -501007, "_id")
+	h.wantCode(h.stmt(wechat.PathDatabaseUpdate, env, `db.collection("todos").doc("t02").set({data: {_id: "other"}})`), -501007, "_id")
 
 	// aggregate.
 	out = h.ok(h.stmt(wechat.PathDatabaseAggregate, env,
