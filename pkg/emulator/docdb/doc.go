@@ -22,8 +22,9 @@
 // order) with relaxed Extended JSON values; the collection's meta (creation
 // time, index specs) sits beside them; migration jobs under docdb/<env>/
 // jobs. Every write is one bbolt transaction committed before the answer.
-// A collection is loaded (decoded, indexed) on first use and then served
-// from memory; documents are immutable once stored in memory (updates swap
+// A collection is loaded (decoded on every CPU, indexed) on first use and
+// then served from memory (about 1.3 s and 95 MB for 100,000 small
+// documents); documents are immutable once stored in memory (updates swap
 // the pointer), so answers are encoded after the lock is released.
 // Reads share one lock, writes take it exclusively.
 //
@@ -76,7 +77,8 @@
 //
 //	-501007 "invalid parameters. ..."  the statement does not parse, or the
 //	        filter/projection/pipeline uses an unsupported operator, or an
-//	        index spec is invalid ("[UnsupportedOperation]" for 2dsphere)
+//	        update writes _id (the cloud's "不能更新_id的值"), or an index
+//	        spec is invalid ("[UnsupportedOperation]" for 2dsphere)
 //	40097   the statement's action is not the endpoint's (a .get() sent to
 //	        databaseadd), bad file_type/conflict_mode/paging arguments
 //	-502005 "database collection not exists. [ResourceNotFound] Db or Table

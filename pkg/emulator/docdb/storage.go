@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -127,21 +129,31 @@ func (m *Module) loadCollection(env, name string) (*collection, error) {
 		if docs == nil {
 			return nil
 		}
-		return docs.ForEach(func(k, v []byte) error {
-			if len(k) != 8 {
-				return nil
+		// Values stay valid while the transaction is open: decode them in
+		// parallel (decoding dominates loading).
+		var seqs []uint64
+		var raws [][]byte
+		docs.ForEach(func(k, v []byte) error {
+			if len(k) == 8 {
+				seqs = append(seqs, binary.BigEndian.Uint64(k))
+				raws = append(raws, v)
 			}
-			seq := binary.BigEndian.Uint64(k)
-			d, err := dbquery.DecodeDocument(v)
-			if err != nil {
-				return fmt.Errorf("collection %s/%s: document %d: %w", env, name, seq, err)
-			}
-			id, _ := d.Get("_id")
-			c.natural = append(c.natural, &record{seq: seq, id: id, doc: d, size: len(v)})
-			c.size += int64(len(v))
-			c.nextSeq = seq + 1
 			return nil
 		})
+		decoded, err := decodeAll(raws)
+		if err != nil {
+			return fmt.Errorf("collection %s/%s: %w", env, name, err)
+		}
+		c.natural = make([]*record, len(seqs))
+		for i, d := range decoded {
+			id, _ := d.Get("_id")
+			c.natural[i] = &record{seq: seqs[i], id: id, doc: d, size: len(raws[i])}
+			c.size += int64(len(raws[i]))
+		}
+		if len(seqs) > 0 {
+			c.nextSeq = seqs[len(seqs)-1] + 1
+		}
+		return nil
 	})
 	if err != nil || c == nil {
 		return nil, err
@@ -152,6 +164,30 @@ func (m *Module) loadCollection(env, name string) (*collection, error) {
 		}
 	}
 	return c, nil
+}
+
+// decodeAll decodes stored documents on every CPU.
+func decodeAll(raws [][]byte) ([]*dbquery.Document, error) {
+	out := make([]*dbquery.Document, len(raws))
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(raws)/1000))
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < len(raws); i += workers {
+				d, err := dbquery.DecodeDocument(raws[i])
+				if err != nil {
+					errs[w] = fmt.Errorf("document %d: %w", i, err)
+					return
+				}
+				out[i] = d
+			}
+		}(w)
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
 }
 
 // createStored writes an empty collection.
