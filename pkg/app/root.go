@@ -10,6 +10,7 @@ import (
 	"github.com/tcb-go/tcb/pkg/cmd/login"
 	"github.com/tcb-go/tcb/pkg/cmd/logout"
 	"github.com/tcb-go/tcb/pkg/cmd/root"
+	tokencmd "github.com/tcb-go/tcb/pkg/cmd/token"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/iostreams"
 	"github.com/tcb-go/tcb/pkg/prompt"
@@ -24,6 +25,7 @@ func NewRoot(f *cmdutil.Factory) *cobra.Command {
 		envcmd.NewCmdEnv(f),
 		fncmd.NewCmdFn(f),
 		emulatorcmd.NewCmdEmulator(f),
+		tokencmd.NewCmdToken(f),
 	)
 }
 

@@ -37,6 +37,12 @@ the saved profile.
                     Every API call goes there; when no keys are configured
                     the emulator's development keys are used.
 
+  TCB_WECHAT_API    base URL of the WeChat API (default https://api.weixin.qq.com,
+                    or the emulator when TCB_EMULATOR_HOST is set), e.g. a proxy
+  TCB_TOKEN_STORE   default of 'tcb token --store': file, file:PATH or
+                    redis://[user:password@]host:port/db (keeps a password out
+                    of the process list)
+
   NO_COLOR          any value turns colors off (so does --no-color)
   CLICOLOR_FORCE    non-zero forces colors even when not on a terminal
   TCB_FORCE_TTY     behave as if stdout were a terminal (a number sets the width)
