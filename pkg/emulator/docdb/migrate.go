@@ -21,6 +21,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/tcb-go/tcb/pkg/dbquery"
+	"github.com/tcb-go/tcb/pkg/emulator/envs"
 	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
@@ -141,8 +142,11 @@ func (m *Module) startJob(j *job, fn func(ctx context.Context, j *job) error) {
 		if err != nil {
 			j.Status, j.ErrMsg = jobFail, err.Error()
 		}
-		if serr := m.saveJob(j); serr != nil {
-			m.log().Error("saving a migration job", "job", j.ID, "err", serr)
+		// Nothing is kept for an environment destroyed meanwhile.
+		if _, gerr := m.h.Envs.Get(j.Env); !errors.Is(gerr, envs.ErrNotFound) {
+			if serr := m.saveJob(j); serr != nil {
+				m.log().Error("saving a migration job", "job", j.ID, "err", serr)
+			}
 		}
 		m.jobsMu.Lock()
 		delete(m.running, j.ID)
