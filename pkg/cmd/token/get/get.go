@@ -182,7 +182,14 @@ func fromStore(ctx context.Context, opts *Options, app *shared.App) (*token.Reco
 		return nil, "", err
 	}
 	fetched := false
-	m.OnFetch(func(ev token.FetchEvent) { fetched = fetched || ev.Err == nil })
+	var fetchErr error
+	m.OnFetch(func(ev token.FetchEvent) {
+		if ev.Err != nil {
+			fetchErr = ev.Err
+		} else {
+			fetched = true
+		}
+	})
 	var rec *token.Record
 	if opts.ForceRefresh {
 		rec, err = m.ForceRefresh(ctx, app.ID)
@@ -195,6 +202,10 @@ func fromStore(ctx context.Context, opts *Options, app *shared.App) (*token.Reco
 	origin := "store"
 	if fetched {
 		origin = "wechat"
+	}
+	if fetchErr != nil && !fetched {
+		fmt.Fprintf(f.IOStreams.ErrOut, "warning: could not refresh the token (%v); using the stored one, which expires in %s\n",
+			fetchErr, shared.Duration(rec.Remaining(m.Now())))
 	}
 	return rec, origin, nil
 }

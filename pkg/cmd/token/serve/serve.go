@@ -151,6 +151,7 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer st.Close()
+	shared.SetRedisLogger(log)
 	base, err := shared.BaseURL(f)
 	if err != nil {
 		return err

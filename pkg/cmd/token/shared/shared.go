@@ -5,6 +5,7 @@
 package shared
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +15,8 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/config"
@@ -170,6 +173,7 @@ func OpenStore(f *cmdutil.Factory, spec string) (*Store, error) {
 		}
 		return openFile(p)
 	case strings.HasPrefix(spec, "redis://"), strings.HasPrefix(spec, "rediss://"):
+		redis.SetLogger(redisLog{Logger(f)})
 		rs, err := token.NewRedisStore(token.RedisOptions{URL: spec})
 		if err != nil {
 			return nil, cmdutil.FlagErrorf("--store: %v", err).WithHint("want redis://[user:password@]host:port[/db] or rediss://...")
@@ -185,6 +189,16 @@ func openFile(path string) (*Store, error) {
 		return nil, cmdutil.LocalErrorf("token store: %v", err)
 	}
 	return &Store{Store: fs, Kind: "file", Desc: fs.Path()}, nil
+}
+
+// SetRedisLogger routes go-redis's internal messages (pool dial failures,
+// printed to stderr by default) to l at debug level.
+func SetRedisLogger(l *slog.Logger) { redis.SetLogger(redisLog{l}) }
+
+type redisLog struct{ l *slog.Logger }
+
+func (r redisLog) Printf(ctx context.Context, format string, v ...any) {
+	r.l.DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }
 
 // RedactURL drops the password of a URL for display.
@@ -264,11 +278,11 @@ func NewManager(c ManagerConfig) (*token.Manager, error) {
 	return m, nil
 }
 
-// Logger is the commands' diagnostic logger on stderr: warnings and
-// errors, or everything with --verbose. Records never carry secrets
-// (pkg/token and pkg/wechat guarantee it).
+// Logger is the commands' diagnostic logger on stderr: errors only (the
+// commands report failures themselves), or everything with --verbose.
+// Records never carry secrets (pkg/token and pkg/wechat guarantee it).
 func Logger(f *cmdutil.Factory) *slog.Logger {
-	level := slog.LevelWarn
+	level := slog.LevelError
 	if f.Globals.Verbose {
 		level = slog.LevelDebug
 	}

@@ -1,0 +1,371 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/tcb-go/tcb/internal/testenv"
+	"github.com/tcb-go/tcb/pkg/config"
+)
+
+// Replica test timing: tokens live 6 s, WeChat pre-rotates in the last 3 s,
+// servers refresh with 2 s left, so a new token every ~4 s.
+const (
+	replicaTTL     = 6 * time.Second
+	replicaOverlap = 3 * time.Second
+	replicaMargin  = 2 * time.Second
+	replicaRun     = 32 * time.Second
+	replicaClients = 50
+)
+
+// served is what clients saw of one token.
+type served struct {
+	count    int
+	lastSend time.Time // latest request start that got this token
+	lastRecv time.Time // latest answer carrying it
+	replicas map[int]int
+}
+
+// tokenLog collects every answer of the load phase.
+type tokenLog struct {
+	mu     sync.Mutex
+	tokens map[string]*served
+	order  []string // by first sight
+	latest atomic.Pointer[sample]
+}
+
+type sample struct {
+	tok  string
+	send time.Time
+}
+
+func (l *tokenLog) add(tok string, replica int, send, recv time.Time) {
+	l.mu.Lock()
+	s := l.tokens[tok]
+	if s == nil {
+		s = &served{replicas: map[int]int{}}
+		l.tokens[tok] = s
+		l.order = append(l.order, tok)
+	}
+	s.count++
+	s.replicas[replica]++
+	if send.After(s.lastSend) {
+		s.lastSend = send
+	}
+	if recv.After(s.lastRecv) {
+		s.lastRecv = recv
+	}
+	l.mu.Unlock()
+	l.latest.Store(&sample{tok, send})
+}
+
+// Three `tcb token serve` replicas share one real Redis in front of the
+// emulator with a 6 s token lifetime; 50 clients read tokens for 32 s
+// through a failover client (like a load balancer). Midway: three -1
+// answers from upstream, one replica crashes (SIGKILL), Redis restarts
+// empty. Every token served must have been valid when served (per the
+// emulator), upstream fetches stay at one per expiry (+1 for the Redis
+// restart), no client request fails, and no log holds a token, key or
+// secret. Then 100 concurrent compare-and-refresh calls cause one fetch.
+func TestTokenReplicas(t *testing.T) {
+	if testing.Short() {
+		t.Skip("32 s load test")
+	}
+	redisURL, redisProc := testenv.StartRedis(t)
+	emu := startEmulatorProcess(t, "--token-ttl", replicaTTL.String(), "--token-overlap", replicaOverlap.String())
+	dir := t.TempDir()
+	const key = "replica-test-key-0123456789abcdef"
+	keyFile := filepath.Join(dir, "keys")
+	if err := os.WriteFile(keyFile, []byte("# test key\n"+key+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := tokenEnv("TCB_CONFIG_DIR="+filepath.Join(dir, "cfg"), "TCB_EMULATOR_HOST="+emu.Host, "HOME="+dir)
+	appid := config.EmulatorWxAppID
+
+	replicas := make([]*serveProcess, 3)
+	var logs []string
+	for i := range replicas {
+		logPath := filepath.Join(dir, fmt.Sprintf("replica%d.log", i))
+		logs = append(logs, logPath)
+		replicas[i] = startServe(t, env, logPath, "--store", redisURL, "--auth-key-file", keyFile,
+			"--refresh-margin", replicaMargin.String(), "--log-format", "json")
+	}
+	var dead [3]atomic.Bool
+
+	hc := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
+	fetchToken := func(ctx context.Context, r int) (string, error) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, replicas[r].URL()+"/v1/token?appid="+appid, nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		resp, err := hc.Do(req)
+		if err != nil {
+			return "", err
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		if resp.StatusCode != http.StatusOK {
+			return "", fmt.Errorf("replica %d: HTTP %d: %s", r, resp.StatusCode, b)
+		}
+		var body struct {
+			AccessToken string `json:"access_token"`
+			ExpiresIn   int    `json:"expires_in"`
+		}
+		if err := json.Unmarshal(b, &body); err != nil || body.AccessToken == "" {
+			return "", fmt.Errorf("replica %d: bad body %q", r, b)
+		}
+		return body.AccessToken, nil
+	}
+
+	// Wait until every replica serves.
+	for r := range replicas {
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			if _, err := fetchToken(context.Background(), r); err == nil {
+				break
+			} else if time.Now().After(deadline) {
+				t.Fatalf("replica %d never served: %v", r, err)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	before := emu.state(t).Wechat.Apps[appid].Fetches.StableToken
+
+	log := &tokenLog{tokens: map[string]*served{}}
+	var requests, failovers, clientErrors atomic.Int64
+	var errMu sync.Mutex
+	var firstErrs []string
+	ctx, cancel := context.WithTimeout(context.Background(), replicaRun)
+	defer cancel()
+	begin := time.Now()
+
+	var wg sync.WaitGroup
+	for c := range replicaClients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for n := c; ctx.Err() == nil; n++ {
+				send := time.Now()
+				var tok string
+				var err error
+				for try := range 3 { // failover across replicas, like a load balancer
+					r := (n + try) % 3
+					if dead[r].Load() {
+						continue
+					}
+					tok, err = fetchToken(ctx, r)
+					if err == nil {
+						log.add(tok, r, send, time.Now())
+						break
+					}
+					if ctx.Err() != nil {
+						return
+					}
+					failovers.Add(1)
+					if strings.Contains(err.Error(), "connection refused") {
+						dead[r].Store(true) // passive health check, like a load balancer
+					}
+				}
+				requests.Add(1)
+				if err != nil || tok == "" {
+					clientErrors.Add(1)
+					errMu.Lock()
+					if len(firstErrs) < 5 {
+						firstErrs = append(firstErrs, fmt.Sprint(err))
+					}
+					errMu.Unlock()
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+		}()
+	}
+
+	// Live checks: the newest token a client got, checked at once.
+	var liveChecks, liveBad atomic.Int64
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for ctx.Err() == nil {
+			time.Sleep(150 * time.Millisecond)
+			s := log.latest.Load()
+			if s == nil {
+				continue
+			}
+			c, err := emu.tryCheck(s.tok)
+			if err != nil {
+				continue
+			}
+			liveChecks.Add(1)
+			if !c.Valid && !c.ValidUntil.After(s.send) {
+				liveBad.Add(1)
+			}
+		}
+	}()
+
+	// waitRotation blocks until clients see a token they had not seen.
+	waitRotation := func() {
+		log.mu.Lock()
+		n := len(log.order)
+		log.mu.Unlock()
+		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			log.mu.Lock()
+			m := len(log.order)
+			log.mu.Unlock()
+			if m > n {
+				return
+			}
+		}
+		t.Error("no token rotation within 10 s")
+	}
+	at := func(d time.Duration) { time.Sleep(time.Until(begin.Add(d))) }
+
+	at(7 * time.Second)
+	emu.fault(t, `{"action":"/cgi-bin/stable_token","count":3,"errcode":-1}`)
+	t.Logf("t=%.1fs: injected three -1 answers", time.Since(begin).Seconds())
+
+	at(14 * time.Second)
+	waitRotation()
+	time.Sleep(300 * time.Millisecond) // not while a replica may hold the lock
+	replicas[0].Kill()
+	t.Logf("t=%.1fs: replica 0 killed", time.Since(begin).Seconds())
+
+	at(21 * time.Second)
+	waitRotation()
+	time.Sleep(300 * time.Millisecond)
+	redisProc.Restart()
+	t.Logf("t=%.1fs: redis restarted (empty)", time.Since(begin).Seconds())
+
+	wg.Wait()
+	elapsed := time.Since(begin)
+	end := time.Now()
+	st := emu.state(t)
+	fetches := st.Wechat.Apps[appid].Fetches.StableToken - before
+
+	// Every token was valid when served. (All clients have stopped: the
+	// log is ours alone now.)
+	expired, inFlight := 0, 0
+	var total int
+	byReplica := map[int]int{}
+	for _, tok := range log.order {
+		s := log.tokens[tok]
+		total += s.count
+		for r, n := range s.replicas {
+			byReplica[r] += n
+		}
+		c := emu.check(t, tok)
+		if c.AppID != appid || c.ValidUntil.IsZero() {
+			t.Errorf("a served token is unknown to the emulator: %+v", c)
+			continue
+		}
+		if !c.ValidUntil.After(s.lastSend) {
+			t.Errorf("a token was served after it stopped working: valid until %s, last requested %s",
+				c.ValidUntil.Format(time.StampMilli), s.lastSend.Format(time.StampMilli))
+		}
+		if c.ValidUntil.Before(s.lastRecv) {
+			inFlight++ // valid when served, expired while the answer travelled
+		}
+		if c.ValidUntil.Before(end) {
+			expired++
+		}
+	}
+	t.Logf("%.1fs, %d clients: %d requests, %d answers, %d failovers, %d client errors; %d distinct tokens (%d expired during the run), %d upstream fetches; answers by replica %v; %d live checks (%d bad); %d tokens expired in flight",
+		elapsed.Seconds(), replicaClients, requests.Load(), total, failovers.Load(), clientErrors.Load(),
+		len(log.order), expired, fetches, byReplica, liveChecks.Load(), liveBad.Load(), inFlight)
+
+	if n := clientErrors.Load(); n != 0 {
+		t.Errorf("%d client requests failed, e.g. %v", n, firstErrs)
+	}
+	if liveBad.Load() != 0 {
+		t.Errorf("%d live checks found an invalid token", liveBad.Load())
+	}
+	// One fetch per expiry, +1 for the idempotent re-fetch after Redis lost
+	// everything, +1 for the token still alive at the end.
+	if fetches > expired+2 {
+		t.Errorf("%d upstream fetches for %d expiries (want <= expiries + 2: one re-fetch after the Redis restart)", fetches, expired)
+	}
+	if maxWindows := int(elapsed/(replicaTTL-replicaMargin)) + 3; fetches > maxWindows {
+		t.Errorf("%d upstream fetches in %v, want at most %d", fetches, elapsed, maxWindows)
+	}
+	if expired < 5 {
+		t.Errorf("only %d expiries during the run", expired)
+	}
+	if st.Wechat.Errors["-1"] != 3 || len(st.Faults) != 0 {
+		t.Errorf("injected faults: errors %v, pending %d (want three -1 answers consumed)", st.Wechat.Errors, len(st.Faults))
+	}
+	if byReplica[1] == 0 || byReplica[2] == 0 {
+		t.Errorf("surviving replicas served nothing: %v", byReplica)
+	}
+
+	// Compare-and-refresh storm: 100 concurrent reports of the current token
+	// (more than 2 s after its fetch) across the two live replicas make one
+	// upstream call; a report of an old token makes none.
+	cur, err := fetchToken(context.Background(), 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		next, err := fetchToken(context.Background(), 1)
+		if err != nil || time.Now().After(deadline) {
+			t.Fatalf("waiting for a rotation: %v", err)
+		}
+		if next != cur {
+			cur = next
+			break
+		}
+	}
+	time.Sleep(2100 * time.Millisecond)
+	f0 := emu.state(t).Wechat.Apps[appid].Fetches.StableToken
+	var sw sync.WaitGroup
+	var refreshErrs atomic.Int64
+	for i := range 100 {
+		sw.Add(1)
+		go func() {
+			defer sw.Done()
+			stale := cur
+			if i%10 == 0 {
+				stale = "89_an-old-token"
+			}
+			body := fmt.Sprintf(`{"appid":%q,"stale_token":%q}`, appid, stale)
+			req, _ := http.NewRequest(http.MethodPost, replicas[1+i%2].URL()+"/v1/token/refresh", strings.NewReader(body))
+			req.Header.Set("Authorization", "Bearer "+key)
+			resp, err := hc.Do(req)
+			if err != nil || resp.StatusCode != http.StatusOK {
+				refreshErrs.Add(1)
+			}
+			if resp != nil {
+				resp.Body.Close()
+			}
+		}()
+	}
+	sw.Wait()
+	if d := emu.state(t).Wechat.Apps[appid].Fetches.StableToken - f0; d > 1 || refreshErrs.Load() != 0 {
+		t.Errorf("100 concurrent compare-and-refresh calls: %d fetches (want <= 1), %d errors", d, refreshErrs.Load())
+	} else {
+		t.Logf("100 concurrent compare-and-refresh calls: %d upstream fetch", d)
+	}
+
+	// Graceful shutdown of the survivors, then no secrets in any log.
+	for _, r := range replicas[1:] {
+		if err := r.Stop(); err != nil {
+			t.Errorf("replica exit after SIGTERM: %v", err)
+		}
+	}
+	secrets := map[string]string{"the bearer key": key, "the AppSecret": config.EmulatorWxSecret}
+	for i, tok := range log.order {
+		secrets[fmt.Sprintf("token #%d", i)] = tok
+	}
+	scanForLeaks(t, logs, secrets)
+	for _, l := range logs[1:] {
+		if b, _ := os.ReadFile(l); !strings.Contains(string(b), `"msg":"token server stopped"`) {
+			t.Errorf("%s: no clean shutdown logged", filepath.Base(l))
+		}
+	}
+}
