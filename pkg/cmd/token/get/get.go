@@ -26,6 +26,7 @@ type Options struct {
 	SecretFile   string
 	Legacy       bool
 	ForceRefresh bool
+	Margin       time.Duration
 
 	// Now is the clock (tests).
 	Now func() time.Time
@@ -57,8 +58,8 @@ func NewCmdGet(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 			  1. a token server: --server, TCB_TOKEN_SERVER or the profile's token-server
 			     setting, with the bearer key in TCB_TOKEN_SERVER_KEY;
 			  2. the token store (--store: the file $TCB_CONFIG_DIR/tokens.json by
-			     default, or redis://...) when it holds a token with more than 5 minutes
-			     left; this makes no network call;
+			     default, or redis://...) when it holds a token with more than
+			     --refresh-margin (5 minutes) left; this makes no network call;
 			  3. WeChat: POST /cgi-bin/stable_token (normal mode, which never invalidates
 			     anybody's token), or GET /cgi-bin/token with --legacy; the token is then
 			     stored for the next caller. Concurrent tcb processes share one fetch.
@@ -85,6 +86,9 @@ func NewCmdGet(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ServerSet = cmd.Flags().Changed("server")
+			if opts.Margin < time.Second || opts.Margin > time.Hour {
+				return cmdutil.FlagErrorf("--refresh-margin must be between 1s and 1h")
+			}
 			if opts.ForceRefresh && opts.Legacy {
 				return cmdutil.FlagErrorf("--force-refresh uses stable_token; it cannot be combined with --legacy")
 			}
@@ -100,6 +104,7 @@ func NewCmdGet(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 	fl.StringVar(&opts.Store, "store", "", "token store: file, file:PATH or redis://... (default: TCB_TOKEN_STORE or file)")
 	fl.StringVar(&opts.SecretFile, "secret-file", "", "read the AppSecret from `FILE` (- for stdin)")
 	fl.BoolVar(&opts.Legacy, "legacy", false, "fetch with GET /cgi-bin/token (invalidates the previous token after 5 minutes)")
+	fl.DurationVar(&opts.Margin, "refresh-margin", 5*time.Minute, "fetch a new token when the stored one has less than this left")
 	fl.BoolVar(&opts.ForceRefresh, "force-refresh", false, "force WeChat to issue a new token, invalidating the current one (20 a day, 30 s apart)")
 	return cmd
 }
@@ -156,7 +161,7 @@ func fromStore(ctx context.Context, opts *Options, app *shared.App) (*token.Reco
 	}
 	defer st.Close()
 	secrets := token.SecretMap{}
-	m, err := shared.NewManager(shared.ManagerConfig{Store: st, Secrets: secrets, Legacy: opts.Legacy, Logger: shared.Logger(f)})
+	m, err := shared.NewManager(shared.ManagerConfig{Store: st, Secrets: secrets, Legacy: opts.Legacy, Margin: opts.Margin, Logger: shared.Logger(f)})
 	if err != nil {
 		return nil, "", err
 	}
@@ -177,7 +182,7 @@ func fromStore(ctx context.Context, opts *Options, app *shared.App) (*token.Reco
 	if err != nil {
 		return nil, "", err
 	}
-	m, err = shared.NewManager(shared.ManagerConfig{Store: st, BaseURL: base, Secrets: secrets, Legacy: opts.Legacy, Logger: shared.Logger(f)})
+	m, err = shared.NewManager(shared.ManagerConfig{Store: st, BaseURL: base, Secrets: secrets, Legacy: opts.Legacy, Margin: opts.Margin, Logger: shared.Logger(f)})
 	if err != nil {
 		return nil, "", err
 	}

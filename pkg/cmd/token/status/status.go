@@ -22,6 +22,7 @@ type Options struct {
 	Server    string
 	ServerSet bool
 	Store     string
+	Margin    time.Duration
 	Now       func() time.Time
 }
 
@@ -90,6 +91,7 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	fl.StringVar(&opts.AppID, "appid", "", "WeChat AppID (default: TCB_WX_APPID or the profile's)")
 	fl.StringVar(&opts.Server, "server", "", "token server URL (default: TCB_TOKEN_SERVER or the token-server setting)")
 	fl.StringVar(&opts.Store, "store", "", "token store: file, file:PATH or redis://... (default: TCB_TOKEN_STORE or file)")
+	fl.DurationVar(&opts.Margin, "refresh-margin", 5*time.Minute, "a token with less than this left is shown as refresh_due")
 	return cmd
 }
 
@@ -133,7 +135,7 @@ func fromStore(ctx context.Context, opts *Options, appid string, now time.Time) 
 	}
 	defer st.Close()
 	s := Status{AppID: appid, Origin: "store", Store: st.Kind + " " + st.Desc, State: StateNone}
-	m, err := shared.NewManager(shared.ManagerConfig{Store: st, Secrets: token.SecretMap{}})
+	m, err := shared.NewManager(shared.ManagerConfig{Store: st, Secrets: token.SecretMap{}, Margin: opts.Margin})
 	if err != nil {
 		return s, err
 	}
