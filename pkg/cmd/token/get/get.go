@@ -22,6 +22,7 @@ type Options struct {
 	AppID        string
 	Server       string
 	ServerSet    bool
+	StoreSet     bool
 	Store        string
 	SecretFile   string
 	Legacy       bool
@@ -56,7 +57,8 @@ func NewCmdGet(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 
 			Where the token comes from, first match wins:
 			  1. a token server: --server, TCB_TOKEN_SERVER or the profile's token-server
-			     setting, with the bearer key in TCB_TOKEN_SERVER_KEY;
+			     setting, with the bearer key in TCB_TOKEN_SERVER_KEY (an explicit --store
+			     skips the server);
 			  2. the token store (--store: the file $TCB_CONFIG_DIR/tokens.json by
 			     default, or redis://...) when it holds a token with more than
 			     --refresh-margin (5 minutes) left; this makes no network call;
@@ -86,6 +88,10 @@ func NewCmdGet(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ServerSet = cmd.Flags().Changed("server")
+			opts.StoreSet = cmd.Flags().Changed("store")
+			if opts.ServerSet && opts.StoreSet {
+				return cmdutil.FlagErrorf("--server and --store cannot be combined")
+			}
 			if opts.Margin < time.Second || opts.Margin > time.Hour {
 				return cmdutil.FlagErrorf("--refresh-margin must be between 1s and 1h")
 			}
@@ -123,6 +129,9 @@ func Run(ctx context.Context, opts *Options) error {
 	srv, err := shared.ResolveServer(f, opts.Server, opts.ServerSet)
 	if err != nil {
 		return err
+	}
+	if opts.StoreSet {
+		srv = nil // an explicit --store beats TCB_TOKEN_SERVER and the setting
 	}
 	var (
 		rec    *token.Record

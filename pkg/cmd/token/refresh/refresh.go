@@ -23,6 +23,7 @@ type Options struct {
 	Force      bool
 	Server     string
 	ServerSet  bool
+	StoreSet   bool
 	Store      string
 	SecretFile string
 	Legacy     bool
@@ -76,6 +77,10 @@ func NewCmdRefresh(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ServerSet = cmd.Flags().Changed("server")
+			opts.StoreSet = cmd.Flags().Changed("store")
+			if opts.ServerSet && opts.StoreSet {
+				return cmdutil.FlagErrorf("--server and --store cannot be combined")
+			}
 			if opts.Force && opts.Stale != "" {
 				return cmdutil.FlagErrorf("--force and --stale cannot be combined")
 			}
@@ -116,6 +121,9 @@ func Run(ctx context.Context, opts *Options) error {
 	srv, err := shared.ResolveServer(f, opts.Server, opts.ServerSet)
 	if err != nil {
 		return err
+	}
+	if opts.StoreSet {
+		srv = nil // an explicit --store beats TCB_TOKEN_SERVER and the setting
 	}
 	var res Result
 	if srv != nil {

@@ -21,6 +21,7 @@ type Options struct {
 	AppID     string
 	Server    string
 	ServerSet bool
+	StoreSet  bool
 	Store     string
 	Margin    time.Duration
 	Now       func() time.Time
@@ -81,6 +82,10 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ServerSet = cmd.Flags().Changed("server")
+			opts.StoreSet = cmd.Flags().Changed("store")
+			if opts.ServerSet && opts.StoreSet {
+				return cmdutil.FlagErrorf("--server and --store cannot be combined")
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -109,6 +114,9 @@ func Run(ctx context.Context, opts *Options) error {
 	srv, err := shared.ResolveServer(f, opts.Server, opts.ServerSet)
 	if err != nil {
 		return err
+	}
+	if opts.StoreSet {
+		srv = nil // an explicit --store beats TCB_TOKEN_SERVER and the setting
 	}
 	var s Status
 	if srv != nil {
