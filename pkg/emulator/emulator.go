@@ -64,6 +64,9 @@ type Host struct {
 	Faults     *faults.Registry
 	Logger     *slog.Logger
 	Now        func() time.Time
+	// Addr is the bound address (host:port) once listening, else the
+	// configured one; modules use it for URLs built outside a request.
+	Addr func() string
 }
 
 // Module is a subsystem of the emulator (functions, WeChat APIs, ...).
@@ -157,7 +160,7 @@ func New(opts Options, modules ...Module) (*Emulator, error) {
 	e.mux.HandleFunc("DELETE /_emulator/faults", e.handleFaultsClear)
 
 	host := &Host{Options: &e.opts, DB: db, Dispatcher: e.dispatcher, Mux: e.mux, Envs: e.envs,
-		Faults: e.faults, Logger: opts.Logger, Now: opts.Now}
+		Faults: e.faults, Logger: opts.Logger, Now: opts.Now, Addr: e.Addr}
 	for _, m := range modules {
 		if err := m.Init(host); err != nil {
 			e.closeModules()
@@ -175,12 +178,13 @@ func (e *Emulator) Handler() http.Handler { return e }
 
 // ServeHTTP serves every route; unknown paths get a JSON 404.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	h, pattern := e.mux.Handler(r)
-	if pattern == "" {
+	if _, pattern := e.mux.Handler(r); pattern == "" {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found: " + r.URL.Path})
 		return
 	}
-	h.ServeHTTP(w, r)
+	// ServeHTTP (not the looked-up handler) so wildcard routes get their
+	// PathValue.
+	e.mux.ServeHTTP(w, r)
 }
 
 // DataDir is the directory holding the store.
