@@ -510,3 +510,40 @@ func (d *Deployer) UpdateConfig(ctx context.Context, spec Spec) (res Result) {
 	res.Err = d.waitActive(ctx, spec.Name, cloudapi.StatusUpdateFailed)
 	return res
 }
+
+// WaitDeleted polls until the function is gone (deletion is async: the
+// function stays Deleting for a while).
+func (d *Deployer) WaitDeleted(ctx context.Context, name string) error {
+	timeout := d.WaitTimeout
+	if timeout <= 0 {
+		timeout = 5 * time.Minute
+	}
+	deadline := time.Now().Add(timeout)
+	delay := 200 * time.Millisecond
+	for {
+		f, err := d.API.GetFunction(ctx, d.Namespace, name)
+		var nf *cloudapi.NotFoundError
+		if errors.As(err, &nf) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(f.Status, "Failed") {
+			return &StateError{Function: name, Status: f.Status, Reasons: f.StatusReasons, Desc: f.StatusDesc}
+		}
+		if time.Now().Add(delay).After(deadline) {
+			return fmt.Errorf("timed out after %s waiting for %s to be deleted (still %s)", timeout, name, f.Status)
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		if delay < 2*time.Second {
+			delay = delay * 3 / 2
+		}
+	}
+}

@@ -23,6 +23,9 @@ import (
 
 var binDir string
 
+// repoRoot is the checkout, for scripts that copy examples/.
+var repoRoot, _ = filepath.Abs(filepath.Join("..", ".."))
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "tcb-e2e-bin-*")
 	if err != nil {
@@ -66,6 +69,7 @@ func Params(t *testing.T, dir string) testscript.Params {
 				env.Setenv(k, "")
 			}
 			env.Values[emuKey{}] = &emuHolder{}
+			env.Setenv("REPO", repoRoot)
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
@@ -76,6 +80,8 @@ func Params(t *testing.T, dir string) testscript.Params {
 			"emu-get":        cmdEmuGet,
 			"sleep":          cmdSleep,
 			"envfile":        cmdEnvFile,
+			"cpdir":          cmdCpDir,
+			"cmpdir":         cmdCmpDir,
 		},
 	}
 }
@@ -261,4 +267,66 @@ func cmdEnvFile(ts *testscript.TestScript, neg bool, args []string) {
 		ts.Fatalf("usage: envfile VAR FILE")
 	}
 	ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile(args[1])))
+}
+
+// cpdir SRC DST: copy a directory tree.
+func cmdCpDir(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: cpdir SRC DST")
+	}
+	src, dst := ts.MkAbs(args[0]), ts.MkAbs(args[1])
+	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			if d.Name() == "node_modules" {
+				return filepath.SkipDir
+			}
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		info, _ := d.Info()
+		return os.WriteFile(target, b, info.Mode().Perm())
+	})
+	ts.Check(err)
+}
+
+// cmpdir A B: the two trees hold the same files with the same contents.
+func cmdCmpDir(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 2 {
+		ts.Fatalf("usage: cmpdir A B")
+	}
+	list := func(root string) map[string]string {
+		m := map[string]string{}
+		ts.Check(filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			rel, _ := filepath.Rel(root, p)
+			m[filepath.ToSlash(rel)] = string(b)
+			return nil
+		}))
+		return m
+	}
+	a, b := list(ts.MkAbs(args[0])), list(ts.MkAbs(args[1]))
+	same := len(a) == len(b)
+	for k, v := range a {
+		if b[k] != v {
+			same = false
+			ts.Logf("differs: %s", k)
+		}
+	}
+	if same == neg {
+		ts.Fatalf("cmpdir %s %s: same=%v", args[0], args[1], same)
+	}
 }

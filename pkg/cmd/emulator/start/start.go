@@ -15,6 +15,8 @@ import (
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/emulator"
+	"github.com/tcb-go/tcb/pkg/emulator/docdb"
+	"github.com/tcb-go/tcb/pkg/emulator/functions"
 	"github.com/tcb-go/tcb/pkg/emulator/wxapi"
 )
 
@@ -34,6 +36,10 @@ type Options struct {
 	TokenOverlap    time.Duration
 	TokenDailyQuota int
 	wxApps          map[string]string
+
+	// Functions (pkg/emulator/functions).
+	NodePath        string
+	SkipInstallDeps bool
 
 	// Ready, when set, is called with the running emulator (tests).
 	Ready func(*emulator.Emulator)
@@ -99,6 +105,8 @@ func NewCmdStart(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 	fl.StringArrayVar(&opts.WxApps, "wx-app", nil, "extra WeChat app `APPID:SECRET` for the token endpoints (repeatable; the demo app is always there)")
 	fl.DurationVar(&opts.TokenTTL, "token-ttl", wxapi.DefaultTTL, "lifetime of WeChat access_tokens (expires_in)")
 	fl.DurationVar(&opts.TokenOverlap, "token-overlap", wxapi.DefaultOverlap, "how long a superseded cgi-bin/token token keeps working; also the stable_token pre-rotation window")
+	fl.StringVar(&opts.NodePath, "node", "", "node binary that runs functions (default: node on PATH)")
+	fl.BoolVar(&opts.SkipInstallDeps, "skip-install-deps", false, "never run npm install for functions with installDependency")
 	fl.IntVar(&opts.TokenDailyQuota, "token-daily-quota", wxapi.DefaultLegacyDailyQuota, "cgi-bin/token calls per app per day before errcode 45009 (-1: unlimited)")
 	return cmd
 }
@@ -122,7 +130,7 @@ func Run(ctx context.Context, opts *Options) error {
 		Logger:    logger,
 		Version:   build.Version,
 	}
-	e, err := emulator.New(eopts, Modules(opts)...)
+	e, err := emulator.New(eopts, Modules(opts, logger)...)
 	if err != nil {
 		return cmdutil.LocalErrorf("emulator: %v", err)
 	}
@@ -187,7 +195,12 @@ func Run(ctx context.Context, opts *Options) error {
 	return nil
 }
 
-// Modules lists the emulator's subsystems beyond the core.
-func Modules(opts *Options) []emulator.Module {
-	return []emulator.Module{wxapi.New(opts.wxOptions())}
+// Modules lists the emulator's subsystems beyond the core: WeChat tokens,
+// functions, and the database (which checks tokens with the WeChat module
+// and invokes functions for /tcb/invokecloudfunction).
+func Modules(opts *Options, logger *slog.Logger) []emulator.Module {
+	wx := wxapi.New(opts.wxOptions())
+	fns := functions.New(functions.Options{NodePath: opts.NodePath, SkipInstallDeps: opts.SkipInstallDeps, Logger: logger})
+	db := docdb.New(docdb.Options{Tokens: wx, Functions: fns, Logger: logger})
+	return []emulator.Module{wx, fns, db}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/tcb-go/tcb/pkg/cmd/fn/shared"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
+	"github.com/tcb-go/tcb/pkg/fndeploy"
 )
 
 // Options of fn delete.
@@ -27,7 +28,8 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Use:   "delete <name>...",
 		Short: "Delete functions",
 		Long: heredoc.Doc(`
-			Delete one or more functions with their triggers and logs. On a terminal tcb
+			Delete one or more functions with their triggers and logs, waiting until
+			each is gone. On a terminal tcb
 			asks first; without one, --yes is required. --dry-run checks that they exist
 			and deletes nothing.
 		`),
@@ -75,7 +77,14 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	var deleted []string
 	for _, n := range opts.Names {
-		if err := ios.RunWithProgress("Deleting "+n, func() error { return client.DeleteFunction(ctx, envID, n) }); err != nil {
+		waiter := &fndeploy.Deployer{API: client, Namespace: envID}
+		err := ios.RunWithProgress("Deleting "+n, func() error {
+			if err := client.DeleteFunction(ctx, envID, n); err != nil {
+				return err
+			}
+			return waiter.WaitDeleted(ctx, n)
+		})
+		if err != nil {
 			return fmt.Errorf("fn delete %s (deleted so far: %v): %w", n, deleted, err)
 		}
 		deleted = append(deleted, n)

@@ -268,7 +268,7 @@ func report(f *cmdutil.Factory, results []fndeploy.Result, opts *Options) error 
 		if err := cmdutil.PrintJSON(ios.Out, results, f.Globals.JQ); err != nil {
 			return err
 		}
-	} else if len(results) > 1 || failed > 0 || ios.IsStdoutTTY() {
+	} else {
 		cs := ios.ColorScheme()
 		t := cmdutil.NewTable(ios, "Function", "Result", "Code", "Config", "Triggers", "Time", "Error")
 		for _, r := range results {
@@ -328,9 +328,9 @@ func errText(err error) string {
 
 // reporter turns deploy events into a spinner (terminal) or plain lines.
 type reporter struct {
-	f     *cmdutil.Factory
-	total int
-	mu    sync.Mutex
+	f      *cmdutil.Factory
+	total  int
+	mu     sync.Mutex
 	done   int
 	last   map[string]string
 	paused bool
