@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	configcmd "github.com/tcb-go/tcb/pkg/cmd/config"
+	dbcmd "github.com/tcb-go/tcb/pkg/cmd/db"
 	emulatorcmd "github.com/tcb-go/tcb/pkg/cmd/emulator"
 	envcmd "github.com/tcb-go/tcb/pkg/cmd/env"
 	fncmd "github.com/tcb-go/tcb/pkg/cmd/fn"
@@ -24,6 +25,7 @@ func NewRoot(f *cmdutil.Factory) *cobra.Command {
 		configcmd.NewCmdConfig(f),
 		envcmd.NewCmdEnv(f),
 		fncmd.NewCmdFn(f),
+		dbcmd.NewCmdDB(f),
 		emulatorcmd.NewCmdEmulator(f),
 		tokencmd.NewCmdToken(f),
 	)

@@ -76,6 +76,8 @@ type ImportOptions struct {
 	BatchBytes int
 	// Progress is called after each write with the running total.
 	Progress func(done int64)
+	// OnIDs receives the _id of each inserted batch, in order.
+	OnIDs func(ids []string)
 }
 
 // ImportStats counts what Import did.
@@ -129,6 +131,9 @@ func Import(ctx context.Context, b Backend, collection string, r io.Reader, opts
 			return fmt.Errorf("inserted %d of a batch of %d", len(ids), len(batch))
 		}
 		st.Inserted += int64(len(batch))
+		if opts.OnIDs != nil {
+			opts.OnIDs(ids)
+		}
 		batch, size = batch[:0], 0
 		if opts.Progress != nil {
 			opts.Progress(st.Inserted)

@@ -2,7 +2,7 @@ package database
 
 import (
 	"context"
-	"errors"
+	"fmt"
 
 	"github.com/tcb-go/tcb/pkg/dbquery"
 	"github.com/tcb-go/tcb/pkg/wechat"
@@ -23,7 +23,7 @@ func (w *WeChat) Name() string { return "wechat" }
 func (w *WeChat) call(ctx context.Context, fn func(ctx context.Context, token string) error) error {
 	err := wechat.WithStaleTokenRetry(ctx, w.Tokens, fn)
 	if code, ok := wechat.ErrCode(err); ok && code == -502005 {
-		return errors.Join(ErrCollectionMissing, err)
+		return fmt.Errorf("%w (%v)", ErrCollectionMissing, err)
 	}
 	return err
 }
@@ -144,4 +144,3 @@ func (w *WeChat) DeleteCollection(ctx context.Context, name string) error {
 		return w.Client.CollectionDelete(ctx, tok, wechat.CollectionRequest{Env: w.Env, CollectionName: name})
 	})
 }
-

@@ -30,7 +30,7 @@ func (m *Module) InvokeHTTP(ctx context.Context, env, name string, event []byte,
 		return "", docdb.ErrcodeFunctionFailed, docdb.FunctionFailedMessage(fmt.Sprintf("function %s is %s", name, rec.status(m.now()))), nil
 	}
 	if !fnrun.IsNodeRuntime(rec.Live.Runtime) {
-		return "", docdb.ErrcodeFunctionFailed, docdb.FunctionFailedMessage("the emulator runs only Node.js functions; "+name+" uses "+rec.Live.Runtime), nil
+		return "", docdb.ErrcodeFunctionFailed, docdb.FunctionFailedMessage("the emulator runs only Node.js functions; " + name + " uses " + rec.Live.Runtime), nil
 	}
 	fn, err := m.runtimeFunction(ctx, rec, m.host("", rec.Host))
 	if err != nil {

@@ -23,6 +23,7 @@ type Options struct {
 	Name   string
 	Params string
 	Async  bool
+	Via    string
 }
 
 // NewCmdInvoke builds `tcb fn invoke`.
@@ -35,7 +36,9 @@ func NewCmdInvoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			Invoke a function synchronously. The return value goes to stdout; the log tail,
 			duration, billed time, memory and request id go to stderr. --json prints the
 			API's Result object. A function that throws, times out or crashes exits with
-			code 1.
+			code 1. --via wechat calls the WeChat CloudBase HTTP API (invokecloudfunction)
+			instead, with the access_token of the configured WeChat app; it prints only
+			the return value (resp_data).
 
 			The event is --params (JSON text, or @file.json), else the function's "params"
 			in cloudbaserc.json, else {}.
@@ -48,6 +51,12 @@ func NewCmdInvoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Args: cmdutil.ExactArgs(1, "which function? tcb fn invoke NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Name = args[0]
+			if opts.Via != "api" && opts.Via != "wechat" {
+				return cmdutil.FlagErrorf("--via must be api or wechat")
+			}
+			if opts.Via == "wechat" && opts.Async {
+				return cmdutil.FlagErrorf("--async needs --via api")
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -56,6 +65,7 @@ func NewCmdInvoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	}
 	cmd.Flags().StringVar(&opts.Params, "params", "", "event as JSON, or @file.json")
 	cmd.Flags().BoolVar(&opts.Async, "async", false, "invoke asynchronously (InvocationType Event): print only the request id")
+	cmd.Flags().StringVar(&opts.Via, "via", "api", "api (Tencent Cloud API Invoke) or wechat (CloudBase HTTP API invokecloudfunction, 5 s limit)")
 	return cmd
 }
 
@@ -71,6 +81,9 @@ func Run(ctx context.Context, opts *Options) error {
 	event, err := shared.ReadParams(opts.Params, def)
 	if err != nil {
 		return err
+	}
+	if opts.Via == "wechat" {
+		return viaWeChat(ctx, f, opts.Name, event)
 	}
 	client, envID, err := shared.Target(f)
 	if err != nil {

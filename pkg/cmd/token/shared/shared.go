@@ -265,6 +265,11 @@ func NewManager(c ManagerConfig) (*token.Manager, error) {
 		// Every legacy fetch mints a token and starts the old one's
 		// 5-minute countdown: never more than one per 30 s on a stale report.
 		opts.RefreshMinInterval = 30 * time.Second
+	} else {
+		// A CLI process reports a stale token at most once per command (the
+		// single retry), so the server's storm guard would only turn away a
+		// legitimate report made soon after another command's fetch.
+		opts.RefreshMinInterval = time.Millisecond
 	}
 	opts.Fetcher = &token.WeChatFetcher{
 		Client:  &wechat.Client{BaseURL: c.BaseURL, Logger: c.Logger},

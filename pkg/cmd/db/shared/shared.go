@@ -1,0 +1,167 @@
+// Package shared holds what the `tcb db` commands have in common: choosing
+// the transport (WeChat HTTP API or Tencent Cloud API), reading statements,
+// printing documents, and mapping database errors to exit codes.
+package shared
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tcb-go/tcb/pkg/cloudapi"
+	tokenshared "github.com/tcb-go/tcb/pkg/cmd/token/shared"
+	"github.com/tcb-go/tcb/pkg/cmdutil"
+	"github.com/tcb-go/tcb/pkg/database"
+	"github.com/tcb-go/tcb/pkg/dbquery"
+	"github.com/tcb-go/tcb/pkg/wechat"
+)
+
+// Target is an open database connection.
+type Target struct {
+	Backend database.Backend
+	Env     string
+	Close   func()
+}
+
+// AddViaFlag adds --via.
+func AddViaFlag(cmd *cobra.Command, via *string) {
+	cmd.Flags().StringVar(via, "via", "auto", "transport: wechat (CloudBase HTTP API, needs the WeChat app), api (Tencent Cloud API RunCommands), or auto")
+}
+
+// Open picks the transport: --via, else the WeChat HTTP API when WeChat
+// credentials (or a token server) are configured, else the Tencent Cloud
+// API when API keys are.
+func Open(f *cmdutil.Factory, via string) (*Target, error) {
+	env, err := f.RequireEnvID()
+	if err != nil {
+		return nil, err
+	}
+	creds, err := f.Credentials()
+	if err != nil {
+		return nil, err
+	}
+	hasServer := strings.TrimSpace(f.Getenv("TCB_TOKEN_SERVER")) != ""
+	if st, err := f.Settings(); err == nil && st.TokenServer != "" {
+		hasServer = true
+	}
+	switch via {
+	case "auto":
+		switch {
+		case creds.WxAppID != "" && (creds.WxSecret != "" || hasServer):
+			via = "wechat"
+		case creds.HasCloudKeys():
+			via = "api"
+		default:
+			return nil, cmdutil.AuthErrorf("no credentials for the database").
+				WithHint("save a WeChat app (tcb login --wx-appid ... --wx-secret ...) or API keys (tcb login --secret-id ...)")
+		}
+	case "wechat", "api":
+	default:
+		return nil, cmdutil.FlagErrorf("--via must be wechat, api or auto, not %q", via)
+	}
+	if via == "api" {
+		client, err := f.CloudAPI()
+		if err != nil {
+			return nil, err
+		}
+		return &Target{Backend: &database.API{Client: client, Env: env}, Env: env, Close: func() {}}, nil
+	}
+	p, app, closeFn, err := tokenshared.Provider(f)
+	if err != nil {
+		return nil, tokenshared.MapError("database", nil, err)
+	}
+	base, err := tokenshared.BaseURL(f)
+	if err != nil {
+		closeFn()
+		return nil, err
+	}
+	b := &database.WeChat{Client: &wechat.Client{BaseURL: base, Logger: tokenshared.Logger(f)}, Tokens: tokenSource(p, app.ID), Env: env}
+	return &Target{Backend: b, Env: env, Close: closeFn}, nil
+}
+
+// IsStatement reports whether arg is a statement rather than a collection
+// name ("-" reads one from stdin).
+func IsStatement(arg string) bool {
+	a := strings.TrimSpace(arg)
+	return a == "-" || strings.HasPrefix(a, "db.") || strings.Contains(a, "(")
+}
+
+// ParseStatement parses a statement (or "-" for stdin) and checks its
+// action is one of allowed.
+func ParseStatement(f *cmdutil.Factory, arg string, allowed ...dbquery.Action) (*dbquery.Query, error) {
+	if strings.TrimSpace(arg) == "-" {
+		b, err := io.ReadAll(io.LimitReader(f.IOStreams.In, 1<<20+1))
+		if err != nil {
+			return nil, cmdutil.FlagErrorf("reading the statement from stdin: %v", err)
+		}
+		if len(b) > 1<<20 {
+			return nil, cmdutil.FlagErrorf("the statement on stdin is over 1 MiB")
+		}
+		arg = string(b)
+	}
+	q, err := dbquery.Parse(strings.TrimSpace(arg))
+	if err != nil {
+		return nil, cmdutil.FlagErrorf("invalid statement: %v", err)
+	}
+	for _, a := range allowed {
+		if q.Action == a {
+			return q, nil
+		}
+	}
+	names := make([]string, len(allowed))
+	for i, a := range allowed {
+		names[i] = string(a)
+	}
+	return nil, cmdutil.FlagErrorf("this command runs %s statements; the statement is a %s", strings.Join(names, "/"), q.Action)
+}
+
+// Explain prints the MongoDB form and sends nothing.
+func Explain(f *cmdutil.Factory, q *dbquery.Query) error {
+	b, err := q.Explain()
+	if err != nil {
+		return err
+	}
+	if f.Globals.JQ != "" {
+		var v any
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		return cmdutil.PrintJSON(f.IOStreams.Out, v, f.Globals.JQ)
+	}
+	_, err = fmt.Fprintln(f.IOStreams.Out, strings.TrimRight(string(b), "\n"))
+	return err
+}
+
+// MapError gives database failures their exit codes: a missing collection
+// or environment 4, a rejected statement or parameter 3, credentials 2,
+// anything else from the API 5.
+func MapError(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if errors.Is(err, database.ErrCollectionMissing) {
+		return cmdutil.WithCode(cmdutil.ExitNotFound, fmt.Errorf("%s: %w", what, err))
+	}
+	var we *wechat.APIError
+	if errors.As(err, &we) {
+		code := cmdutil.ExitAPI
+		switch {
+		case we.Code == -502005 || we.Code == -501000:
+			code = cmdutil.ExitNotFound
+		case we.Code == -501007 || we.Code == 40097 || we.Code == 40101 || we.Code == 47001:
+			code = cmdutil.ExitInput
+		case we.Kind() == wechat.KindConfig || we.Kind() == wechat.KindStaleToken || we.Code == 41001:
+			code = cmdutil.ExitAuth
+		}
+		return &cmdutil.Error{Code: code, Err: fmt.Errorf("%s: %w", what, err), Hint: we.Hint()}
+	}
+	var ae *cloudapi.APIError
+	if errors.As(err, &ae) {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	return fmt.Errorf("%s: %w", what, err)
+}

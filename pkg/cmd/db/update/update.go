@@ -1,0 +1,104 @@
+// Package update implements `tcb db update`.
+package update
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/MakeNowJust/heredoc"
+	"github.com/spf13/cobra"
+
+	"github.com/tcb-go/tcb/pkg/cmd/db/shared"
+	"github.com/tcb-go/tcb/pkg/cmdutil"
+	"github.com/tcb-go/tcb/pkg/dbquery"
+)
+
+// Options of db update.
+type Options struct {
+	F       *cmdutil.Factory
+	Arg     string
+	Where   string
+	Set     string
+	Unset   []string
+	Explain bool
+	Via     string
+}
+
+// NewCmdUpdate builds `tcb db update`.
+func NewCmdUpdate(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{F: f}
+	cmd := &cobra.Command{
+		Use:   "update <statement | collection>",
+		Short: "Update documents (update() or set())",
+		Long: heredoc.Doc(`
+			Run an update() or doc(id).set() statement, or update every document matching
+			--where: --set takes plain values (nested objects set only the paths they name,
+			like update({data})), --unset removes fields. Operators such as _.inc() or
+			_.push() need a statement. --where is required with flags; use --where '{}' to
+			update every document. Prints matched and modified counts.
+		`),
+		Example: heredoc.Doc(`
+			$ tcb db update 'db.collection("todos").where({done: false}).update({data: {priority: _.inc(1)}})'
+			$ tcb db update 'db.collection("todos").doc("todo-1").set({data: {title: "new", done: true}})'
+			$ tcb db update todos --where '{"owner": "ann"}' --set '{"done": true}' --unset draft
+		`),
+		Args: cmdutil.ExactArgs(1, "give a statement or a collection name"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Arg = args[0]
+			stmt := shared.IsStatement(opts.Arg)
+			flags := cmd.Flags().Changed("where") || opts.Set != "" || len(opts.Unset) > 0
+			if stmt && flags {
+				return cmdutil.FlagErrorf("--where/--set/--unset apply to a collection name, not to a statement")
+			}
+			if !stmt && !cmd.Flags().Changed("where") {
+				return cmdutil.FlagErrorf("--where is required (use --where '{}' to update every document)")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.Where, "where", "", "condition as Extended JSON")
+	cmd.Flags().StringVar(&opts.Set, "set", "", "values to set, as a JSON object")
+	cmd.Flags().StringSliceVar(&opts.Unset, "unset", nil, "fields to remove")
+	cmd.Flags().BoolVar(&opts.Explain, "explain", false, "print the MongoDB form and send nothing")
+	shared.AddViaFlag(cmd, &opts.Via)
+	return cmd
+}
+
+// Run updates.
+func Run(ctx context.Context, opts *Options) error {
+	f := opts.F
+	var q *dbquery.Query
+	var err error
+	if shared.IsStatement(opts.Arg) {
+		q, err = shared.ParseStatement(f, opts.Arg, dbquery.ActionUpdate, dbquery.ActionSet)
+	} else if q, err = dbquery.UpdateFromFlags(opts.Arg, opts.Where, opts.Set, opts.Unset); err != nil {
+		err = cmdutil.FlagErrorf("%v", err)
+	}
+	if err != nil {
+		return err
+	}
+	if opts.Explain {
+		return shared.Explain(f, q)
+	}
+	t, err := shared.Open(f, opts.Via)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	res, err := t.Backend.Update(ctx, q)
+	if err != nil {
+		return shared.MapError("db update", err)
+	}
+	if f.WantsJSON() {
+		return cmdutil.PrintJSON(f.IOStreams.Out, res, f.Globals.JQ)
+	}
+	line := fmt.Sprintf("matched %d, modified %d", res.Matched, res.Modified)
+	if res.UpsertedID != "" {
+		line += ", inserted " + res.UpsertedID
+	}
+	_, err = fmt.Fprintln(f.IOStreams.Out, line)
+	return err
+}
