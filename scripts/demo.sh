@@ -56,5 +56,24 @@ run tcb env list
 step "Showing the environment"
 run tcb env info "$env_id"
 
+step "Deploying the example project's functions (parallel, npm dependency installed on deploy)"
+cp -R examples/hello-cloudbase "$work/project"
+rm -rf "$work/project/functions/sum/node_modules"
+(cd "$work/project" && run tcb fn deploy --all --force)
+
+step "Invoking functions"
+(cd "$work/project" && run tcb fn invoke hello && run tcb fn invoke sum --params '{"numbers":[1,2,3.5,"x"]}')
+
+step "Getting the WeChat access_token (cached; a second call makes no network request)"
+token="$(tcb token get)"
+echo "got a token of ${#token} characters (not shown)"
+run tcb token status
+
+step "Using the document database"
+run tcb db collection create todos
+run tcb db add todos --data '[{"title":"write docs","done":false,"due":{"$date":"2026-12-01T00:00:00Z"}},{"title":"ship","done":true}]'
+run tcb db query 'db.collection("todos").where({done: false}).orderBy("due", "asc").get()'
+run tcb db count todos
+
 step "Done"
 echo "The emulator stops now; its temporary data is removed."
