@@ -22,12 +22,40 @@ bench -n 50 -label "tcb --version" -- "$tcb" --version
 
 echo "== emulator"
 go test -run '^$' -bench 'BenchmarkStartToHealthy' -benchtime 50x ./pkg/emulator/ | grep Benchmark
-"$tcb" emulator start --ephemeral --listen 127.0.0.1:0 --json --latency 0s >"$work/emu.json" 2>/dev/null &
+"$tcb" emulator start --ephemeral --listen 127.0.0.1:0 --json --latency 500ms >"$work/emu.json" 2>/dev/null &
 emu_pid=$!
 for _ in $(seq 1 100); do [ -s "$work/emu.json" ] && break; sleep 0.05; done
 export TCB_EMULATOR_HOST="$(sed -n 's/.*"host":"\([^"]*\)".*/\1/p' "$work/emu.json")"
 for i in 1 2 3; do "$tcb" env create "bench$i" >/dev/null; done
 bench -n 50 -label "tcb env list (3 envs, emulator)" -- "$tcb" env list
+
+echo "== functions (emulator latency 500ms, as real async states)"
+"$tcb" env create fnbench --use >/dev/null
+mkdir -p "$work/fns"
+cfg='{"version":"2.0","functionDefaultConfig":{"runtime":"Nodejs18.15","installDependency":false},"functions":['
+for i in $(seq 1 10); do
+  mkdir -p "$work/fns/functions/f$i"
+  printf 'exports.main = async (e) => ({ n: %d, echo: e });\n' "$i" >"$work/fns/functions/f$i/index.js"
+  [ "$i" -gt 1 ] && cfg="$cfg,"
+  cfg="$cfg{\"name\":\"f$i\"}"
+done
+echo "$cfg]}" >"$work/fns/cloudbaserc.json"
+mkdir -p "$work/one/functions/solo" && cp "$work/fns/functions/f1/index.js" "$work/one/functions/solo/"
+t0=$(date +%s%N); (cd "$work/one" && "$tcb" fn deploy solo >/dev/null 2>&1); t1=$(date +%s%N)
+(cd "$work/fns" && "$tcb" fn deploy --all --parallel 10 >/dev/null 2>&1); t2=$(date +%s%N)
+printf '%-40s %.0f ms\n' "tcb fn deploy (1 new function)" "$(( (t1-t0)/1000000 ))"
+printf '%-40s %.0f ms\n' "tcb fn deploy --all (10 new functions)" "$(( (t2-t1)/1000000 ))"
+"$tcb" fn invoke f1 >/dev/null 2>&1
+bench -n 50 -label "tcb fn invoke (warm, trivial)" -- "$tcb" fn invoke f1
+
+echo "== database"
+go test -run '^$' -bench 'Benchmark(QueryByID|IndexedEquality|UnindexedEquality|ExportPaging)$' -benchtime 10x ./pkg/emulator/docdb/ 2>/dev/null | grep -E '^Benchmark' || true
+"$tcb" db collection create big >/dev/null
+awk 'BEGIN { for (i = 0; i < 100000; i++) printf "{\"_id\":\"doc%06d\",\"n\":%d,\"owner\":\"user%d\",\"done\":%s,\"title\":\"item %d of the benchmark collection\"}\n", i, i, i % 100, (i % 3 == 0 ? "true" : "false"), i }' >"$work/big.jsonl"
+t0=$(date +%s%N); "$tcb" db import "$work/big.jsonl" --collection big >/dev/null 2>&1; t1=$(date +%s%N)
+printf '%-40s %.0f ms\n' "tcb db import (100,000 documents)" "$(( (t1-t0)/1000000 ))"
+bench -n 3 -warmup 1 -label "tcb db export (100,000 documents)" -- sh -c "\"$tcb\" db export big --out \"$work/out.jsonl\""
+echo "exported lines: $(wc -l <"$work/out.jsonl")"
 
 if [ -x scripts/bench-pack.sh ]; then
   echo "== packaging"
