@@ -156,7 +156,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	m, err := shared.NewManager(shared.ManagerConfig{Store: st, BaseURL: base, Secrets: apps,
+	m, err := shared.NewManager(shared.ManagerConfig{Server: true, Store: st, BaseURL: base, Secrets: apps,
 		Margin: opts.RefreshMargin, Logger: log})
 	if err != nil {
 		return err

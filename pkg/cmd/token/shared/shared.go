@@ -253,6 +253,9 @@ type ManagerConfig struct {
 	Legacy  bool
 	Margin  time.Duration
 	Logger  *slog.Logger
+	// Server marks the long-running token server, which keeps the
+	// manager's default guard against storms of stale reports.
+	Server bool
 }
 
 // NewManager builds a token.Manager that fetches from WeChat (or the
@@ -265,9 +268,10 @@ func NewManager(c ManagerConfig) (*token.Manager, error) {
 		// Every legacy fetch mints a token and starts the old one's
 		// 5-minute countdown: never more than one per 30 s on a stale report.
 		opts.RefreshMinInterval = 30 * time.Second
-	} else {
+	} else if !c.Server {
 		// A CLI process reports a stale token at most once per command (the
-		// single retry), so the server's storm guard would only turn away a
+		// single retry), so the server's storm guard (many clients reporting
+		// a token WeChat still hands out unchanged) would only turn away a
 		// legitimate report made soon after another command's fetch.
 		opts.RefreshMinInterval = time.Millisecond
 	}
