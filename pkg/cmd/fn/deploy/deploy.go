@@ -59,7 +59,8 @@ func NewCmdDeploy(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			project.config.json (cloudfunctionRoot). A name not in the config deploys
 			./functions/NAME (or --dir) with defaults. --all deploys every configured
 			function with --parallel workers and ends with a summary; any failure makes
-			the exit code non-zero.
+			the exit code non-zero. Without names, tcb asks before deploying everything
+			(--all or --yes answer it).
 		`),
 		Example: heredoc.Doc(`
 			$ tcb fn deploy hello
@@ -134,6 +135,7 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 	}
 	d.Events = reporter.event
+	d.Progress = reporter.progress
 	results := d.DeployAll(ctx, specs, opts.Parallel)
 	reporter.stop()
 	if ctx.Err() != nil {
@@ -158,7 +160,7 @@ func resolveSpecs(opts *Options) ([]fndeploy.Spec, error) {
 			}
 			return nil, cmdutil.LocalErrorf("%s configures no functions", p.ConfigPath).WithHint("add functions[] or name one: tcb fn deploy NAME --dir DIR")
 		}
-		if !opts.All {
+		if !opts.All && !f.Globals.Yes {
 			if !f.IOStreams.CanPrompt() {
 				return nil, cmdutil.NoTTYError("fn deploy", "--all (or function names)")
 			}
@@ -369,6 +371,20 @@ func (r *reporter) event(e fndeploy.Event) {
 		return
 	}
 	ios.StartProgressIndicator(fmt.Sprintf("[%d/%d] %s: %s", r.done, r.total, e.Function, e.Message))
+}
+
+// progress shows packaging progress of large trees on a terminal.
+func (r *reporter) progress(name string, done, total int64) {
+	if total < 8<<20 || !r.f.IOStreams.ProgressEnabled() {
+		return
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.paused {
+		return
+	}
+	r.f.IOStreams.StartProgressIndicator(fmt.Sprintf("[%d/%d] %s: packaging %3.0f%% of %s", r.done, r.total, name,
+		100*float64(done)/float64(total), funcpack.FormatSize(total)))
 }
 
 func (r *reporter) stop() { r.f.IOStreams.StopProgressIndicator() }
