@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tcb-go/tcb/pkg/cloudapi"
 	tokenshared "github.com/tcb-go/tcb/pkg/cmd/token/shared"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/database"
@@ -159,9 +158,6 @@ func MapError(what string, err error) error {
 		}
 		return &cmdutil.Error{Code: code, Err: fmt.Errorf("%s: %w", what, err), Hint: we.Hint()}
 	}
-	var ae *cloudapi.APIError
-	if errors.As(err, &ae) {
-		return fmt.Errorf("%s: %w", what, err)
-	}
+	// Cloud API errors keep their own exit codes (cloudapi.APIError).
 	return fmt.Errorf("%s: %w", what, err)
 }
