@@ -310,3 +310,20 @@ func BenchmarkStartToHealthy(b *testing.B) {
 		e.Close(context.Background())
 	}
 }
+
+// A caller-chosen EnvId must be a well-formed id: modules build paths from
+// env ids (docdb removes <data>/database/exports/<env> on DestroyEnv), so
+// "../.." must never become an environment.
+func TestCreateEnvRejectsMalformedEnvId(t *testing.T) {
+	e := start(t, Options{})
+	now := time.Now().Unix()
+	for _, id := range []string{"../../../victim", "a/b", "UPPER-case", "x", "-lead", `..`} {
+		body, _ := json.Marshal(map[string]string{"Alias": "evil", "EnvId": id})
+		if _, code := rawCall(t, e, "CreateEnv", "tcb", "2018-06-08", string(body), now, nil); code != "InvalidParameter.EnvId" {
+			t.Errorf("EnvId %q: code %q, want InvalidParameter.EnvId", id, code)
+		}
+	}
+	if _, code := rawCall(t, e, "CreateEnv", "tcb", "2018-06-08", `{"Alias":"good","EnvId":"good-abc123"}`, now, nil); code != "" {
+		t.Fatalf("well-formed EnvId rejected: %q", code)
+	}
+}

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/tcb-go/tcb/pkg/cloudapi"
+	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/emulator/capi"
 	"github.com/tcb-go/tcb/pkg/emulator/store"
 )
@@ -385,6 +386,10 @@ func (s *Service) create(alias, envID, pkg, source, channel, payMode, region str
 	}
 	if envID == "" {
 		envID = alias + "-" + randomSuffix(6)
+	} else if err := config.ValidateEnvID(envID); err != nil {
+		// Other modules build paths from env ids (export directories
+		// removed on DestroyEnv): only well-formed ids may exist.
+		return nil, capi.Errorf("InvalidParameter.EnvId", "EnvId: %v.", err)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
