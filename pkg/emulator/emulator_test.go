@@ -327,3 +327,18 @@ func TestCreateEnvRejectsMalformedEnvId(t *testing.T) {
 		t.Fatalf("well-formed EnvId rejected: %q", code)
 	}
 }
+
+// A huge Limit must not overflow Offset+Limit (which panicked the handler
+// into InternalError).
+func TestDescribeEnvsHugeLimit(t *testing.T) {
+	e := start(t, Options{})
+	now := time.Now().Unix()
+	for _, a := range []string{"one", "two"} {
+		if _, code := rawCall(t, e, "CreateEnv", "tcb", "2018-06-08", `{"Alias":"`+a+`"}`, now, nil); code != "" {
+			t.Fatalf("CreateEnv %s: %q", a, code)
+		}
+	}
+	if _, code := rawCall(t, e, "DescribeEnvs", "tcb", "2018-06-08", `{"Offset":1,"Limit":9223372036854775807}`, now, nil); code != "" {
+		t.Fatalf("DescribeEnvs with a huge Limit: %q", code)
+	}
+}

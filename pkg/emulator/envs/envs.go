@@ -261,13 +261,11 @@ func (s *Service) describeEnvs(ctx context.Context, c *capi.Call) (any, error) {
 		if off < 0 || lim < 0 {
 			return nil, capi.Errorf("InvalidParameterValue", "Offset and Limit must not be negative.")
 		}
-		if off > int64(len(list)) {
-			off = int64(len(list))
-		}
-		end := off + lim
-		if end > int64(len(list)) {
-			end = int64(len(list))
-		}
+		n := int64(len(list))
+		off = min(off, n)
+		// lim may be near MaxInt64: compare against what is left instead
+		// of computing off+lim, which would overflow.
+		end := off + min(lim, n-off)
 		list = list[off:end]
 	}
 	return cloudapi.DescribeEnvsResponse{EnvList: list, Total: total}, nil
