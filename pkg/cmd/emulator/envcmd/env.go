@@ -5,6 +5,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"regexp"
+	"strconv"
 
 	"github.com/MakeNowJust/heredoc"
 	"github.com/spf13/cobra"
@@ -35,8 +37,7 @@ func NewCmdEnv(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 		Args:        cmdutil.NoArgs,
 		Annotations: map[string]string{"skipAuth": "true"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			host, port, err := net.SplitHostPort(opts.Listen)
-			if err != nil || host == "" || port == "" || port == "0" {
+			if !validListen(opts.Listen) {
 				return cmdutil.FlagErrorf("--listen %q: expected host:port of a running emulator", opts.Listen)
 			}
 			if runF != nil {
@@ -48,6 +49,25 @@ func NewCmdEnv(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 	cmd.Flags().StringVar(&opts.Listen, "listen", emulator.DefaultListen, "the emulator's address")
 	return cmd
 }
+
+// validListen accepts host:port with a numeric port 1-65535 and a host that
+// is an IP address or a DNS name. The value is printed unquoted for `eval`,
+// so anything else (";", "$(...)", spaces) must never get through.
+func validListen(listen string) bool {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil || host == "" {
+		return false
+	}
+	if p, err := strconv.Atoi(port); err != nil || p < 1 || p > 65535 || strconv.Itoa(p) != port {
+		return false
+	}
+	if net.ParseIP(host) != nil {
+		return true
+	}
+	return hostnamePattern.MatchString(host)
+}
+
+var hostnamePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
 
 // Vars returns the variables, in print order.
 func Vars(listen string) [][2]string {
