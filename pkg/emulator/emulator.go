@@ -176,8 +176,19 @@ func New(opts Options, modules ...Module) (*Emulator, error) {
 // Handler is the emulator's HTTP handler (for in-process tests).
 func (e *Emulator) Handler() http.Handler { return e }
 
+// crossOrigin rejects state-changing requests that a web browser sends on
+// behalf of another site (CSRF): without it any page open in the user's
+// browser could POST /_emulator/reset and wipe the emulator's data, or
+// inject faults. Non-browser clients (SDKs, curl, tcb) send neither
+// Sec-Fetch-Site nor Origin and are not affected.
+var crossOrigin = http.NewCrossOriginProtection()
+
 // ServeHTTP serves every route; unknown paths get a JSON 404.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if err := crossOrigin.Check(r); err != nil {
+		writeJSON(w, http.StatusForbidden, map[string]string{"error": "cross-origin browser requests are not allowed"})
+		return
+	}
 	if _, pattern := e.mux.Handler(r); pattern == "" {
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found: " + r.URL.Path})
 		return

@@ -342,3 +342,53 @@ func TestDescribeEnvsHugeLimit(t *testing.T) {
 		t.Fatalf("DescribeEnvs with a huge Limit: %q", code)
 	}
 }
+
+// A web page open in the user's browser must not be able to wipe the
+// emulator (CSRF): browsers mark cross-site requests with Sec-Fetch-Site
+// and Origin, which SDKs and curl never send.
+func TestCrossSiteBrowserRequestsAreRejected(t *testing.T) {
+	e := start(t, Options{})
+	now := time.Now().Unix()
+	if _, code := rawCall(t, e, "CreateEnv", "tcb", "2018-06-08", `{"Alias":"keep"}`, now, nil); code != "" {
+		t.Fatalf("CreateEnv: %q", code)
+	}
+	for _, hdr := range []map[string]string{
+		{"Sec-Fetch-Site": "cross-site"},
+		{"Origin": "https://evil.example"},
+	} {
+		for _, path := range []string{"/_emulator/reset", "/_emulator/faults"} {
+			r, _ := http.NewRequest("POST", e.Endpoint()+path, strings.NewReader(`{"action":"*","count":5,"code":"InternalError"}`))
+			r.Header.Set("Content-Type", "text/plain")
+			for k, v := range hdr {
+				r.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusForbidden {
+				t.Errorf("POST %s with %v: HTTP %d, want 403", path, hdr, resp.StatusCode)
+			}
+		}
+	}
+	if _, code := rawCall(t, e, "DescribeEnvs", "tcb", "2018-06-08", `{}`, now, nil); code != "" {
+		t.Fatalf("a fault was injected cross-site: %q", code)
+	}
+	resp, err := http.Get(e.Endpoint() + "/_emulator/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var st struct{ Envs []any }
+	json.NewDecoder(resp.Body).Decode(&st)
+	resp.Body.Close()
+	if len(st.Envs) != 1 {
+		t.Fatalf("state after cross-site reset attempts: %d envs, want 1", len(st.Envs))
+	}
+	// Same-origin and non-browser requests still work.
+	r, _ := http.NewRequest("POST", e.Endpoint()+"/_emulator/reset", nil)
+	r.Header.Set("Sec-Fetch-Site", "same-origin")
+	if resp, err := http.DefaultClient.Do(r); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("same-origin reset: %v %v", resp, err)
+	}
+}
