@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common"
 	sdkerrors "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/errors"
@@ -235,11 +236,34 @@ func (c *Client) send(ctx context.Context, service, version, action string, body
 			if se.Code == "ClientError.NetworkError" {
 				return nil, &NetworkError{Endpoint: c.Endpoint(service), Action: action, Err: tr.lastErr}
 			}
-			return nil, &APIError{Service: service, Action: action, Code: se.Code, Message: se.Message, RequestId: se.RequestId}
+			msg := se.Message
+			if strings.HasPrefix(se.Code, "ClientError.") {
+				// The SDK puts the whole response body into these
+				// (a proxy's HTML error page, say): keep one short line.
+				msg = clip(msg, maxClientErrorMessage)
+			}
+			return nil, &APIError{Service: service, Action: action, Code: se.Code, Message: msg, RequestId: se.RequestId}
 		}
 		return nil, &NetworkError{Endpoint: c.Endpoint(service), Action: action, Err: err}
 	}
 	return resp.Response, nil
+}
+
+// maxClientErrorMessage bounds the message of SDK client-side errors.
+const maxClientErrorMessage = 300
+
+// clip folds whitespace runs (newlines included) into single spaces and
+// cuts s to at most max bytes, on a rune boundary.
+func clip(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes cut)", s[:cut], len(s)-cut)
 }
 
 // callTransport binds the SDK's context-free requests to our context and
