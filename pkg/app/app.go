@@ -31,7 +31,7 @@ func Main() int {
 	f.Project = projectLoader(f)
 	root := NewRoot(f)
 
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := interruptContext()
 	defer stop()
 
 	cmd, err := root.ExecuteContextC(ctx)
@@ -42,6 +42,20 @@ func Main() int {
 		err = context.Canceled
 	}
 	return PrintError(ios.ErrOut, ios.ColorScheme(), cmd, err)
+}
+
+// interruptContext is cancelled by the first SIGINT or SIGTERM, which lets
+// the command stop cleanly (exit 130). The default handling is restored
+// right after, so a second Ctrl-C ends a command that is stuck where it
+// cannot see the context (a read from a terminal or a pipe, for example);
+// without that, every further Ctrl-C was swallowed too.
+func interruptContext() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx, stop
 }
 
 func newPrompter(ios *iostreams.IOStreams) prompt.Prompter {
