@@ -192,31 +192,39 @@ func (f *Factory) Credentials() (Creds, error) {
 }
 
 // Region resolves the region: -r, TCB_REGION, the project config, the
-// profile, then ap-shanghai.
+// profile, then ap-shanghai. Sources are read in that order and only until
+// one names a region, so a broken lower source (an unreadable config.json,
+// say) does not get in the way of -r.
 func (f *Factory) Region() (string, error) {
-	candidates := []struct{ v, from string }{
-		{f.Globals.Region, "--region"},
-		{f.Getenv("TCB_REGION"), "TCB_REGION"},
+	sources := []func() (v, from string, err error){
+		func() (string, string, error) { return f.Globals.Region, "--region", nil },
+		func() (string, string, error) { return f.Getenv("TCB_REGION"), "TCB_REGION", nil },
+		func() (string, string, error) {
+			if f.Project == nil {
+				return "", "", nil
+			}
+			pi, err := f.Project()
+			if err != nil || pi == nil {
+				return "", "", err
+			}
+			return pi.Region, pi.Path, nil
+		},
+		func() (string, string, error) {
+			st, err := f.Settings()
+			return st.Region, "profile setting region", err
+		},
 	}
-	if f.Project != nil {
-		if pi, err := f.Project(); err != nil {
+	for _, src := range sources {
+		v, from, err := src()
+		if err != nil {
 			return "", err
-		} else if pi != nil {
-			candidates = append(candidates, struct{ v, from string }{pi.Region, pi.Path})
 		}
-	}
-	if st, err := f.Settings(); err == nil {
-		candidates = append(candidates, struct{ v, from string }{st.Region, "profile setting region"})
-	} else {
-		return "", err
-	}
-	for _, c := range candidates {
-		if strings.TrimSpace(c.v) == "" {
+		if strings.TrimSpace(v) == "" {
 			continue
 		}
-		r, err := config.NormalizeRegion(c.v)
+		r, err := config.NormalizeRegion(v)
 		if err != nil {
-			return "", FlagErrorf("%s: %v", c.from, err)
+			return "", FlagErrorf("%s: %v", from, err)
 		}
 		return r, nil
 	}

@@ -1,6 +1,7 @@
 package cmdutil
 
 import (
+	"os"
 	"testing"
 
 	"github.com/tcb-go/tcb/pkg/config"
@@ -119,4 +120,27 @@ func exitCodeOf(err error) int {
 		return e.Code
 	}
 	return -1
+}
+
+// -r and TCB_REGION win without reading the lower sources, so a broken
+// config.json or project config does not get in their way.
+func TestRegionFlagDoesNotNeedLowerSources(t *testing.T) {
+	env := map[string]string{}
+	f := testFactory(t, env)
+	st, _ := f.Config()
+	if err := os.WriteFile(st.SettingsPath(), []byte("{not json"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f.Project = func() (*ProjectInfo, error) { return nil, LocalErrorf("cloudbaserc.json: broken") }
+	if _, err := f.Region(); err == nil {
+		t.Fatal("no source names a region and two are broken: want an error")
+	}
+	env["TCB_REGION"] = "gz"
+	if r, err := f.Region(); err != nil || r != "ap-guangzhou" {
+		t.Fatalf("TCB_REGION: %q %v", r, err)
+	}
+	f.Globals.Region = "sh"
+	if r, err := f.Region(); err != nil || r != "ap-shanghai" {
+		t.Fatalf("--region: %q %v", r, err)
+	}
 }
