@@ -65,3 +65,15 @@ func TestGroupWithoutArgumentsPrintsHelp(t *testing.T) {
 		t.Fatalf("exit %d, stdout %q", code, stdout)
 	}
 }
+
+// The NoTTY prompter is the safety net for a prompt without a terminal: it
+// must exit 3 like the flag-naming errors, not 1.
+func TestNoTTYPrompterExitsWithInputError(t *testing.T) {
+	_, err := prompt.NoTTY{}.Confirm("Delete everything?", false)
+	if code := ExitCode(err); code != cmdutil.ExitInput {
+		t.Fatalf("exit %d, want %d (%v)", code, cmdutil.ExitInput, err)
+	}
+	if !strings.Contains(err.Error(), "Delete everything?") {
+		t.Fatalf("error does not name the question: %v", err)
+	}
+}

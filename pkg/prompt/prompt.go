@@ -97,4 +97,15 @@ func (NoTTY) Select(m string, _ []string, _ int) (int, error) {
 	return -1, noTTY(m)
 }
 
-func noTTY(m string) error { return fmt.Errorf("cannot ask %q: not running interactively", m) }
+func noTTY(m string) error { return &NoTTYError{Question: m} }
+
+// NoTTYError is what NoTTY answers. It exits with code 3 (invalid input),
+// like the flag-naming errors commands return before prompting.
+type NoTTYError struct{ Question string }
+
+func (e *NoTTYError) Error() string {
+	return fmt.Sprintf("cannot ask %q: not running interactively", e.Question)
+}
+
+// ExitCode is 3: the run needs an answer it cannot prompt for.
+func (e *NoTTYError) ExitCode() int { return 3 }
