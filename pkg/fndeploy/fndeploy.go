@@ -250,14 +250,19 @@ func (d *Deployer) create(ctx context.Context, spec Spec, zip []byte, res *Resul
 
 func (d *Deployer) update(ctx context.Context, spec Spec, zip []byte, current *cloudapi.GetFunctionResponse, res *Result) error {
 	res.Action = ActionUpdate
-	if err := d.waitActive(ctx, spec.Name, ""); err != nil {
+	status, err := d.waitUpdatable(ctx, spec.Name)
+	if err != nil {
 		return err
 	}
 	addr, err := d.API.GetFunctionAddress(ctx, d.Namespace, spec.Name)
 	if err != nil {
 		return fmt.Errorf("reading the deployed code's hash: %w", err)
 	}
-	sameCode := strings.EqualFold(addr.CodeSha256, res.CodeSha256) && current.Handler == spec.Handler &&
+	// After a failed update the function runs its previous code; the same
+	// hash then says nothing about the failed revision, and uploading is
+	// what brings the function back to Active.
+	sameCode := status != cloudapi.StatusUpdateFailed &&
+		strings.EqualFold(addr.CodeSha256, res.CodeSha256) && current.Handler == spec.Handler &&
 		current.InstallDependency == boolFlag(spec.InstallDependency)
 	cfg := configUpdate(spec, d.Namespace, current)
 	if d.DryRun {
@@ -402,6 +407,23 @@ func (d *Deployer) syncTriggers(ctx context.Context, spec Spec, cur *cloudapi.Ge
 // waitActive polls until the function leaves Creating/Updating. failState
 // names the failure state this step can end in ("" = any *Failed).
 func (d *Deployer) waitActive(ctx context.Context, name, failState string) error {
+	_, err := d.wait(ctx, name, func(status string) bool { return status == cloudapi.StatusActive })
+	return err
+}
+
+// waitUpdatable polls until the function may be changed and returns its
+// status: Active, or UpdateFailed — the cloud accepts new code and
+// configuration after a failed update, and that is the only way to fix the
+// function short of deleting it.
+func (d *Deployer) waitUpdatable(ctx context.Context, name string) (string, error) {
+	return d.wait(ctx, name, func(status string) bool {
+		return status == cloudapi.StatusActive || status == cloudapi.StatusUpdateFailed
+	})
+}
+
+// wait polls until ok accepts the function's status; any other *Failed
+// status is a *StateError.
+func (d *Deployer) wait(ctx context.Context, name string, ok func(status string) bool) (string, error) {
 	timeout := d.WaitTimeout
 	if timeout <= 0 {
 		timeout = 5 * time.Minute
@@ -414,23 +436,23 @@ func (d *Deployer) waitActive(ctx context.Context, name, failState string) error
 	for {
 		f, err := d.API.GetFunction(ctx, d.Namespace, name)
 		if err != nil {
-			return fmt.Errorf("waiting for Active: %w", err)
+			return "", fmt.Errorf("waiting for Active: %w", err)
 		}
 		switch {
-		case f.Status == cloudapi.StatusActive:
-			return nil
+		case ok(f.Status):
+			return f.Status, nil
 		case strings.HasSuffix(f.Status, "Failed"):
-			return &StateError{Function: name, Status: f.Status, Reasons: f.StatusReasons, Desc: f.StatusDesc}
+			return "", &StateError{Function: name, Status: f.Status, Reasons: f.StatusReasons, Desc: f.StatusDesc}
 		}
 		d.emit(name, "wait", "%s", f.Status)
 		if time.Now().Add(delay).After(deadline) {
-			return fmt.Errorf("timed out after %s waiting for %s to become Active (still %s)", timeout, name, f.Status)
+			return "", fmt.Errorf("timed out after %s waiting for %s to become Active (still %s)", timeout, name, f.Status)
 		}
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():
 			t.Stop()
-			return ctx.Err()
+			return "", ctx.Err()
 		case <-t.C:
 		}
 		if delay < 2*time.Second {
@@ -485,7 +507,7 @@ func (d *Deployer) UpdateConfig(ctx context.Context, spec Spec) (res Result) {
 		res.Err = err
 		return res
 	}
-	if err := d.waitActive(ctx, spec.Name, ""); err != nil {
+	if _, err := d.waitUpdatable(ctx, spec.Name); err != nil {
 		res.Err = err
 		return res
 	}
