@@ -156,7 +156,9 @@ func (m *Module) exportDir(env string) string {
 }
 
 func (m *Module) removeExports(env string) {
-	if m.h != nil && m.h.Options != nil && m.h.Options.DataDir != "" {
+	// Second guard (env ids are validated when created): never remove a path
+	// an odd id could lead outside the exports directory.
+	if m.h != nil && m.h.Options != nil && m.h.Options.DataDir != "" && filepath.IsLocal(env) {
 		os.RemoveAll(m.exportDir(env))
 	}
 }

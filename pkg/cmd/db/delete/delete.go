@@ -96,12 +96,15 @@ func Run(ctx context.Context, opts *Options) error {
 		_, err := fmt.Fprintf(f.IOStreams.Out, "would delete %d document(s) from %s\n", n, q.Collection)
 		return err
 	}
+	var deleted int64
 	if n > 0 {
 		if err := f.ConfirmOrYes("db delete", fmt.Sprintf("Delete %d document(s) from %s?", n, q.Collection)); err != nil {
 			return err
 		}
+		// Nothing matched when asked: nothing is removed either, so documents
+		// added since the count are never deleted unseen.
+		deleted, err = t.Backend.Remove(ctx, q)
 	}
-	deleted, err := t.Backend.Remove(ctx, q)
 	if err != nil {
 		return shared.MapError("db delete", err)
 	}

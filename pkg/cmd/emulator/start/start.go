@@ -168,6 +168,11 @@ func Run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(ios.Out, "  WeChat app: %s / %s\n", config.EmulatorWxAppID, config.EmulatorWxSecret)
 		fmt.Fprintf(ios.Out, "  use it:     eval \"$(tcb emulator env --listen %s)\"\n", e.Addr())
 	}
+	if host, _, err := net.SplitHostPort(e.Addr()); err == nil {
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			fmt.Fprintf(ios.ErrOut, "warning: listening on %s: the admin endpoints (/_emulator/reset, /_emulator/faults) have no authentication; anyone who can reach this address can use them\n", e.Addr())
+		}
+	}
 	if opts.Ready != nil {
 		opts.Ready(e)
 	}
