@@ -19,11 +19,7 @@ import (
 type Options struct {
 	F *cmdutil.Factory
 
-	AppID        string
-	Server       string
-	ServerSet    bool
-	StoreSet     bool
-	Store        string
+	shared.Source
 	SecretFile   string
 	Legacy       bool
 	ForceRefresh bool
@@ -87,10 +83,8 @@ func NewCmdGet(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 		`),
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ServerSet = cmd.Flags().Changed("server")
-			opts.StoreSet = cmd.Flags().Changed("store")
-			if opts.ServerSet && opts.StoreSet {
-				return cmdutil.FlagErrorf("--server and --store cannot be combined")
+			if err := opts.CheckFlags(cmd); err != nil {
+				return err
 			}
 			if opts.Margin < time.Second || opts.Margin > time.Hour {
 				return cmdutil.FlagErrorf("--refresh-margin must be between 1s and 1h")
@@ -105,9 +99,7 @@ func NewCmdGet(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.AppID, "appid", "", "WeChat AppID (default: TCB_WX_APPID or the profile's)")
-	fl.StringVar(&opts.Server, "server", "", "token server URL (default: TCB_TOKEN_SERVER or the token-server setting)")
-	fl.StringVar(&opts.Store, "store", "", "token store: file, file:PATH or redis://... (default: TCB_TOKEN_STORE or file)")
+	opts.AddFlags(cmd)
 	fl.StringVar(&opts.SecretFile, "secret-file", "", "read the AppSecret from `FILE` (- for stdin)")
 	fl.BoolVar(&opts.Legacy, "legacy", false, "fetch with GET /cgi-bin/token (invalidates the previous token after 5 minutes)")
 	fl.DurationVar(&opts.Margin, "refresh-margin", 5*time.Minute, "fetch a new token when the stored one has less than this left")
@@ -122,16 +114,9 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	app, err := shared.ResolveApp(f, opts.AppID)
+	app, srv, err := opts.Resolve(f)
 	if err != nil {
 		return err
-	}
-	srv, err := shared.ResolveServer(f, opts.Server, opts.ServerSet)
-	if err != nil {
-		return err
-	}
-	if opts.StoreSet {
-		srv = nil // an explicit --store beats TCB_TOKEN_SERVER and the setting
 	}
 	var (
 		rec    *token.Record

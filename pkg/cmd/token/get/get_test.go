@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tcb-go/tcb/pkg/cmd/token/shared"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/emulator"
@@ -135,7 +136,7 @@ func TestGetPromptsForTheSecretOnlyWhenFetching(t *testing.T) {
 	e.f.IOStreams.SetStdoutTTY(true)
 	fake := (&prompt.Fake{}).Answer("AppSecret of wx1111111111111111", "other-secret")
 	e.f.Prompter = fake
-	out, err := e.run(t, Options{AppID: "wx1111111111111111"})
+	out, err := e.run(t, Options{Source: shared.Source{AppID: "wx1111111111111111"}})
 	if err != nil || !strings.HasPrefix(out, "89_") {
 		t.Fatalf("%q %v", out, err)
 	}
@@ -143,7 +144,7 @@ func TestGetPromptsForTheSecretOnlyWhenFetching(t *testing.T) {
 		t.Fatal(err)
 	}
 	// Stored now: no prompt (the fake would fail an unexpected question).
-	if out2, err := e.run(t, Options{AppID: "wx1111111111111111"}); err != nil || out2 != out {
+	if out2, err := e.run(t, Options{Source: shared.Source{AppID: "wx1111111111111111"}}); err != nil || out2 != out {
 		t.Fatalf("second get: %q %v", out2, err)
 	}
 	if len(fake.Asked) != 1 {

@@ -17,14 +17,10 @@ import (
 
 // Options of token refresh.
 type Options struct {
-	F          *cmdutil.Factory
-	AppID      string
+	F *cmdutil.Factory
+	shared.Source
 	Stale      string
 	Force      bool
-	Server     string
-	ServerSet  bool
-	StoreSet   bool
-	Store      string
 	SecretFile string
 	Legacy     bool
 	Now        func() time.Time
@@ -76,10 +72,8 @@ func NewCmdRefresh(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 		`),
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ServerSet = cmd.Flags().Changed("server")
-			opts.StoreSet = cmd.Flags().Changed("store")
-			if opts.ServerSet && opts.StoreSet {
-				return cmdutil.FlagErrorf("--server and --store cannot be combined")
+			if err := opts.CheckFlags(cmd); err != nil {
+				return err
 			}
 			if opts.Force && opts.Stale != "" {
 				return cmdutil.FlagErrorf("--force and --stale cannot be combined")
@@ -97,11 +91,9 @@ func NewCmdRefresh(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.AppID, "appid", "", "WeChat AppID (default: TCB_WX_APPID or the profile's)")
+	opts.AddFlags(cmd)
 	fl.StringVar(&opts.Stale, "stale", "", "the `TOKEN` that failed: refresh only if it is still the current one")
 	fl.BoolVar(&opts.Force, "force", false, "force a new token, invalidating the current one for everybody (20 a day, 30 s apart)")
-	fl.StringVar(&opts.Server, "server", "", "token server URL (default: TCB_TOKEN_SERVER or the token-server setting)")
-	fl.StringVar(&opts.Store, "store", "", "token store: file, file:PATH or redis://... (default: TCB_TOKEN_STORE or file)")
 	fl.StringVar(&opts.SecretFile, "secret-file", "", "read the AppSecret from `FILE` (- for stdin)")
 	fl.BoolVar(&opts.Legacy, "legacy", false, "fetch with GET /cgi-bin/token instead of stable_token")
 	return cmd
@@ -114,16 +106,9 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	app, err := shared.ResolveApp(f, opts.AppID)
+	app, srv, err := opts.Resolve(f)
 	if err != nil {
 		return err
-	}
-	srv, err := shared.ResolveServer(f, opts.Server, opts.ServerSet)
-	if err != nil {
-		return err
-	}
-	if opts.StoreSet {
-		srv = nil // an explicit --store beats TCB_TOKEN_SERVER and the setting
 	}
 	var res Result
 	if srv != nil {

@@ -17,14 +17,10 @@ import (
 
 // Options of token status.
 type Options struct {
-	F         *cmdutil.Factory
-	AppID     string
-	Server    string
-	ServerSet bool
-	StoreSet  bool
-	Store     string
-	Margin    time.Duration
-	Now       func() time.Time
+	F *cmdutil.Factory
+	shared.Source
+	Margin time.Duration
+	Now    func() time.Time
 }
 
 // Token states.
@@ -81,10 +77,8 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		`),
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.ServerSet = cmd.Flags().Changed("server")
-			opts.StoreSet = cmd.Flags().Changed("store")
-			if opts.ServerSet && opts.StoreSet {
-				return cmdutil.FlagErrorf("--server and --store cannot be combined")
+			if err := opts.CheckFlags(cmd); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -93,9 +87,7 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		},
 	}
 	fl := cmd.Flags()
-	fl.StringVar(&opts.AppID, "appid", "", "WeChat AppID (default: TCB_WX_APPID or the profile's)")
-	fl.StringVar(&opts.Server, "server", "", "token server URL (default: TCB_TOKEN_SERVER or the token-server setting)")
-	fl.StringVar(&opts.Store, "store", "", "token store: file, file:PATH or redis://... (default: TCB_TOKEN_STORE or file)")
+	opts.AddFlags(cmd)
 	fl.DurationVar(&opts.Margin, "refresh-margin", 5*time.Minute, "a token with less than this left is shown as refresh_due")
 	return cmd
 }
@@ -107,16 +99,9 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	app, err := shared.ResolveApp(f, opts.AppID)
+	app, srv, err := opts.Resolve(f)
 	if err != nil {
 		return err
-	}
-	srv, err := shared.ResolveServer(f, opts.Server, opts.ServerSet)
-	if err != nil {
-		return err
-	}
-	if opts.StoreSet {
-		srv = nil // an explicit --store beats TCB_TOKEN_SERVER and the setting
 	}
 	var s Status
 	if srv != nil {
