@@ -63,12 +63,9 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	var q *dbquery.Query
-	if shared.IsStatement(opts.Arg) {
-		q, err = shared.ParseStatement(f, opts.Arg, dbquery.ActionAggregate)
-	} else if q, err = dbquery.AggregateFromJSON(opts.Arg, opts.Pipeline); err != nil {
-		err = cmdutil.FlagErrorf("%v", err)
-	}
+	q, err := shared.Resolve(f, opts.Arg, func() (*dbquery.Query, error) {
+		return dbquery.AggregateFromJSON(opts.Arg, opts.Pipeline)
+	}, dbquery.ActionAggregate)
 	if err != nil {
 		return err
 	}

@@ -48,18 +48,14 @@ func NewCmdCount(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 // Run counts.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	var q *dbquery.Query
-	var err error
-	if shared.IsStatement(opts.Arg) {
-		q, err = shared.ParseStatement(f, opts.Arg, dbquery.ActionCount, dbquery.ActionFind)
-		if err == nil && q.Action == dbquery.ActionFind {
-			q = q.CountQuery()
-		}
-	} else if q, err = dbquery.CountFromFlags(opts.Arg, opts.Where); err != nil {
-		err = cmdutil.FlagErrorf("%v", err)
-	}
+	q, err := shared.Resolve(f, opts.Arg, func() (*dbquery.Query, error) {
+		return dbquery.CountFromFlags(opts.Arg, opts.Where)
+	}, dbquery.ActionCount, dbquery.ActionFind)
 	if err != nil {
 		return err
+	}
+	if q.Action == dbquery.ActionFind {
+		q = q.CountQuery()
 	}
 	if opts.Explain {
 		return shared.Explain(f, q)

@@ -67,13 +67,9 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(context.Context, *Options) error
 // Run deletes.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	var q *dbquery.Query
-	var err error
-	if shared.IsStatement(opts.Arg) {
-		q, err = shared.ParseStatement(f, opts.Arg, dbquery.ActionRemove)
-	} else if q, err = dbquery.RemoveFromFlags(opts.Arg, opts.Where); err != nil {
-		err = cmdutil.FlagErrorf("%v", err)
-	}
+	q, err := shared.Resolve(f, opts.Arg, func() (*dbquery.Query, error) {
+		return dbquery.RemoveFromFlags(opts.Arg, opts.Where)
+	}, dbquery.ActionRemove)
 	if err != nil {
 		return err
 	}

@@ -161,3 +161,17 @@ func MapError(what string, err error) error {
 	// Cloud API errors keep their own exit codes (cloudapi.APIError).
 	return fmt.Errorf("%s: %w", what, err)
 }
+
+// Resolve reads the command's argument: a statement (whose action must be
+// one of allowed), or a collection name turned into a query by fromFlags.
+// Either way a bad input is exit 3.
+func Resolve(f *cmdutil.Factory, arg string, fromFlags func() (*dbquery.Query, error), allowed ...dbquery.Action) (*dbquery.Query, error) {
+	if IsStatement(arg) {
+		return ParseStatement(f, arg, allowed...)
+	}
+	q, err := fromFlags()
+	if err != nil {
+		return nil, cmdutil.FlagErrorf("%v", err)
+	}
+	return q, nil
+}

@@ -70,13 +70,9 @@ func NewCmdUpdate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 // Run updates.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	var q *dbquery.Query
-	var err error
-	if shared.IsStatement(opts.Arg) {
-		q, err = shared.ParseStatement(f, opts.Arg, dbquery.ActionUpdate, dbquery.ActionSet)
-	} else if q, err = dbquery.UpdateFromFlags(opts.Arg, opts.Where, opts.Set, opts.Unset); err != nil {
-		err = cmdutil.FlagErrorf("%v", err)
-	}
+	q, err := shared.Resolve(f, opts.Arg, func() (*dbquery.Query, error) {
+		return dbquery.UpdateFromFlags(opts.Arg, opts.Where, opts.Set, opts.Unset)
+	}, dbquery.ActionUpdate, dbquery.ActionSet)
 	if err != nil {
 		return err
 	}
