@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+
+	"github.com/tcb-go/tcb/pkg/project"
 )
 
 // A Setting is one key of `tcb config`.
@@ -33,30 +35,21 @@ func (k Setting) Set(st *Settings, value string) (string, error) {
 func (k Setting) Unset(st *Settings) { *k.get(st) = "" }
 
 var (
-	envIDPattern  = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}[a-z0-9]$`)
-	regionPattern = regexp.MustCompile(`^[a-z]{2,}(-[a-z0-9]+)+$`)
+	envIDPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}[a-z0-9]$`)
 )
 
-// RegionShorthands are the short region names the official CLI accepts.
-var RegionShorthands = map[string]string{
-	"sh": "ap-shanghai", "gz": "ap-guangzhou", "bj": "ap-beijing",
-	"nj": "ap-nanjing", "cd": "ap-chengdu", "cq": "ap-chongqing",
-	"sg": "ap-singapore",
-}
-
 // DefaultRegion is used when nothing else names a region.
-const DefaultRegion = "ap-shanghai"
+const DefaultRegion = project.DefaultRegion
 
-// NormalizeRegion expands shorthands and validates the shape of a region.
+// NormalizeRegion expands the official CLI's shorthands (sh, gz, bj, nj, cd,
+// cq) and validates the shape of a region, with the rules cloudbaserc.json
+// uses (pkg/project), so a region means the same wherever it is written.
 func NormalizeRegion(r string) (string, error) {
-	r = strings.TrimSpace(strings.ToLower(r))
-	if full, ok := RegionShorthands[r]; ok {
-		return full, nil
+	full, ok := project.NormalizeRegion(r)
+	if !ok {
+		return "", fmt.Errorf("invalid region %q: expected a region such as ap-shanghai or ap-guangzhou (shorthands: sh, gz, bj, nj, cd, cq)", strings.TrimSpace(r))
 	}
-	if !regionPattern.MatchString(r) {
-		return "", fmt.Errorf("invalid region %q: expected a region such as ap-shanghai or ap-guangzhou (shorthands: sh, gz, bj, nj, cd, cq)", r)
-	}
-	return r, nil
+	return full, nil
 }
 
 // ValidateEnvID checks the shape of an environment id.
