@@ -22,9 +22,11 @@ import (
 
 	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/emulator/capi"
+	"github.com/tcb-go/tcb/pkg/emulator/creds"
 	"github.com/tcb-go/tcb/pkg/emulator/envs"
 	"github.com/tcb-go/tcb/pkg/emulator/faults"
 	"github.com/tcb-go/tcb/pkg/emulator/store"
+	"github.com/tcb-go/tcb/pkg/emulator/unimpl"
 )
 
 // DefaultListen is the default address.
@@ -59,11 +61,17 @@ type Host struct {
 	Options    *Options
 	DB         *store.DB
 	Dispatcher *capi.Dispatcher
-	Mux        *http.ServeMux
-	Envs       *envs.Service
-	Faults     *faults.Registry
-	Logger     *slog.Logger
-	Now        func() time.Time
+	// Credentials authenticates key pairs and mints the temporary
+	// credentials of function invocations.
+	Credentials *creds.Authority
+	// Unimplemented counts requests the emulator cannot answer, shown in
+	// /_emulator/state.
+	Unimplemented *unimpl.Registry
+	Mux           *http.ServeMux
+	Envs          *envs.Service
+	Faults        *faults.Registry
+	Logger        *slog.Logger
+	Now           func() time.Time
 	// Addr is the bound address (host:port) once listening, else the
 	// configured one; modules use it for URLs built outside a request.
 	Addr func() string
@@ -88,6 +96,8 @@ type Emulator struct {
 	opts       Options
 	db         *store.DB
 	dispatcher *capi.Dispatcher
+	creds      *creds.Authority
+	unimpl     *unimpl.Registry
 	envs       *envs.Service
 	faults     *faults.Registry
 	mux        *http.ServeMux
@@ -137,15 +147,15 @@ func New(opts Options, modules ...Module) (*Emulator, error) {
 	for id, k := range opts.Keys {
 		keys[id] = k
 	}
+	e.creds = creds.New(keys, opts.Now)
+	e.unimpl = &unimpl.Registry{Logger: opts.Logger, Now: opts.Now}
 	e.dispatcher = capi.New(capi.Options{
-		Lenient: opts.Lenient,
-		Keys: func(id string) (string, bool) {
-			k, ok := keys[id]
-			return k, ok
-		},
-		Now:    opts.Now,
-		Faults: e.faults,
-		Logger: opts.Logger,
+		Lenient:       opts.Lenient,
+		Credentials:   e.creds,
+		Unimplemented: e.unimpl,
+		Now:           opts.Now,
+		Faults:        e.faults,
+		Logger:        opts.Logger,
 	})
 	e.envs = envs.New(envs.Options{DB: db, Now: opts.Now, Latency: opts.Latency, MaxEnvs: opts.MaxEnvs})
 	e.envs.Register(e.dispatcher)
@@ -159,7 +169,7 @@ func New(opts Options, modules ...Module) (*Emulator, error) {
 	e.mux.HandleFunc("POST /_emulator/faults", e.handleFaultsAdd)
 	e.mux.HandleFunc("DELETE /_emulator/faults", e.handleFaultsClear)
 
-	host := &Host{Options: &e.opts, DB: db, Dispatcher: e.dispatcher, Mux: e.mux, Envs: e.envs,
+	host := &Host{Options: &e.opts, DB: db, Dispatcher: e.dispatcher, Credentials: e.creds, Unimplemented: e.unimpl, Mux: e.mux, Envs: e.envs,
 		Faults: e.faults, Logger: opts.Logger, Now: opts.Now, Addr: e.Addr}
 	for _, m := range modules {
 		if err := m.Init(host); err != nil {
@@ -190,6 +200,7 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if _, pattern := e.mux.Handler(r); pattern == "" {
+		e.unimpl.Record(unimpl.KindPath, r.Method+" "+r.URL.Path, r.UserAgent())
 		writeJSON(w, http.StatusNotFound, map[string]string{"error": "not found: " + r.URL.Path})
 		return
 	}
@@ -316,10 +327,11 @@ func (e *Emulator) handleState(w http.ResponseWriter, r *http.Request) {
 		envList = append(envList, map[string]string{"env_id": rec.EnvID, "alias": rec.Alias, "status": rec.Status(now)})
 	}
 	state := map[string]any{
-		"envs":      envList,
-		"api_calls": e.dispatcher.CallCounts(),
-		"faults":    e.faults.List(),
-		"data_dir":  e.opts.DataDir,
+		"envs":          envList,
+		"api_calls":     e.dispatcher.CallCounts(),
+		"faults":        e.faults.List(),
+		"data_dir":      e.opts.DataDir,
+		"unimplemented": e.unimpl.List(),
 	}
 	for _, m := range e.modules {
 		state[m.Name()] = m.State()
@@ -333,6 +345,7 @@ func (e *Emulator) handleReset(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	e.faults.Clear()
+	e.unimpl.Reset()
 	for _, m := range e.modules {
 		if err := m.Reset(); err != nil {
 			writeJSON(w, http.StatusInternalServerError, map[string]string{"error": m.Name() + ": " + err.Error()})

@@ -30,7 +30,6 @@ function privateFd(fd, flags) {
 const OUT_FD = privateFd(4, fs.constants.O_WRONLY);
 const IN_FD = privateFd(3, fs.constants.O_RDONLY);
 const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
-const CRED_KEYS = ['TENCENTCLOUD_SECRETID', 'TENCENTCLOUD_SECRETKEY', 'TENCENTCLOUD_SESSIONTOKEN'];
 
 // Keep our own references: user code may replace these.
 const stdoutWrite = process.stdout.write.bind(process.stdout);
@@ -204,13 +203,26 @@ function flush(done) {
   }
 }
 
-async function invoke(msg) {
-  current = { id: msg.id };
-  const creds = msg.creds || {};
-  for (const k of CRED_KEYS) {
-    if (typeof creds[k] === 'string') process.env[k] = creds[k];
+// The function's own values of the variables the last invocation set, so
+// that the next one starts from them again.
+const savedVars = new Map();
+
+function applyVars(vars) {
+  for (const [k, v] of savedVars) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+  savedVars.clear();
+  for (const k of Object.keys(vars || {})) {
+    savedVars.set(k, Object.prototype.hasOwnProperty.call(process.env, k) ? process.env[k] : undefined);
+    if (typeof vars[k] === 'string') process.env[k] = vars[k];
     else delete process.env[k];
   }
+}
+
+async function invoke(msg) {
+  current = { id: msg.id };
+  applyVars(msg.vars);
   const ctx = msg.context || {};
   const deadline = Date.now() + (Number(ctx.time_limit_in_ms) || 0);
   const context = Object.assign({}, ctx, {

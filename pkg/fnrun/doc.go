@@ -28,7 +28,7 @@
 //	-> {"type":"init","marker":"..."}                      once, at start
 //	<- {"type":"ready","pid":123,"node":"v20.11.1"}
 //	-> {"type":"invoke","id":"<request id>","event":<event JSON>,
-//	    "context":{...},"creds":{"TENCENTCLOUD_SECRETID":"..."|null,...}}
+//	    "context":{...},"vars":{"TENCENTCLOUD_SECRETID":"..."|null,...}}
 //	<- {"type":"result","id":"...","status":200,"duration":1.2,"rss":41000000,"ret":<JSON>}
 //	<- {"type":"result","id":"...","status":430|437|407,"error":{"name","message","stack"},...}
 //	<- {"type":"fatal","id":"...","kind":"uncaughtException"|"unhandledRejection"|"exit",...}
@@ -54,9 +54,10 @@
 // Function.Env, then SCF_FUNCTION_NAME, SCF_FUNCTION_HANDLER, SCF_NAMESPACE,
 // SCF_RUNTIME, TENCENTCLOUD_RUNENV=SCF, TCB_ENV (= Namespace, the env id)
 // and GLOBAL_USER_FILE_PATH (CodeDir plus a separator). Nothing else of this
-// process leaks (its secrets in particular). InvokeOptions.Credentials are
-// set as TENCENTCLOUD_SECRETID/SECRETKEY/SESSIONTOKEN in process.env for
-// that invocation only, before the handler module is loaded.
+// process leaks (its secrets in particular). InvokeOptions.Credentials (as
+// TENCENTCLOUD_SECRETID/SECRETKEY/SESSIONTOKEN) and InvokeOptions.Env are
+// set in process.env for that invocation only, before the handler module is
+// loaded; the child puts the function's own values back before the next.
 //
 // # Outcomes
 //

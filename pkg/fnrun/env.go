@@ -78,19 +78,23 @@ func functionEnv(fn *Function, baseEnv []string) (env []string, environ map[stri
 	return env, environ
 }
 
-// environString renders context.environ ("K=V;K=V", sorted) with the
-// invocation's credentials.
-func environString(base map[string]string, creds map[string]*string) string {
-	keys := make([]string, 0, len(base)+len(creds))
-	for k := range base {
-		if _, isCred := creds[k]; !isCred {
-			keys = append(keys, k)
+// environString renders context.environ ("K=V;K=V", sorted): the
+// function's variables with this invocation's over them.
+func environString(base map[string]string, vars map[string]*string) string {
+	merged := make(map[string]string, len(base)+len(vars))
+	for k, v := range base {
+		merged[k] = v
+	}
+	for k, v := range vars {
+		if v == nil {
+			delete(merged, k)
+		} else {
+			merged[k] = *v
 		}
 	}
-	for k, v := range creds {
-		if v != nil {
-			keys = append(keys, k)
-		}
+	keys := make([]string, 0, len(merged))
+	for k := range merged {
+		keys = append(keys, k)
 	}
 	sort.Strings(keys)
 	var b strings.Builder
@@ -98,23 +102,32 @@ func environString(base map[string]string, creds map[string]*string) string {
 		if i > 0 {
 			b.WriteByte(';')
 		}
-		v := base[k]
-		if c := creds[k]; c != nil {
-			v = *c
-		}
 		b.WriteString(k)
 		b.WriteByte('=')
-		b.WriteString(v)
+		b.WriteString(merged[k])
 	}
 	return b.String()
 }
 
-// invocationCreds is the credential variables for one invocation: the
-// caller's credentials, else the function's own variables (environ, from
-// Function.Env or BaseEnv), else unset (nil).
-func invocationCreds(environ map[string]string, c *Credentials) map[string]*string {
-	m := make(map[string]*string, len(credKeys))
-	if c != nil {
+// invocationVars are the variables one invocation sets (a value) or unsets
+// (nil) over the function's own: InvokeOptions.Env, and the caller's
+// credentials when given (all three names, so that a missing session token
+// is unset rather than left from the function's variables). The child
+// restores the function's values before the next invocation.
+func invocationVars(opts *InvokeOptions) map[string]*string {
+	m := make(map[string]*string, len(opts.Env)+len(credKeys))
+	for k, v := range opts.Env {
+		if k == "" || strings.ContainsAny(k, "=\x00") {
+			continue
+		}
+		if v == "" {
+			m[k] = nil
+			continue
+		}
+		v := v
+		m[k] = &v
+	}
+	if c := opts.Credentials; c != nil {
 		vals := [...]string{c.SecretID, c.SecretKey, c.SessionToken}
 		for i, k := range credKeys {
 			if vals[i] != "" {
@@ -123,14 +136,6 @@ func invocationCreds(environ map[string]string, c *Credentials) map[string]*stri
 			} else {
 				m[k] = nil
 			}
-		}
-		return m
-	}
-	for _, k := range credKeys {
-		if v, ok := environ[k]; ok {
-			m[k] = &v
-		} else {
-			m[k] = nil
 		}
 	}
 	return m

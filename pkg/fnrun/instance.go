@@ -327,7 +327,7 @@ func (in *instance) invoke(ctx context.Context, fn *Function, event []byte, reqI
 	start := time.Now()
 	res := &Result{RequestID: reqID, PID: in.pid}
 	timeout := fn.timeout()
-	creds := invocationCreds(in.environ, opts.Credentials)
+	vars := invocationVars(opts)
 	frame, err := encodeFrame(invokeMsg{
 		Type:  "invoke",
 		ID:    reqID,
@@ -340,9 +340,9 @@ func (in *instance) invoke(ctx context.Context, fn *Function, event []byte, reqI
 			Namespace:       fn.Namespace,
 			MemoryLimitInMB: fn.memoryMB(),
 			TimeLimitInMS:   timeout.Milliseconds(),
-			Environ:         environString(in.environ, creds),
+			Environ:         environString(in.environ, vars),
 		},
-		Creds: creds,
+		Vars: vars,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidEvent, err)

@@ -191,6 +191,8 @@ exports.main = async () => ({env: process.env, atLoad});`)
 		t.Errorf("credentials not visible at module load: %v", first.AtLoad)
 	}
 	second := invoke(InvokeOptions{}) // same warm instance, no credentials
+	third := invoke(InvokeOptions{Env: map[string]string{"WX_OPENID": "o-third", "OVERRIDE": "per-call", "USER_VAR": ""}})
+	fourth := invoke(InvokeOptions{})
 	tests := []struct {
 		name string
 		env  map[string]string
@@ -215,6 +217,12 @@ exports.main = async () => ({env: process.env, atLoad});`)
 		{"no creds: id absent", second.Env, "TENCENTCLOUD_SECRETID", ""},
 		{"no creds: token absent", second.Env, "TENCENTCLOUD_SESSIONTOKEN", ""},
 		{"no creds: parent var absent", second.Env, "TCB_FNRUN_PARENT_ONLY", ""},
+		{"per-invocation var", third.Env, "WX_OPENID", "o-third"},
+		{"per-invocation var over the function's", third.Env, "OVERRIDE", "per-call"},
+		{"per-invocation unset", third.Env, "USER_VAR", ""},
+		{"per-invocation var gone next time", fourth.Env, "WX_OPENID", ""},
+		{"function's var back next time", fourth.Env, "OVERRIDE", "user"},
+		{"unset var back next time", fourth.Env, "USER_VAR", "user"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -25,7 +25,7 @@ type invokeMsg struct {
 	ID      string             `json:"id"`
 	Event   json.RawMessage    `json:"event"`
 	Context invokeContext      `json:"context"`
-	Creds   map[string]*string `json:"creds"` // credential variables: value or null (unset)
+	Vars    map[string]*string `json:"vars"` // this invocation's variables: value or null (unset)
 }
 
 // invokeContext is the handler's context argument (getRemainingTimeInMillis

@@ -74,6 +74,11 @@ type InvokeOptions struct {
 	// Credentials, when set, are visible to this invocation only (they
 	// replace the function's own TENCENTCLOUD_* variables, if any).
 	Credentials *Credentials
+	// Env holds variables visible to this invocation only (WX_OPENID,
+	// TRIGGER_SRC, ...), over the function's own; an empty value unsets
+	// the variable. The next invocation sees the function's variables
+	// again unless it sets its own.
+	Env map[string]string
 	// LogWriter, when set, receives the invocation's output as it happens
 	// (uncapped; Result.Log is capped). Writes come from another goroutine
 	// than the caller's; a slow writer slows the function down.

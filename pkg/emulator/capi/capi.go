@@ -24,8 +24,10 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/tcb-go/tcb/pkg/emulator/creds"
 	"github.com/tcb-go/tcb/pkg/emulator/faults"
 	"github.com/tcb-go/tcb/pkg/emulator/tc3"
+	"github.com/tcb-go/tcb/pkg/emulator/unimpl"
 )
 
 // MaxBody is the TC3 POST body limit.
@@ -60,6 +62,10 @@ type Call struct {
 	// Host is the Host header the client used (for URLs pointing back at
 	// the emulator).
 	Host string
+	// Principal is who signed the call (nil with lenient auth).
+	Principal *creds.Principal
+	// UserAgent is the client's User-Agent (or X-TC-RequestClient).
+	UserAgent string
 }
 
 // Decode parses the parameters into v, rejecting unknown parameters
@@ -98,10 +104,14 @@ type Options struct {
 	// Lenient skips HMAC, key and clock checks (the scope is still parsed
 	// for routing).
 	Lenient bool
-	Keys    tc3.KeyLookup
-	Now     func() time.Time
-	Faults  *faults.Registry
-	Logger  *slog.Logger
+	// Credentials authenticates SecretIds (with the X-TC-Token session
+	// token of temporary ones).
+	Credentials *creds.Authority
+	Now         func() time.Time
+	Faults      *faults.Registry
+	Logger      *slog.Logger
+	// Unimplemented counts actions nobody serves (nil: not counted).
+	Unimplemented *unimpl.Registry
 }
 
 // Dispatcher routes API calls to handlers.
@@ -239,8 +249,20 @@ func (d *Dispatcher) prepare(r *http.Request, requestID string, now time.Time) (
 	if err != nil {
 		return nil, err
 	}
+	var principal *creds.Principal
 	if !d.opts.Lenient {
-		if _, verr := tc3.Verify(r, body, now, d.opts.Keys); verr != nil {
+		var cerr *creds.Error
+		lookup := func(id string) (string, bool) {
+			principal, cerr = d.opts.Credentials.Lookup(id, r.Header.Get("X-TC-Token"))
+			if principal == nil {
+				return "", false
+			}
+			return principal.SecretKey, true
+		}
+		if _, verr := tc3.Verify(r, body, now, lookup); verr != nil {
+			if cerr != nil {
+				return nil, &Error{cerr.Code, cerr.Message}
+			}
 			return nil, &Error{verr.Code, verr.Message}
 		}
 	} else if _, terr := tc3.Timestamp(r); terr != nil {
@@ -255,8 +277,47 @@ func (d *Dispatcher) prepare(r *http.Request, requestID string, now time.Time) (
 	} else if ct := strings.ToLower(r.Header.Get("Content-Type")); !strings.HasPrefix(ct, "application/json") {
 		return nil, Errorf("InvalidParameter", "Content-Type must be application/json for TC3 POST requests, got %q.", ct)
 	}
+	if err := checkScope(principal, action, body); err != nil {
+		return nil, err
+	}
 	return &Call{Service: svcName, Version: version, Action: action, Region: r.Header.Get("X-TC-Region"),
-		SecretID: auth.SecretID, RequestID: requestID, Body: body, Received: now, Host: r.Host}, nil
+		SecretID: auth.SecretID, RequestID: requestID, Body: body, Received: now, Host: r.Host, Principal: principal,
+		UserAgent: userAgent(r)}, nil
+}
+
+func userAgent(r *http.Request) string {
+	if c := r.Header.Get("X-TC-RequestClient"); c != "" {
+		return c
+	}
+	return r.UserAgent()
+}
+
+// checkScope keeps temporary credentials (a function's) inside their
+// environment: the call must name it as EnvId or Namespace, the parameters
+// every env-level action of tcb and scf takes.
+func checkScope(p *creds.Principal, action string, body []byte) error {
+	if p == nil || !p.Temporary {
+		return nil
+	}
+	var params struct {
+		EnvId     *string
+		Namespace *string
+	}
+	json.Unmarshal(body, &params)
+	named := false
+	for _, v := range []*string{params.EnvId, params.Namespace} {
+		if v == nil {
+			continue
+		}
+		if *v != p.Env {
+			return Errorf("AuthFailure.UnauthorizedOperation", "The temporary credentials of environment %s may not act on %q (%s).", p.Env, *v, action)
+		}
+		named = true
+	}
+	if !named {
+		return Errorf("AuthFailure.UnauthorizedOperation", "The temporary credentials of environment %s may only call actions that name it (EnvId or Namespace); %s names none.", p.Env, action)
+	}
+	return nil
 }
 
 // route picks the service: the scope's service when it names a product we
@@ -296,6 +357,9 @@ func (d *Dispatcher) invoke(ctx context.Context, c *Call) (result any, err error
 	}
 	d.mu.Unlock()
 	if h == nil {
+		if d.opts.Unimplemented != nil {
+			d.opts.Unimplemented.Record(unimpl.KindAPI, c.Service+"."+c.Action, c.UserAgent)
+		}
 		return nil, Errorf("InvalidAction", "The action %s does not exist in %s %s.", c.Action, c.Service, c.Version)
 	}
 	if rule := d.opts.Faults.Take(c.Action, c.Service+":"+c.Action); rule != nil {

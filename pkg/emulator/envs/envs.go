@@ -109,6 +109,7 @@ func (s *Service) Register(d *capi.Dispatcher) {
 	d.Register(tcbService, tcbVersion, "ModifyEnv", s.modifyEnv)
 	d.Register(tcbService, tcbVersion, "DestroyEnv", s.destroyEnv)
 	d.Register(tcbService, tcbVersion, "DescribeEnvLimit", s.describeEnvLimit)
+	d.Register(tcbService, tcbVersion, "DescribeEnvInfo", s.describeEnvInfo)
 }
 
 // ErrNotFound means no such environment.
@@ -269,6 +270,29 @@ func (s *Service) describeEnvs(ctx context.Context, c *capi.Call) (any, error) {
 		list = list[off:end]
 	}
 	return cloudapi.DescribeEnvsResponse{EnvList: list, Total: total}, nil
+}
+
+// describeEnvInfo answers one environment as {EnvInfo: {EnvBaseInfo}},
+// the form @cloudbase/manager-node reads before every functions call (it
+// takes the functions namespace from EnvBaseInfo.Functions[0]).
+func (s *Service) describeEnvInfo(ctx context.Context, c *capi.Call) (any, error) {
+	var req struct {
+		EnvId string `json:"EnvId"`
+	}
+	if err := c.Decode(&req); err != nil {
+		return nil, err
+	}
+	if req.EnvId == "" {
+		return nil, capi.Errorf("MissingParameter", "The parameter EnvId is required.")
+	}
+	rec, err := s.Get(req.EnvId)
+	if errors.Is(err, ErrNotFound) {
+		return nil, capi.Errorf("ResourceNotFound", "The environment %s does not exist.", req.EnvId)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"EnvInfo": map[string]any{"EnvBaseInfo": s.Info(rec)}}, nil
 }
 
 type createEnvRequest struct {

@@ -2,6 +2,7 @@ package functions
 
 import (
 	"context"
+	"encoding/json"
 	"sort"
 	"strings"
 
@@ -107,6 +108,29 @@ func orDefault(s, d string) string {
 		return d
 	}
 	return s
+}
+
+// tcbListFunctions is tcb's ListFunctions ({EnvId, Limit, Offset}), which
+// @cloudbase/manager-node calls: scf's ListFunctions of the env's namespace.
+func (m *Module) tcbListFunctions(ctx context.Context, c *capi.Call) (any, error) {
+	var req struct {
+		EnvId  string `json:"EnvId"`
+		Limit  *int64 `json:"Limit"`
+		Offset *int64 `json:"Offset"`
+	}
+	if err := c.Decode(&req); err != nil {
+		return nil, err
+	}
+	if req.EnvId == "" {
+		return nil, capi.Errorf("MissingParameter", "The parameter EnvId is required.")
+	}
+	body, err := json.Marshal(cloudapi.ListFunctionsRequest{Namespace: req.EnvId, Limit: req.Limit, Offset: req.Offset})
+	if err != nil {
+		return nil, err
+	}
+	scfCall := *c
+	scfCall.Body = body
+	return m.listFunctions(ctx, &scfCall)
 }
 
 var listOrderBy = map[string]string{"addtime": "AddTime", "modtime": "ModTime", "functionname": "FunctionName"}

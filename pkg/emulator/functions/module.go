@@ -145,6 +145,7 @@ func (m *Module) Init(h *emulator.Host) error {
 	} {
 		h.Dispatcher.Register(scfService, scfVersion, action, m.wrap(fn))
 	}
+	h.Dispatcher.Register("tcb", "2018-06-08", "ListFunctions", m.wrap(m.tcbListFunctions))
 	h.Mux.HandleFunc("GET "+codeRoute+"{ns}/{name}", m.serveCode)
 	h.Envs.OnDestroy(m.dropNamespace)
 

@@ -2,7 +2,13 @@
 // (TC3-HMAC-SHA256) the way the real gateway does: the payload hash is taken
 // over the raw body bytes, the timestamp may be at most five minutes off, the
 // credential scope's date must be the timestamp's UTC date, and the
-// signature is compared in constant time. It also signs, so tests can build
+// signature is compared in constant time.
+//
+// The canonical host is the Host header as sent, or that header without its
+// port: real endpoints never carry a port, so some correct clients
+// (Tencent's Node SDK, @cloudbase/manager-node) sign the bare hostname while
+// their Host header, pointed at the emulator, says host:port. Both forms
+// name the same host the client connected to; nothing else is relaxed. It also signs, so tests can build
 // requests without the SDK and check the two implementations against each
 // other.
 package tc3
@@ -12,6 +18,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"net"
 	"net/http"
 	"regexp"
 	"strconv"
@@ -45,7 +52,7 @@ type Authorization struct {
 // Scope returns "<date>/<service>/tc3_request".
 func (a *Authorization) Scope() string { return a.Date + "/" + a.Service + "/tc3_request" }
 
-var authPattern = regexp.MustCompile(`^TC3-HMAC-SHA256 Credential=([^/\s,]*)/(\d{4}-\d{2}-\d{2})/([A-Za-z0-9_.-]+)/tc3_request,\s*SignedHeaders=([a-z0-9;._-]+),\s*Signature=([0-9a-f]{64})$`)
+var authPattern = regexp.MustCompile(`^TC3-HMAC-SHA256 Credential=([^/\s,]*)/(\d{4}-\d{2}-\d{2})/([A-Za-z0-9_.:\[\]-]+)/tc3_request,\s*SignedHeaders=([a-z0-9;._-]+),\s*Signature=([0-9a-f]{64})$`)
 
 // ParseAuthorization parses the header value.
 func ParseAuthorization(v string) (*Authorization, *Error) {
@@ -102,11 +109,25 @@ func Verify(r *http.Request, body []byte, now time.Time, lookup KeyLookup) (*Ver
 	if want := time.Unix(ts, 0).UTC().Format("2006-01-02"); auth.Date != want {
 		return nil, &Error{"AuthFailure.SignatureFailure", fmt.Sprintf("The credential scope date %s is not the UTC date of the timestamp (%s).", auth.Date, want)}
 	}
-	sig := Signature(key, auth.Service, ts, CanonicalRequest(r, body, auth.SignedHeaders))
-	if !hmac.Equal([]byte(sig), []byte(auth.Signature)) {
-		return nil, &Error{"AuthFailure.SignatureFailure", "The provided credentials could not be validated. Please check your signature is correct."}
+	for _, host := range canonicalHosts(r.Host) {
+		sig := Signature(key, auth.Service, ts, canonicalRequest(r, host, body, auth.SignedHeaders))
+		if hmac.Equal([]byte(sig), []byte(auth.Signature)) {
+			return &Verified{Auth: auth, Timestamp: ts}, nil
+		}
 	}
-	return &Verified{Auth: auth, Timestamp: ts}, nil
+	return nil, &Error{"AuthFailure.SignatureFailure", "The provided credentials could not be validated. Please check your signature is correct."}
+}
+
+// canonicalHosts are the host values a correct client may have signed: the
+// Host header, and the same without its port when it has one.
+func canonicalHosts(host string) []string {
+	if h, port, err := net.SplitHostPort(host); err == nil && port != "" {
+		if strings.Contains(h, ":") {
+			h = "[" + h + "]" // an IPv6 literal keeps its brackets
+		}
+		return []string{host, h}
+	}
+	return []string{host}
 }
 
 // Timestamp reads X-TC-Timestamp.
@@ -126,6 +147,10 @@ func Timestamp(r *http.Request) (int64, *Error) {
 // headers, hashing the raw body (or honouring X-TC-Content-SHA256:
 // UNSIGNED-PAYLOAD).
 func CanonicalRequest(r *http.Request, body []byte, signedHeaders []string) string {
+	return canonicalRequest(r, r.Host, body, signedHeaders)
+}
+
+func canonicalRequest(r *http.Request, host string, body []byte, signedHeaders []string) string {
 	query := ""
 	if r.Method == http.MethodGet {
 		query = r.URL.RawQuery
@@ -134,7 +159,7 @@ func CanonicalRequest(r *http.Request, body []byte, signedHeaders []string) stri
 	for _, h := range signedHeaders {
 		var v string
 		if h == "host" {
-			v = r.Host
+			v = host
 		} else {
 			v = r.Header.Get(h)
 		}

@@ -36,6 +36,17 @@ func signed(t *testing.T, body string, ts int64, id, key, service string) *http.
 	return r
 }
 
+// signedAs signs with canonical host signedHost, then sends Host header host.
+func signedAs(t *testing.T, body, signedHost, host, key string) *http.Request {
+	t.Helper()
+	r := httptest.NewRequest("POST", "http://"+host+"/", bytes.NewReader([]byte(body)))
+	r.Host = signedHost
+	r.Header.Set("Content-Type", "application/json")
+	Sign(r, []byte(body), "AKIDtest", key, "tcb", 1700000000)
+	r.Host = host
+	return r
+}
+
 func TestVerify(t *testing.T) {
 	now := time.Unix(1700000000, 0)
 	keys := func(id string) (string, bool) {
@@ -60,6 +71,27 @@ func TestVerify(t *testing.T) {
 			r := signed(t, body, now.Unix(), "AKIDtest", "secret", "tcb")
 			r.Host = "127.0.0.1:9801"
 			return r, []byte(body)
+		}, "AuthFailure.SignatureFailure"},
+		{"host signed without the port", func() (*http.Request, []byte) {
+			return signedAs(t, body, "127.0.0.1", "127.0.0.1:9800", "secret"), []byte(body)
+		}, ""},
+		{"host signed without the port, IPv6", func() (*http.Request, []byte) {
+			return signedAs(t, body, "[::1]", "[::1]:9800", "secret"), []byte(body)
+		}, ""},
+		{"host signed without the port, tampered body", func() (*http.Request, []byte) {
+			return signedAs(t, body, "127.0.0.1", "127.0.0.1:9800", "secret"), []byte(`{"EnvId":"x"}`)
+		}, "AuthFailure.SignatureFailure"},
+		{"host signed without the port, wrong key", func() (*http.Request, []byte) {
+			return signedAs(t, body, "127.0.0.1", "127.0.0.1:9800", "nope"), []byte(body)
+		}, "AuthFailure.SignatureFailure"},
+		{"another hostname signed", func() (*http.Request, []byte) {
+			return signedAs(t, body, "localhost", "127.0.0.1:9800", "secret"), []byte(body)
+		}, "AuthFailure.SignatureFailure"},
+		{"a port signed that the Host header lacks", func() (*http.Request, []byte) {
+			return signedAs(t, body, "127.0.0.1:9800", "127.0.0.1", "secret"), []byte(body)
+		}, "AuthFailure.SignatureFailure"},
+		{"another port signed", func() (*http.Request, []byte) {
+			return signedAs(t, body, "127.0.0.1:80", "127.0.0.1:9800", "secret"), []byte(body)
 		}, "AuthFailure.SignatureFailure"},
 		{"wrong secret", func() (*http.Request, []byte) {
 			return signed(t, body, now.Unix(), "AKIDtest", "nope", "tcb"), []byte(body)
