@@ -236,7 +236,8 @@ func formatDate(t time.Time) string {
 
 // DecodeDocument parses a JSON object in (relaxed or canonical) MongoDB
 // Extended JSON. Recognised wrappers: {"$date": ISO-string | millis |
-// {"$numberLong": "ms"} | {"offset": N}}, {"$numberInt"}, {"$numberLong"},
+// {"$numberLong": "ms"} | {"offset": N}}, {"$tcb_server_date": {"offset":
+// N}} (the server SDKs' db.serverDate()), {"$numberInt"}, {"$numberLong"},
 // {"$numberDouble"}, {"$oid"} (decoded as a plain string),
 // {"$regex", "$options"} and {"$regularExpression": {pattern, options}}.
 // Other EJSON types ($binary, $numberDecimal, $timestamp, ...) are errors;
@@ -380,6 +381,18 @@ func unwrapEJSON(d *Document) (Value, error) {
 		switch first.Key {
 		case "$date":
 			return decodeEJSONDate(first.Value)
+		case "$tcb_server_date":
+			// db.serverDate({offset}) as the server SDKs send it.
+			inner, ok := first.Value.(*Document)
+			off, has := Value(nil), false
+			if ok {
+				off, has = inner.Get("offset")
+			}
+			n, isInt := toInt64(off)
+			if !ok || (inner.Len() > 0 && (!has || inner.Len() != 1)) || (has && !isInt) {
+				return nil, errors.New(`$tcb_server_date must be {"offset": <integer milliseconds>}`)
+			}
+			return ServerDate{OffsetMillis: n}, nil
 		case "$numberInt", "$numberLong":
 			s, ok := first.Value.(string)
 			if !ok {

@@ -25,6 +25,7 @@ import (
 	"github.com/tcb-go/tcb/pkg/emulator/creds"
 	"github.com/tcb-go/tcb/pkg/emulator/envs"
 	"github.com/tcb-go/tcb/pkg/emulator/faults"
+	"github.com/tcb-go/tcb/pkg/emulator/sdkapi"
 	"github.com/tcb-go/tcb/pkg/emulator/store"
 	"github.com/tcb-go/tcb/pkg/emulator/unimpl"
 )
@@ -67,11 +68,13 @@ type Host struct {
 	// Unimplemented counts requests the emulator cannot answer, shown in
 	// /_emulator/state.
 	Unimplemented *unimpl.Registry
-	Mux           *http.ServeMux
-	Envs          *envs.Service
-	Faults        *faults.Registry
-	Logger        *slog.Logger
-	Now           func() time.Time
+	// SDK routes the /admin actions of the server SDKs.
+	SDK    *sdkapi.Router
+	Mux    *http.ServeMux
+	Envs   *envs.Service
+	Faults *faults.Registry
+	Logger *slog.Logger
+	Now    func() time.Time
 	// Addr is the bound address (host:port) once listening, else the
 	// configured one; modules use it for URLs built outside a request.
 	Addr func() string
@@ -98,6 +101,7 @@ type Emulator struct {
 	dispatcher *capi.Dispatcher
 	creds      *creds.Authority
 	unimpl     *unimpl.Registry
+	sdk        *sdkapi.Router
 	envs       *envs.Service
 	faults     *faults.Registry
 	mux        *http.ServeMux
@@ -159,9 +163,18 @@ func New(opts Options, modules ...Module) (*Emulator, error) {
 	})
 	e.envs = envs.New(envs.Options{DB: db, Now: opts.Now, Latency: opts.Latency, MaxEnvs: opts.MaxEnvs})
 	e.envs.Register(e.dispatcher)
+	e.sdk = sdkapi.New(sdkapi.Options{
+		Credentials:   e.creds,
+		Envs:          e.sdkEnvReady,
+		Now:           opts.Now,
+		Logger:        opts.Logger,
+		Unimplemented: e.unimpl,
+		Lenient:       opts.Lenient,
+	})
 
 	e.mux = http.NewServeMux()
 	e.mux.Handle("/{$}", e.dispatcher)
+	e.mux.Handle(sdkapi.Path, e.sdk)
 	e.mux.HandleFunc("GET /_emulator/health", e.handleHealth)
 	e.mux.HandleFunc("GET /_emulator/state", e.handleState)
 	e.mux.HandleFunc("POST /_emulator/reset", e.handleReset)
@@ -169,7 +182,7 @@ func New(opts Options, modules ...Module) (*Emulator, error) {
 	e.mux.HandleFunc("POST /_emulator/faults", e.handleFaultsAdd)
 	e.mux.HandleFunc("DELETE /_emulator/faults", e.handleFaultsClear)
 
-	host := &Host{Options: &e.opts, DB: db, Dispatcher: e.dispatcher, Credentials: e.creds, Unimplemented: e.unimpl, Mux: e.mux, Envs: e.envs,
+	host := &Host{Options: &e.opts, DB: db, Dispatcher: e.dispatcher, Credentials: e.creds, Unimplemented: e.unimpl, SDK: e.sdk, Mux: e.mux, Envs: e.envs,
 		Faults: e.faults, Logger: opts.Logger, Now: opts.Now, Addr: e.Addr}
 	for _, m := range modules {
 		if err := m.Init(host); err != nil {
@@ -306,6 +319,22 @@ func (e *Emulator) removeTemp() error {
 	return err
 }
 
+// sdkEnvReady answers SDK calls for unknown or initializing environments
+// as the platform does.
+func (e *Emulator) sdkEnvReady(env string) error {
+	rec, err := e.envs.Get(env)
+	if errors.Is(err, envs.ErrNotFound) {
+		return sdkapi.Errorf(sdkapi.CodeInvalidEnv, "[100003] Param Invalid: env check invalid: the environment %s does not exist", env)
+	}
+	if err != nil {
+		return err
+	}
+	if st := rec.Status(e.opts.Now()); st != "NORMAL" {
+		return sdkapi.Errorf(sdkapi.CodeSystem, "the environment %s is %s", env, st)
+	}
+	return nil
+}
+
 func (e *Emulator) handleHealth(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]any{
 		"status":         "ok",
@@ -329,6 +358,7 @@ func (e *Emulator) handleState(w http.ResponseWriter, r *http.Request) {
 	state := map[string]any{
 		"envs":          envList,
 		"api_calls":     e.dispatcher.CallCounts(),
+		"sdk_calls":     e.sdk.CallCounts(),
 		"faults":        e.faults.List(),
 		"data_dir":      e.opts.DataDir,
 		"unimplemented": e.unimpl.List(),

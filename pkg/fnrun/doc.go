@@ -51,9 +51,10 @@
 //
 // The child's environment is built from scratch: PATH, HOME, LANG, LC_*,
 // TZ and TMPDIR of this process, then PoolOptions.BaseEnv, then
-// Function.Env, then SCF_FUNCTION_NAME, SCF_FUNCTION_HANDLER, SCF_NAMESPACE,
-// SCF_RUNTIME, TENCENTCLOUD_RUNENV=SCF, TCB_ENV (= Namespace, the env id)
-// and GLOBAL_USER_FILE_PATH (CodeDir plus a separator). Nothing else of this
+// Function.Env, then SCF_FUNCTION_NAME (and SCF_FUNCTIONNAME),
+// SCF_FUNCTION_HANDLER, SCF_FUNCTIONVERSION, SCF_MEMORYSIZE, SCF_NAMESPACE,
+// SCF_RUNTIME, TENCENTCLOUD_RUNENV=SCF, TCB_ENV (= Namespace, the env id),
+// USER_CODE_ROOT and GLOBAL_USER_FILE_PATH (CodeDir plus a separator). Nothing else of this
 // process leaks (its secrets in particular). InvokeOptions.Credentials (as
 // TENCENTCLOUD_SECRETID/SECRETKEY/SESSIONTOKEN) and InvokeOptions.Env are
 // set in process.env for that invocation only, before the handler module is

@@ -4,6 +4,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -31,7 +32,8 @@ func hostEnvAllowed(key string) bool {
 // (the function-visible part, without host basics and credentials).
 //
 // Precedence, lowest first: host basics, baseEnv, fn.Env, system variables
-// (SCF_*, TENCENTCLOUD_RUNENV, TCB_ENV, GLOBAL_USER_FILE_PATH).
+// (SCF_*, TENCENTCLOUD_RUNENV, TCB_ENV, GLOBAL_USER_FILE_PATH,
+// USER_CODE_ROOT).
 func functionEnv(fn *Function, baseEnv []string) (env []string, environ map[string]string) {
 	vars := map[string]string{}
 	host := map[string]bool{}
@@ -63,6 +65,10 @@ func functionEnv(fn *Function, baseEnv []string) (env []string, environ map[stri
 	set("SCF_RUNTIME", fn.runtime())
 	set("TENCENTCLOUD_RUNENV", "SCF")
 	set("GLOBAL_USER_FILE_PATH", codeDir+string(filepath.Separator))
+	set("USER_CODE_ROOT", codeDir+string(filepath.Separator))
+	set("SCF_FUNCTIONNAME", fn.Name)
+	set("SCF_FUNCTIONVERSION", FunctionVersion)
+	set("SCF_MEMORYSIZE", strconv.Itoa(fn.memoryMB()))
 	if fn.Namespace != "" {
 		set("TCB_ENV", fn.Namespace)
 	}

@@ -66,6 +66,8 @@ type Call struct {
 	Principal *creds.Principal
 	// UserAgent is the client's User-Agent (or X-TC-RequestClient).
 	UserAgent string
+	// Header holds the request's headers.
+	Header http.Header
 }
 
 // Decode parses the parameters into v, rejecting unknown parameters
@@ -282,7 +284,7 @@ func (d *Dispatcher) prepare(r *http.Request, requestID string, now time.Time) (
 	}
 	return &Call{Service: svcName, Version: version, Action: action, Region: r.Header.Get("X-TC-Region"),
 		SecretID: auth.SecretID, RequestID: requestID, Body: body, Received: now, Host: r.Host, Principal: principal,
-		UserAgent: userAgent(r)}, nil
+		UserAgent: userAgent(r), Header: r.Header}, nil
 }
 
 func userAgent(r *http.Request) string {

@@ -30,7 +30,7 @@ func (m *Module) wxInvoke(ctx context.Context, r *wxRequest) (any, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, FunctionTimeout)
 	defer cancel()
-	data, code, msg, err := m.opts.Functions.InvokeHTTP(ctx, env, name, r.body, FunctionTimeout)
+	data, code, msg, err := m.opts.Functions.InvokeHTTP(ctx, env, name, r.body, r.appid, FunctionTimeout)
 	if err != nil {
 		m.log().Error("invokecloudfunction", "env", env, "name", name, "err", err)
 		return nil, wxErr(codeSystem, "system error")

@@ -16,7 +16,7 @@ import (
 // deadline, "broken" fails inside the emulator.
 type fakeFunctions struct{}
 
-func (fakeFunctions) InvokeHTTP(ctx context.Context, env, name string, event []byte, timeout time.Duration) (string, int, string, error) {
+func (fakeFunctions) InvokeHTTP(ctx context.Context, env, name string, event []byte, appid string, timeout time.Duration) (string, int, string, error) {
 	switch name {
 	case "echo":
 		return `{"event":` + string(event) + `,"env":"` + env + `"}`, 0, "", nil

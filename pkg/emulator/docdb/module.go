@@ -29,14 +29,14 @@ type TokenCheckerFunc func(token string) (string, int)
 // CheckToken calls f.
 func (f TokenCheckerFunc) CheckToken(token string) (string, int) { return f(token) }
 
-// FunctionInvoker runs cloud functions for /tcb/invokecloudfunction. It
-// returns the JSON of the function's return value, or a non-zero CloudBase
+// FunctionInvoker runs cloud functions for /tcb/invokecloudfunction, on
+// behalf of the app whose access_token called (appid). It returns the JSON of the function's return value, or a non-zero CloudBase
 // errcode with its errmsg (ErrcodeFunctionNotFound, ErrcodeFunctionFailed
 // with FunctionFailedMessage, ErrcodeFunctionTimeout, ...), or err when the
 // emulator itself failed (answered as -1). timeout is the HTTP API's limit
 // (5 s) and ctx carries the same deadline.
 type FunctionInvoker interface {
-	InvokeHTTP(ctx context.Context, env, name string, event []byte, timeout time.Duration) (respData string, errcode int, errmsg string, err error)
+	InvokeHTTP(ctx context.Context, env, name string, event []byte, appid string, timeout time.Duration) (respData string, errcode int, errmsg string, err error)
 }
 
 // Defaults of Options.
@@ -91,6 +91,9 @@ type Module struct {
 
 	stmts *stmtCache
 
+	// txns are the open transactions of the server SDKs.
+	txns txnRegistry
+
 	jobsMu  sync.Mutex
 	running map[int64]bool
 	bgCtx   context.Context
@@ -142,6 +145,9 @@ func (m *Module) Init(h *emulator.Host) error {
 	}
 	m.registerWeChat(h.Mux)
 	m.registerTC3(h.Dispatcher)
+	if h.SDK != nil {
+		m.registerSDK(h.SDK)
+	}
 	h.Envs.OnDestroy(m.dropEnv)
 	return nil
 }
@@ -283,7 +289,10 @@ func (m *Module) State() any {
 	m.stmts.mu.Lock()
 	nstmts := m.stmts.ll.Len()
 	m.stmts.mu.Unlock()
-	return map[string]any{"envs": out, "statements_cached": nstmts}
+	m.txns.mu.Lock()
+	ntxns := len(m.txns.open)
+	m.txns.mu.Unlock()
+	return map[string]any{"envs": out, "statements_cached": nstmts, "open_transactions": ntxns}
 }
 
 // Reset drops every cache (the host wiped the store) and stops running
@@ -296,6 +305,9 @@ func (m *Module) Reset() error {
 	m.cache = map[string]map[string]*collection{}
 	m.cmu.Unlock()
 	m.stmts.clear()
+	m.txns.mu.Lock()
+	m.txns.open = nil
+	m.txns.mu.Unlock()
 	m.jobsMu.Lock()
 	m.bgCtx, m.bgStop = context.WithCancel(context.Background())
 	m.jobsMu.Unlock()

@@ -280,6 +280,62 @@ func (m *Module) update(ctx context.Context, env, coll string, op updateOp) (*up
 	return res, nil
 }
 
+// findAndModify applies an operator update to the first match and returns
+// the document as it is afterwards (nil when nothing matched).
+func (m *Module) findAndModify(ctx context.Context, env, coll string, filter, update *dbquery.Document) (*dbquery.Document, error) {
+	now := m.now()
+	upd, err := checkOperatorUpdate(update, now)
+	if err != nil {
+		return nil, err
+	}
+	f, err := m.compile(filter, now)
+	if err != nil {
+		return nil, err
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	c, err := m.mustCollection(env, coll)
+	if err != nil {
+		return nil, err
+	}
+	recs, plan, err := c.matching(ctx, f, 1)
+	if err != nil {
+		return nil, statementError("Update", err)
+	}
+	m.observe(c, plan)
+	if len(recs) == 0 {
+		return nil, nil
+	}
+	nd, changed, err := dbquery.ApplyUpdate(recs[0].doc, upd)
+	if err != nil {
+		return nil, errFailed("Update", "%v", err)
+	}
+	if changed {
+		if err := m.commit(c, []*change{{old: recs[0], doc: nd}}, "Update"); err != nil {
+			return nil, err
+		}
+	}
+	return nd, nil
+}
+
+// checkOperatorUpdate resolves server dates in an operator update and
+// checks it is one: operators only, _id untouched.
+func checkOperatorUpdate(update *dbquery.Document, now time.Time) (*dbquery.Document, error) {
+	if update == nil {
+		return nil, errInvalid("update has no data")
+	}
+	upd, _ := dbquery.ResolveServerDates(update, now).(*dbquery.Document)
+	switch {
+	case !hasOperators(upd):
+		return nil, errInvalid("update() needs update operators ($set, $inc, ...)")
+	case !allOperators(upd):
+		return nil, errInvalid("cannot mix update operators and plain fields")
+	case touchesID(upd):
+		return nil, errInvalid("cannot update the value of _id")
+	}
+	return upd, nil
+}
+
 // touchesID reports whether an operator update writes _id (or a path
 // under it).
 func touchesID(upd *dbquery.Document) bool {

@@ -26,9 +26,65 @@ type change struct {
 // only then the in-memory collection changes. Any error leaves both
 // untouched. The caller holds mu exclusively.
 func (m *Module) commit(c *collection, changes []*change, op string) error {
-	if len(changes) == 0 {
+	return m.commitAll([]collChanges{{c: c, changes: changes}}, op)
+}
+
+// collChanges are the changes to one collection.
+type collChanges struct {
+	c       *collection
+	changes []*change
+}
+
+// commitAll is commit over several collections, in one store transaction
+// (a database transaction's commit).
+func (m *Module) commitAll(groups []collChanges, op string) error {
+	pending := false
+	for _, g := range groups {
+		if len(g.changes) == 0 {
+			continue
+		}
+		pending = true
+		if err := m.prepare(g.c, g.changes, op); err != nil {
+			return err
+		}
+	}
+	if !pending {
 		return nil
 	}
+	// Assign sequence numbers to inserts (gaps after a failed commit are
+	// harmless).
+	for _, g := range groups {
+		for _, ch := range g.changes {
+			switch {
+			case ch.old == nil:
+				id, _ := ch.doc.Get("_id")
+				ch.rec = &record{seq: g.c.nextSeq, id: id}
+				g.c.nextSeq++
+			default:
+				ch.rec = ch.old
+			}
+		}
+	}
+	err := m.bolt().Update(func(tx *bolt.Tx) error {
+		for _, g := range groups {
+			if err := writeChanges(tx, g.c, g.changes); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return asDBError(err)
+	}
+	for _, g := range groups {
+		applyChanges(g.c, g.changes)
+	}
+	return nil
+}
+
+// prepare computes the index keys and encodings of changes and checks the
+// unique indexes.
+func (m *Module) prepare(c *collection, changes []*change, op string) error {
 	replaced := map[*record]bool{}
 	for _, ch := range changes {
 		if ch.old != nil {
@@ -62,45 +118,35 @@ func (m *Module) commit(c *collection, changes []*change, op string) error {
 			}
 		}
 	}
+	return nil
+}
 
-	// Assign sequence numbers to inserts (gaps after a failed commit are
-	// harmless).
-	for _, ch := range changes {
-		switch {
-		case ch.old == nil:
-			id, _ := ch.doc.Get("_id")
-			ch.rec = &record{seq: c.nextSeq, id: id}
-			c.nextSeq++
-		default:
-			ch.rec = ch.old
-		}
+// writeChanges stores prepared changes of c in tx.
+func writeChanges(tx *bolt.Tx, c *collection, changes []*change) error {
+	b := collBucket(tx, c.env, c.name)
+	if b == nil {
+		return errCollectionMissing(c.name)
 	}
-	err := m.bolt().Update(func(tx *bolt.Tx) error {
-		b := collBucket(tx, c.env, c.name)
-		if b == nil {
-			return errCollectionMissing(c.name)
-		}
-		docs, err := b.CreateBucketIfNotExists(bucketDocs)
-		if err != nil {
-			return err
-		}
-		for _, ch := range changes {
-			if ch.doc == nil {
-				if err := docs.Delete(seqKey(ch.rec.seq)); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := docs.Put(seqKey(ch.rec.seq), ch.enc); err != nil {
+	docs, err := b.CreateBucketIfNotExists(bucketDocs)
+	if err != nil {
+		return err
+	}
+	for _, ch := range changes {
+		if ch.doc == nil {
+			if err := docs.Delete(seqKey(ch.rec.seq)); err != nil {
 				return err
 			}
+			continue
 		}
-		return nil
-	})
-	if err != nil {
-		return asDBError(err)
+		if err := docs.Put(seqKey(ch.rec.seq), ch.enc); err != nil {
+			return err
+		}
 	}
+	return nil
+}
 
+// applyChanges makes stored changes visible in memory.
+func applyChanges(c *collection, changes []*change) {
 	for _, ch := range changes {
 		r := ch.rec
 		if ch.old != nil {
@@ -125,7 +171,6 @@ func (m *Module) commit(c *collection, changes []*change, op string) error {
 		}
 	}
 	c.compact()
-	return nil
 }
 
 // maxDocumentBytes is MongoDB's document size limit.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/emulator/capi"
+	"github.com/tcb-go/tcb/pkg/emulator/creds"
 	"github.com/tcb-go/tcb/pkg/fnrun"
 )
 
@@ -74,12 +75,13 @@ func (m *Module) invoke(ctx context.Context, c *capi.Call) (any, error) {
 		fn.Timeout = maxSyncWait
 	}
 	if async {
+		caller := callerOf(c)
 		m.background(func(bg context.Context) {
-			m.execute(bg, rec, fn, event, requestID, sourceAsync)
+			m.execute(bg, rec, fn, event, requestID, sourceAsync, caller)
 		})
 		return cloudapi.InvokeResponse{Result: cloudapi.Result{FunctionRequestId: requestID}}, nil
 	}
-	res, err := m.execute(ctx, rec, fn, event, requestID, sourceSync)
+	res, err := m.execute(ctx, rec, fn, event, requestID, sourceSync, callerOf(c))
 	if err != nil {
 		return nil, invokeError(err)
 	}
@@ -96,6 +98,47 @@ func (m *Module) invoke(ctx context.Context, c *capi.Call) (any, error) {
 		out.Log = res.LogTail
 	}
 	return cloudapi.InvokeResponse{Result: out}, nil
+}
+
+// Headers of the emulator's Invoke that simulate the caller of a
+// mini-program (tcb fn invoke --openid): the names WeChat Cloud Run uses
+// for the same facts. The real API has no such thing and ignores them.
+const (
+	HeaderOpenID  = "X-WX-OPENID"
+	HeaderAppID   = "X-WX-APPID"
+	HeaderUnionID = "X-WX-UNIONID"
+	HeaderSource  = "X-WX-SOURCE"
+)
+
+// callerOf is who an Invoke runs for: the mini-program user the
+// X-WX-* headers name (SOURCE wx_client unless X-WX-SOURCE says
+// otherwise); else, for a call made with a function's temporary
+// credentials, that function's caller, passed on as the platform does
+// (SOURCE gains ",scf"); else nobody.
+func callerOf(c *capi.Call) creds.Caller {
+	if c.Header != nil {
+		if openid := c.Header.Get(HeaderOpenID); openid != "" {
+			src := c.Header.Get(HeaderSource)
+			if src == "" {
+				src = "wx_client"
+			}
+			return creds.Caller{OpenID: openid, AppID: c.Header.Get(HeaderAppID), UnionID: c.Header.Get(HeaderUnionID), Source: src}
+		}
+	}
+	if c.Principal != nil && c.Principal.Temporary {
+		return chained(c.Principal.Caller)
+	}
+	return creds.Caller{}
+}
+
+// chained is the caller of a function invoked by another function.
+func chained(c creds.Caller) creds.Caller {
+	if c.Source == "" {
+		c.Source = "scf"
+	} else {
+		c.Source += ",scf"
+	}
+	return c
 }
 
 func invocationName(async bool) string {

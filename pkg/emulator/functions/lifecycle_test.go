@@ -12,7 +12,7 @@ import (
 	"time"
 
 	"github.com/tcb-go/tcb/pkg/cloudapi"
-	"github.com/tcb-go/tcb/pkg/config"
+	"github.com/tcb-go/tcb/pkg/emulator/creds"
 	"github.com/tcb-go/tcb/pkg/funcpack"
 )
 
@@ -84,7 +84,7 @@ func TestFunctionLifecycle(t *testing.T) {
 		t.Fatalf("first invoke: %+v %+v", r1, ret)
 	}
 	if ret.Env["FOO"] != "one" || ret.Env["TCB_ENV"] != ns || ret.Env["SCF_NAMESPACE"] != ns ||
-		ret.Env["HOST"] != h.e.Addr() || ret.Env["SID"] != config.EmulatorSecretID {
+		ret.Env["HOST"] != h.e.Addr() || !strings.HasPrefix(ret.Env["SID"], creds.TemporaryPrefix) {
 		t.Fatalf("function env: %+v", ret.Env)
 	}
 	if !strings.Contains(r1.Log, "hello from v1") {

@@ -146,6 +146,9 @@ func (m *Module) Init(h *emulator.Host) error {
 		h.Dispatcher.Register(scfService, scfVersion, action, m.wrap(fn))
 	}
 	h.Dispatcher.Register("tcb", "2018-06-08", "ListFunctions", m.wrap(m.tcbListFunctions))
+	if h.SDK != nil {
+		h.SDK.Register("functions.invokeFunction", m.sdkInvoke)
+	}
 	h.Mux.HandleFunc("GET "+codeRoute+"{ns}/{name}", m.serveCode)
 	h.Envs.OnDestroy(m.dropNamespace)
 

@@ -8,9 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
-	"github.com/tcb-go/tcb/pkg/config"
+	"github.com/tcb-go/tcb/pkg/emulator/creds"
+	"github.com/tcb-go/tcb/pkg/emulator/sdkapi"
 	"github.com/tcb-go/tcb/pkg/fnrun"
 )
 
@@ -21,10 +23,6 @@ const (
 	sourceTimer = "Timer"
 )
 
-// devCredentials are what functions get as TENCENTCLOUD_SECRETID/KEY: the
-// emulator's development pair, so their SDK calls reach the emulator.
-var devCredentials = &fnrun.Credentials{SecretID: config.EmulatorSecretID, SecretKey: config.EmulatorSecretKey}
-
 // runtimeFunction turns the live spec of rec into what fnrun runs.
 func (m *Module) runtimeFunction(ctx context.Context, rec *record, host string) (fnrun.Function, error) {
 	sp := rec.Live
@@ -32,16 +30,26 @@ func (m *Module) runtimeFunction(ctx context.Context, rec *record, host string) 
 	if err != nil {
 		return fnrun.Function{}, fmt.Errorf("preparing the code of %s: %w", rec.Name, err)
 	}
-	env := make(map[string]string, len(sp.Env)+2)
+	env := make(map[string]string, len(sp.Env)+6)
 	for _, v := range sp.Env {
 		env[v.Key] = v.Value
 	}
-	if _, ok := env["TCB_EMULATOR_HOST"]; !ok && host != "" {
-		env["TCB_EMULATOR_HOST"] = host
+	setDefault := func(k, v string) {
+		if _, ok := env[k]; !ok && v != "" {
+			env[k] = v
+		}
 	}
-	if _, ok := env["TCB_EMULATOR"]; !ok {
-		env["TCB_EMULATOR"] = "true"
+	setDefault("TCB_EMULATOR_HOST", host)
+	setDefault("TCB_EMULATOR", "true")
+	if host != "" {
+		// The server SDKs send every call to TCB_CONTEXT_CNFG's URL.
+		cnfg, _ := json.Marshal(map[string]string{"URL": "http://" + host + sdkapi.Path})
+		setDefault("TCB_CONTEXT_CNFG", string(cnfg))
 	}
+	setDefault("TENCENTCLOUD_REGION", m.region(rec.Namespace))
+	// node-sdk sees only the variables these lists name (besides a fixed
+	// few); the platform lists them the same way.
+	setDefault("TCB_CONTEXT_KEYS", "TCB_ENV,TCB_SEQID,TCB_SOURCE")
 	fn := fnrun.Function{
 		Name:      rec.Name,
 		Namespace: rec.Namespace,
@@ -95,12 +103,57 @@ func revision(functionID string, sp *spec, fn fnrun.Function) string {
 	return hex.EncodeToString(h.Sum(nil))[:24]
 }
 
+// region is the region of an environment (ap-shanghai when unknown).
+func (m *Module) region(env string) string {
+	if rec, err := m.h.Envs.Get(env); err == nil && rec.Region != "" {
+		return rec.Region
+	}
+	return defaultRegion
+}
+
+const defaultRegion = "ap-shanghai"
+
+// invocationOptions are what one invocation sees beyond the function's own
+// configuration, as on SCF: temporary credentials of the environment
+// (minted for this invocation, carrying its caller), the caller's WeChat
+// context (WX_*, read by getWXContext), TCB_SOURCE, TCB_SEQID and, for
+// timers, TRIGGER_SRC.
+func (m *Module) invocationOptions(rec *record, fn fnrun.Function, requestID, source string, caller creds.Caller) fnrun.InvokeOptions {
+	ttl := max(fn.Timeout+10*time.Minute, creds.DefaultTTL)
+	p := m.h.Credentials.Issue(rec.Namespace, caller, ttl)
+	vars := map[string]string{
+		"WX_OPENID":    caller.OpenID,
+		"WX_APPID":     caller.AppID,
+		"WX_UNIONID":   caller.UnionID,
+		"WX_CLIENTIP":  caller.ClientIP,
+		"WX_API_TOKEN": "emulator-" + p.SecretID,
+		"TCB_SOURCE":   caller.Source,
+		"TCB_SEQID":    requestID,
+	}
+	keys := []string{}
+	for _, k := range []string{"WX_OPENID", "WX_APPID", "WX_UNIONID", "WX_CLIENTIP", "WX_API_TOKEN"} {
+		if vars[k] != "" {
+			keys = append(keys, k)
+		}
+	}
+	vars["WX_CONTEXT_KEYS"] = strings.Join(keys, ",")
+	if source == sourceTimer {
+		vars["TRIGGER_SRC"] = "timer"
+		vars["WX_TRIGGER_API_TOKEN_V0"] = vars["WX_API_TOKEN"]
+	}
+	return fnrun.InvokeOptions{
+		RequestID:   requestID,
+		Credentials: &fnrun.Credentials{SecretID: p.SecretID, SecretKey: p.SecretKey, SessionToken: p.SessionToken},
+		Env:         vars,
+	}
+}
+
 // execute runs one invocation and logs it. A nil Result comes with the
 // error that prevented the invocation (that is logged too, unless the
 // caller went away).
-func (m *Module) execute(ctx context.Context, rec *record, fn fnrun.Function, event []byte, requestID, source string) (*fnrun.Result, error) {
+func (m *Module) execute(ctx context.Context, rec *record, fn fnrun.Function, event []byte, requestID, source string, caller creds.Caller) (*fnrun.Result, error) {
 	start := m.now()
-	res, err := m.pool.Load().Invoke(ctx, fn, event, fnrun.InvokeOptions{RequestID: requestID, Credentials: devCredentials})
+	res, err := m.pool.Load().Invoke(ctx, fn, event, m.invocationOptions(rec, fn, requestID, source, caller))
 	m.invocations.Add(1)
 	if err != nil {
 		if ctx.Err() == nil && !errors.Is(err, fnrun.ErrPoolClosed) {

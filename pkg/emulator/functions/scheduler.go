@@ -3,6 +3,7 @@ package functions
 import (
 	"context"
 	"encoding/json"
+	"github.com/tcb-go/tcb/pkg/emulator/creds"
 	"strings"
 	"sync"
 	"time"
@@ -244,5 +245,5 @@ func (m *Module) fireTimer(ctx context.Context, ns, fn, name string, at time.Tim
 			RetMsg: errorPayload(requestID, 500, err.Error()), Log: err.Error() + "\n", Source: sourceTimer})
 		return
 	}
-	m.execute(ctx, rec, f, event, requestID, sourceTimer)
+	m.execute(ctx, rec, f, event, requestID, sourceTimer, creds.Caller{Source: "wx_trigger"})
 }
