@@ -131,6 +131,8 @@ type CallOptions struct {
 	// Idempotent forces retry behaviour on or off; by default actions named
 	// Describe*, List*, Get*, Check* and Search* are retried.
 	Idempotent *bool
+	// Header is sent along, unsigned (the emulator's extensions).
+	Header http.Header
 }
 
 // rawRequest sends any JSON-marshalable struct as an action's parameters
@@ -187,7 +189,7 @@ func (c *Client) Call(ctx context.Context, service, action string, req any, out 
 				return err
 			}
 		}
-		raw, err := c.send(ctx, service, version, action, body, timeout)
+		raw, err := c.send(ctx, service, version, action, body, timeout, opt.Header)
 		if err == nil {
 			if out == nil || len(raw) == 0 {
 				return nil
@@ -209,7 +211,7 @@ func (c *Client) Call(ctx context.Context, service, action string, req any, out 
 	return lastErr
 }
 
-func (c *Client) send(ctx context.Context, service, version, action string, body []byte, timeout time.Duration) (json.RawMessage, error) {
+func (c *Client) send(ctx context.Context, service, version, action string, body []byte, timeout time.Duration, header http.Header) (json.RawMessage, error) {
 	req := &rawRequest{BaseRequest: &tchttp.BaseRequest{}, body: body}
 	req.Init().WithApiInfo(service, version, action)
 
@@ -218,7 +220,7 @@ func (c *Client) send(ctx context.Context, service, version, action string, body
 	prof.HttpProfile.Scheme = c.scheme
 	prof.HttpProfile.Endpoint = c.host
 
-	tr := &callTransport{ctx: ctx, base: c.transport, client: c, service: service, action: action}
+	tr := &callTransport{ctx: ctx, base: c.transport, client: c, service: service, action: action, header: header}
 	sdk := &common.Client{}
 	sdk.Init(c.opts.Region).
 		WithCredential(common.NewTokenCredential(c.opts.Credential.SecretID, c.opts.Credential.SecretKey, c.opts.Credential.Token)).
@@ -273,11 +275,17 @@ type callTransport struct {
 	base            http.RoundTripper
 	client          *Client
 	service, action string
+	header          http.Header
 	lastErr         error
 }
 
 func (t *callTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	r = r.WithContext(t.ctx)
+	for k, vs := range t.header {
+		for _, v := range vs {
+			r.Header.Add(k, v)
+		}
+	}
 	start := time.Now()
 	t.client.tracef("> %s %s %s.%s (%d bytes, region %q)", r.Method, r.URL.Redacted(), t.service, t.action, r.ContentLength, t.client.opts.Region)
 	resp, err := t.base.RoundTrip(r)

@@ -2,6 +2,7 @@ package cloudapi
 
 import (
 	"context"
+	"net/http"
 	"time"
 )
 
@@ -80,8 +81,37 @@ func (c *Client) DeleteFunction(ctx context.Context, namespace, name string) err
 // Invoke runs a function synchronously; wait bounds the HTTP exchange and
 // should exceed the function's timeout.
 func (c *Client) Invoke(ctx context.Context, req *InvokeRequest, wait time.Duration) (*InvokeResponse, error) {
+	return c.InvokeAs(ctx, req, wait, nil)
+}
+
+// WxCaller is a mini-program user on whose behalf the emulator runs an
+// invocation (getWXContext in the function reports it). Only the emulator
+// knows it: the cloud's Invoke has no such parameter.
+type WxCaller struct {
+	OpenID, AppID, UnionID string
+}
+
+// Header names the emulator reads WxCaller from (those WeChat Cloud Run
+// uses for the same facts).
+const (
+	HeaderWxOpenID  = "X-WX-OPENID"
+	HeaderWxAppID   = "X-WX-APPID"
+	HeaderWxUnionID = "X-WX-UNIONID"
+)
+
+// InvokeAs is Invoke on behalf of caller (nil: nobody).
+func (c *Client) InvokeAs(ctx context.Context, req *InvokeRequest, wait time.Duration, caller *WxCaller) (*InvokeResponse, error) {
+	opts := CallOptions{Timeout: wait}
+	if caller != nil {
+		opts.Header = http.Header{}
+		for k, v := range map[string]string{HeaderWxOpenID: caller.OpenID, HeaderWxAppID: caller.AppID, HeaderWxUnionID: caller.UnionID} {
+			if v != "" {
+				opts.Header.Set(k, v)
+			}
+		}
+	}
 	var out InvokeResponse
-	if err := c.Call(ctx, "scf", "Invoke", req, &out, CallOptions{Timeout: wait}); err != nil {
+	if err := c.Call(ctx, "scf", "Invoke", req, &out, opts); err != nil {
 		return nil, c.functionNotFound(req.FunctionName, err)
 	}
 	return &out, nil

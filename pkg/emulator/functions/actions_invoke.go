@@ -100,29 +100,16 @@ func (m *Module) invoke(ctx context.Context, c *capi.Call) (any, error) {
 	return cloudapi.InvokeResponse{Result: out}, nil
 }
 
-// Headers of the emulator's Invoke that simulate the caller of a
-// mini-program (tcb fn invoke --openid): the names WeChat Cloud Run uses
-// for the same facts. The real API has no such thing and ignores them.
-const (
-	HeaderOpenID  = "X-WX-OPENID"
-	HeaderAppID   = "X-WX-APPID"
-	HeaderUnionID = "X-WX-UNIONID"
-	HeaderSource  = "X-WX-SOURCE"
-)
-
-// callerOf is who an Invoke runs for: the mini-program user the
-// X-WX-* headers name (SOURCE wx_client unless X-WX-SOURCE says
-// otherwise); else, for a call made with a function's temporary
+// callerOf is who an Invoke runs for: the mini-program user the X-WX-*
+// headers name (cloudapi.WxCaller, an emulator extension: SOURCE
+// wx_client); else, for a call made with a function's temporary
 // credentials, that function's caller, passed on as the platform does
 // (SOURCE gains ",scf"); else nobody.
 func callerOf(c *capi.Call) creds.Caller {
 	if c.Header != nil {
-		if openid := c.Header.Get(HeaderOpenID); openid != "" {
-			src := c.Header.Get(HeaderSource)
-			if src == "" {
-				src = "wx_client"
-			}
-			return creds.Caller{OpenID: openid, AppID: c.Header.Get(HeaderAppID), UnionID: c.Header.Get(HeaderUnionID), Source: src}
+		if openid := c.Header.Get(cloudapi.HeaderWxOpenID); openid != "" {
+			return creds.Caller{OpenID: openid, AppID: c.Header.Get(cloudapi.HeaderWxAppID),
+				UnionID: c.Header.Get(cloudapi.HeaderWxUnionID), Source: "wx_client"}
 		}
 	}
 	if c.Principal != nil && c.Principal.Temporary {

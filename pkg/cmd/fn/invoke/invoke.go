@@ -24,6 +24,9 @@ type Options struct {
 	Params string
 	Async  bool
 	Via    string
+
+	// Simulated mini-program caller (emulator only).
+	OpenID, AppID, UnionID string
 }
 
 // NewCmdInvoke builds `tcb fn invoke`.
@@ -42,11 +45,19 @@ func NewCmdInvoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 
 			The event is --params (JSON text, or @file.json), else the function's "params"
 			in cloudbaserc.json, else {}.
+
+			Against the emulator, --openid simulates a mini-program user's call: the
+			function's getWXContext() reports that OPENID, the APPID of --appid (default:
+			the configured WeChat app) and --unionid, with SOURCE wx_client, and every
+			function it calls with callFunction sees the same user (SOURCE wx_client,scf).
+			Without it, an API invocation carries no user, and --via wechat carries the
+			calling app's APPID with SOURCE wx_http, as on the platform.
 		`),
 		Example: heredoc.Doc(`
 			$ tcb fn invoke hello --params '{"name":"tcb"}'
 			$ tcb fn invoke hello --params @event.json --json
 			$ tcb fn invoke nightly --async
+			$ tcb fn invoke todo --params '{"$url":"list"}' --openid oUser123
 		`),
 		Args: cmdutil.ExactArgs(1, "which function? tcb fn invoke NAME"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -57,6 +68,17 @@ func NewCmdInvoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			if opts.Via == "wechat" && opts.Async {
 				return cmdutil.FlagErrorf("--async needs --via api")
 			}
+			if opts.OpenID == "" && (opts.AppID != "" || opts.UnionID != "") {
+				return cmdutil.FlagErrorf("--appid and --unionid describe the user of --openid: give --openid too")
+			}
+			if opts.OpenID != "" {
+				if opts.Via == "wechat" {
+					return cmdutil.FlagErrorf("--openid simulates a mini-program call; --via wechat is a server's call, which has no user")
+				}
+				if f.EmulatorHost() == "" && f.Globals.Endpoint == "" {
+					return cmdutil.FlagErrorf("--openid works only against the emulator (TCB_EMULATOR_HOST or --endpoint): the cloud's Invoke cannot act as a mini-program user")
+				}
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -66,6 +88,9 @@ func NewCmdInvoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	cmd.Flags().StringVar(&opts.Params, "params", "", "event as JSON, or @file.json")
 	cmd.Flags().BoolVar(&opts.Async, "async", false, "invoke asynchronously (InvocationType Event): print only the request id")
 	cmd.Flags().StringVar(&opts.Via, "via", "api", "api (Tencent Cloud API Invoke) or wechat (CloudBase HTTP API invokecloudfunction, 5 s limit)")
+	cmd.Flags().StringVar(&opts.OpenID, "openid", "", "emulator: invoke as this mini-program user (getWXContext().OPENID)")
+	cmd.Flags().StringVar(&opts.AppID, "appid", "", "emulator: the user's mini-program AppID (default: the configured WeChat app)")
+	cmd.Flags().StringVar(&opts.UnionID, "unionid", "", "emulator: the user's UNIONID")
 	return cmd
 }
 
@@ -93,9 +118,18 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.Async {
 		req.InvocationType, req.LogType = "Event", ""
 	}
+	var caller *cloudapi.WxCaller
+	if opts.OpenID != "" {
+		caller = &cloudapi.WxCaller{OpenID: opts.OpenID, AppID: opts.AppID, UnionID: opts.UnionID}
+		if caller.AppID == "" {
+			if c, err := f.Credentials(); err == nil {
+				caller.AppID = c.WxAppID
+			}
+		}
+	}
 	var resp *cloudapi.InvokeResponse
 	err = f.IOStreams.RunWithProgress("Invoking "+opts.Name, func() error {
-		resp, err = client.Invoke(ctx, req, 310*time.Second)
+		resp, err = client.InvokeAs(ctx, req, 310*time.Second, caller)
 		return err
 	})
 	if err != nil {
