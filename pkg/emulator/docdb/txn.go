@@ -455,7 +455,9 @@ func (m *Module) commitTxn(t *txn) error {
 	for key := range t.reads {
 		keys = append(keys, key)
 	}
-	sort.Slice(keys, func(i, j int) bool { return keys[i].coll < keys[j].coll || (keys[i].coll == keys[j].coll && keys[i].id < keys[j].id) })
+	sort.Slice(keys, func(i, j int) bool {
+		return keys[i].coll < keys[j].coll || (keys[i].coll == keys[j].coll && keys[i].id < keys[j].id)
+	})
 	current := map[docKey]*record{}
 	for _, key := range keys {
 		p := t.reads[key]
