@@ -245,3 +245,64 @@ func TestServerSDKsInFunctions(t *testing.T) {
 		}
 	}
 }
+
+// Tencent's Node clients, which sign the host without the port: the Cloud
+// API SDK (CommonClient, the scf client) and @cloudbase/manager-node list
+// the environments and functions the CLI made, invoke a function, and are
+// refused with a wrong key.
+func TestTencentNodeClients(t *testing.T) {
+	t.Parallel()
+	mods := npmPackages(t, map[string]string{
+		"tencentcloud-sdk-nodejs-common": "4.1.220",
+		"tencentcloud-sdk-nodejs-scf":    "4.1.151",
+		"@cloudbase/manager-node":        "5.6.5",
+	})
+	emu := startEmulatorProcess(t, "--latency", "100ms")
+	c := newCLI(t, emu)
+	env := c.createEnv("clients")
+	c.dir = t.TempDir()
+	if err := os.MkdirAll(filepath.Join(c.dir, "echo"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(c.dir, "echo", "index.js"), []byte("exports.main = async (event) => ({ got: event })\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	c.run("fn", "deploy", "echo", "--dir", filepath.Join(c.dir, "echo"), "--runtime", "Nodejs18.15", "-e", env)
+
+	script, _ := filepath.Abs(filepath.Join("testdata", "sdk", "clients.js"))
+	cmd := exec.Command("node", script)
+	cmd.Dir = mods
+	cmd.Env = append(tokenEnv(), "ENDPOINT="+emu.Host, "SECRET_ID=AKIDtcbEmulatorLocalDevKey00001",
+		"SECRET_KEY=tcbEmulatorLocalDevSecretKey000", "ENV_ID="+env, "FUNCTION=echo", "NODE_PATH="+filepath.Join(mods, "node_modules"))
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("node clients.js: %v\n%s", err, out)
+	}
+	type attempt struct {
+		OK      bool            `json:"ok"`
+		Value   json.RawMessage `json:"value"`
+		Code    string          `json:"code"`
+		Message string          `json:"message"`
+	}
+	var r map[string]attempt
+	if err := json.Unmarshal(out, &r); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	want := map[string]string{
+		"commonEnvs":       fmt.Sprintf(`["%s"]`, env),
+		"scfList":          `["echo"]`,
+		"scfInvoke":        `{"got":{"from":"scf-sdk"}}`,
+		"managerEnvs":      fmt.Sprintf(`["%s"]`, env),
+		"managerFunctions": `["echo"]`,
+	}
+	for k, v := range want {
+		if got := r[k]; !got.OK || string(got.Value) != v {
+			t.Errorf("%s: %+v (value %s), want %s", k, got, got.Value, v)
+		}
+	}
+	for _, k := range []string{"wrongKey", "managerWrongKey"} {
+		if got := r[k]; got.OK || got.Code != "AuthFailure.SignatureFailure" {
+			t.Errorf("%s: %+v, want AuthFailure.SignatureFailure", k, got)
+		}
+	}
+}
