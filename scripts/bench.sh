@@ -48,8 +48,27 @@ printf '%-40s %.0f ms\n' "tcb fn deploy --all (10 new functions)" "$(( (t2-t1)/1
 "$tcb" fn invoke f1 >/dev/null 2>&1
 bench -n 50 -label "tcb fn invoke (warm, trivial)" -- "$tcb" fn invoke f1
 
+# A function doing one indexed get() through wx-server-sdk (npm install on
+# deploy), warm: the whole path CLI -> scf Invoke -> node -> /admin -> docdb.
+mkdir -p "$work/sdk/functions/sdkget"
+printf '{"private":true,"dependencies":{"wx-server-sdk":"4.0.2"}}\n' >"$work/sdk/functions/sdkget/package.json"
+cat >"$work/sdk/functions/sdkget/index.js" <<'JS'
+const cloud = require('wx-server-sdk')
+cloud.init({ env: cloud.DYNAMIC_CURRENT_ENV })
+const db = cloud.database()
+exports.main = async () => (await db.collection('bench_sdk').doc('one').get()).data
+JS
+echo '{"version":"2.0","functions":[{"name":"sdkget","runtime":"Nodejs18.15","installDependency":true,"timeout":10}]}' >"$work/sdk/cloudbaserc.json"
+"$tcb" db collection create bench_sdk >/dev/null
+"$tcb" db add bench_sdk --data '{"_id":"one","v":1}' >/dev/null
+if (cd "$work/sdk" && "$tcb" fn deploy sdkget --yes >/dev/null 2>&1) && "$tcb" fn invoke sdkget >/dev/null 2>&1; then
+  bench -n 50 -label "tcb fn invoke (warm, wx-server-sdk get())" -- "$tcb" fn invoke sdkget
+else
+  echo "tcb fn invoke (warm, wx-server-sdk get()): skipped, the npm registry is not reachable"
+fi
+
 echo "== database"
-go test -run '^$' -bench 'Benchmark(QueryByID|IndexedEquality|UnindexedEquality|ExportPaging)$' -benchtime 10x ./pkg/emulator/docdb/ 2>/dev/null | grep -E '^Benchmark' || true
+go test -run '^$' -bench 'Benchmark(QueryByID|SDKGetByID|IndexedEquality|UnindexedEquality|ExportPaging)$' -benchtime 10x ./pkg/emulator/docdb/ 2>/dev/null | grep -E '^Benchmark' || true
 "$tcb" db collection create big >/dev/null
 awk 'BEGIN { for (i = 0; i < 100000; i++) printf "{\"_id\":\"doc%06d\",\"n\":%d,\"owner\":\"user%d\",\"done\":%s,\"title\":\"item %d of the benchmark collection\"}\n", i, i, i % 100, (i % 3 == 0 ? "true" : "false"), i }' >"$work/big.jsonl"
 t0=$(date +%s%N); "$tcb" db import "$work/big.jsonl" --collection big >/dev/null 2>&1; t1=$(date +%s%N)

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
@@ -19,6 +20,7 @@ import (
 	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/dbquery"
 	"github.com/tcb-go/tcb/pkg/emulator"
+	"github.com/tcb-go/tcb/pkg/emulator/sdkapi"
 	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
@@ -333,6 +335,31 @@ func BenchmarkParse(b *testing.B) {
 			if _, err := m.parse(cmd); err != nil {
 				b.Fatal(err)
 			}
+		}
+	})
+}
+
+// BenchmarkSDKGetByID: one op = one signed database.getDocument DOC query
+// of a random _id through the /admin door, as wx-server-sdk sends it
+// (signature check, Extended JSON decoding and encoding included).
+func BenchmarkSDKGetByID(b *testing.B) {
+	f := getFixture(b)
+	r := rand.New(rand.NewPCG(1, 4))
+	b.ReportAllocs()
+	timed(b, func(int) {
+		id := f.ids[r.IntN(len(f.ids))]
+		req := httptest.NewRequest(http.MethodPost, "http://"+f.e.Addr()+"/admin?env="+f.env+"&seqId=1", nil)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("User-Agent", "tcb-node-sdk/3.17.2")
+		body := sdkapi.Sign(req, map[string]any{
+			"collectionName": "bench", "query": `{"_id":"` + id + `"}`, "queryType": "DOC", "multi": false,
+			"action": "database.getDocument", "envName": f.env,
+		}, config.EmulatorSecretID, config.EmulatorSecretKey, time.Now().Unix())
+		req.Body = io.NopCloser(bytes.NewReader(body))
+		rec := httptest.NewRecorder()
+		f.e.Handler().ServeHTTP(rec, req)
+		if !bytes.Contains(rec.Body.Bytes(), []byte(`"list":["{\"_id\":\"`+id)) {
+			b.Fatalf("getDocument %s: %s", id, rec.Body.Bytes())
 		}
 	})
 }

@@ -9,47 +9,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"sort"
-	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/tcb-go/tcb/pkg/emulator/creds"
-	"github.com/tcb-go/tcb/pkg/emulator/tc3"
 	"github.com/tcb-go/tcb/pkg/emulator/unimpl"
 )
-
-// signSDK signs like @cloudbase/signature-nodejs does for node-sdk (checked
-// against the library's own output in TestSignerMatchesTheSDK).
-func signSDK(r *http.Request, body map[string]any, id, key string, ts int64) []byte {
-	raw, _ := json.Marshal(body)
-	var params map[string]json.RawMessage
-	json.Unmarshal(raw, &params)
-	values, _ := signedParamValues(params)
-	var keys []string
-	for k, v := range values {
-		if v != "" {
-			keys = append(keys, k)
-		}
-	}
-	sort.Strings(keys)
-	hash, _ := payloadHash(values, keys)
-	var headers []string
-	for name := range r.Header {
-		headers = append(headers, strings.ToLower(name))
-	}
-	headers = append(headers, "host")
-	sort.Strings(headers)
-	a := &authorization{signedParams: keys, signedHeaders: headers}
-	sig := tc3.Signature(key, "tcb", ts, canonicalRequest(r, a, hash))
-	date := time.Unix(ts, 0).UTC().Format("2006-01-02")
-	r.Header.Set("Authorization", fmt.Sprintf("TC3-HMAC-SHA256 Credential=%s/%s/tcb/tc3_request, SignedParams=%s, SignedHeaders=%s, Signature=%s",
-		id, date, strings.Join(keys, ";"), strings.Join(headers, ";"), sig))
-	r.Header.Set("X-Timestamp", strconv.FormatInt(ts, 10))
-	r.Header.Set("X-Signature-Expires", "600")
-	return raw
-}
 
 func TestSignerMatchesTheSDK(t *testing.T) {
 	var body map[string]any
@@ -58,7 +24,7 @@ func TestSignerMatchesTheSDK(t *testing.T) {
 	r.Header.Del("Authorization")
 	r.Header.Del("X-Timestamp")
 	r.Header.Del("X-Signature-Expires")
-	signSDK(r, body, "AKIDtest", "testkey", 1700000000)
+	Sign(r, body, "AKIDtest", "testkey", 1700000000)
 	if got := r.Header.Get("Authorization"); got != exampleAuth {
 		t.Fatalf("the test signer disagrees with the SDK:\n got %s\nwant %s", got, exampleAuth)
 	}
@@ -101,7 +67,7 @@ func (f *routerFixture) call(t *testing.T, body map[string]any, id, key, token s
 	r.Host = "127.0.0.1:9800"
 	r.Header.Set("Content-Type", "application/json")
 	r.Header.Set("User-Agent", "tcb-node-sdk/3.18.3")
-	raw := signSDK(r, body, id, key, f.now.Unix()-1)
+	raw := Sign(r, body, id, key, f.now.Unix()-1)
 	if tamper != nil {
 		raw = tamper(r, raw)
 	}
