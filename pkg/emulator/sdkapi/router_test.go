@@ -98,7 +98,9 @@ func code(out map[string]any) string { s, _ := out["code"].(string); return s }
 
 func TestRouterAuthentication(t *testing.T) {
 	f := newRouterFixture(t, false)
-	ping := func(env string) map[string]any { return map[string]any{"action": "database.ping", "envName": env, "x": 1} }
+	ping := func(env string) map[string]any {
+		return map[string]any{"action": "database.ping", "envName": env, "x": 1}
+	}
 
 	if out := f.call(t, ping("env-a"), "AKIDdev", "devkey", "", nil); code(out) != "" || out["data"].(map[string]any)["pong"] != "env-a" {
 		t.Fatalf("permanent key: %v", out)
