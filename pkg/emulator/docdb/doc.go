@@ -2,7 +2,8 @@
 // named "database" that stores CloudBase documents per environment and
 // collection, indexes them, and serves them through the WeChat CloudBase
 // HTTP API (/tcb/database*, updateindex, databasemigrate*,
-// invokecloudfunction), tcb RunCommands and the flexdb collection actions.
+// invokecloudfunction), tcb RunCommands, the flexdb collection actions and
+// the server SDKs' database.* actions on /admin (package sdkapi).
 // Statements are parsed and evaluated by pkg/dbquery; this package adds
 // storage, indexes, the wire protocols and the error codes.
 //
@@ -141,6 +142,29 @@
 // IndexNum) and UpdateTable (DropIndexes then CreateIndexes, all or
 // nothing). Tag is the env's database instance id (ResourceNotFound when no
 // env has it).
+//
+// # The server SDKs (/admin)
+//
+// wx-server-sdk and @cloudbase/node-sdk send database.insertDocument,
+// getDocument (queryType WHERE or DOC), calculateDocument,
+// modifyDocument (multi, merge=false for set(), upsert), removeDocument,
+// aggregateDocuments, addCollection and modifyAndReturnDoc, with queries,
+// orders, projections, update specs and documents as canonical Extended
+// JSON strings ({"$tcb_server_date":{"offset":N}} is db.serverDate());
+// answers carry documents as relaxed Extended JSON strings. Errors are the
+// SDKs' string codes: DATABASE_COLLECTION_NOT_EXIST (-502005),
+// DATABASE_REQUEST_FAILED (-502001, duplicate keys, update errors),
+// INVALID_PARAM (-501007), SYS_ERR (-501001, an existing collection). A
+// getDocument without limit returns 100 documents (the SDKs' default), at
+// most MaxLimit.
+//
+// startTransaction, commitTransaction and abortTransaction are optimistic
+// transactions (txn.go): reads pin the version they saw, writes stay
+// private, commit checks the pinned versions (else
+// DATABASE_TRANSACTION_CONFLICT, which node-sdk's runTransaction retries)
+// and writes every collection in one store transaction. A transaction
+// lives at most TransactionLifetime (60 s); at most 1,000 are open and each
+// touches at most 1,000 documents.
 //
 // # Lifecycle
 //

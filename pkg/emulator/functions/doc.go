@@ -56,14 +56,42 @@
 //
 // Invoke runs Node.js functions (any Nodejs* runtime, with the node binary
 // the emulator finds) through one fnrun.Pool; warm instances are reused until
-// the code or the configuration changes. The function sees its Environment
-// variables, SCF_NAMESPACE and TCB_ENV (the env id), TCB_EMULATOR_HOST (the
-// host:port the caller used, so code can call the emulator back) and
-// TCB_EMULATOR=true, and the emulator's development key pair as
-// TENCENTCLOUD_SECRETID/SECRETKEY. Other runtimes are stored and listed but
-// Invoke answers UnsupportedOperation: the emulator never fakes a result.
-// Every invocation, synchronous, asynchronous (Event) or by a timer, writes a
-// log record that GetFunctionLogs reads.
+// the code or the configuration changes. Other runtimes are stored and
+// listed but Invoke answers UnsupportedOperation: the emulator never fakes a
+// result. Every invocation, synchronous, asynchronous (Event) or by a timer,
+// writes a log record that GetFunctionLogs reads. Functions are also run by
+// name for the WeChat HTTP API (InvokeHTTP, /tcb/invokecloudfunction) and
+// for the server SDKs' callFunction (functions.invokeFunction on /admin,
+// package sdkapi).
+//
+// # What a function sees
+//
+// As on SCF: its Environment variables; the system variables of pkg/fnrun
+// (SCF_*, TCB_ENV, TENCENTCLOUD_RUNENV, USER_CODE_ROOT, ...);
+// TENCENTCLOUD_REGION (the env's region); TCB_CONTEXT_CNFG =
+// {"URL":"http://<emulator>/admin"}, which wx-server-sdk and
+// @cloudbase/node-sdk read before their cloud hosts, so their database,
+// callFunction and auth calls reach the emulator with no change to user
+// code; TCB_CONTEXT_KEYS (the TCB_* names node-sdk may read);
+// TCB_EMULATOR_HOST and TCB_EMULATOR=true. A variable the function sets
+// itself wins over all of these but the system variables.
+//
+// Per invocation: temporary credentials (TENCENTCLOUD_SECRETID, SECRETKEY,
+// SESSIONTOKEN) minted by the host's creds.Authority for the function's
+// environment only, expiring after the function's timeout plus ten minutes
+// (at least an hour), accepted with their session token only; TCB_SEQID
+// (the request id); and the caller's WeChat context for getWXContext():
+// WX_OPENID, WX_APPID, WX_UNIONID, WX_API_TOKEN and WX_CONTEXT_KEYS
+// listing them, with TCB_SOURCE:
+//
+//	scf Invoke                    nobody (no OPENID, no SOURCE)
+//	scf Invoke with X-WX-OPENID,  that user (cloudapi.WxCaller;
+//	X-WX-APPID, X-WX-UNIONID      tcb fn invoke --openid), SOURCE wx_client
+//	/tcb/invokecloudfunction      APPID of the access_token's app, SOURCE wx_http
+//	timer trigger                 SOURCE wx_trigger, TRIGGER_SRC=timer
+//	callFunction from a function  the calling invocation's caller, SOURCE
+//	(or scf Invoke signed with    with ",scf" appended ("wx_client,scf")
+//	its temporary credentials)
 //
 // # Timer triggers
 //
