@@ -191,6 +191,7 @@ func (d *Deployer) Deploy(ctx context.Context, spec Spec) (res Result) {
 	case errors.As(err, &nf) && nf.Kind == "function":
 		res.Action = ActionCreate
 		if d.DryRun {
+			res.CodeUploaded = true // would be
 			return res
 		}
 		res.Err = d.create(ctx, spec, pkg.Zip, &res)

@@ -182,7 +182,8 @@ func checkLinks(nodeModules string) error {
 
 // npmArgs are the install flags (see the package documentation).
 func (m *Module) npmArgs() []string {
-	args := []string{"install", "--omit=dev", "--no-audit", "--no-fund", "--no-update-notifier", "--no-progress"}
+	args := []string{"install", "--omit=dev", "--no-audit", "--no-fund", "--no-update-notifier", "--no-progress",
+		"--prefer-offline", "--fetch-retries=1", "--fetch-retry-mintimeout=2000", "--fetch-retry-maxtimeout=5000"}
 	if !m.opts.InstallScripts {
 		args = append(args, "--ignore-scripts")
 	}
@@ -208,13 +209,60 @@ func (m *Module) runNpm(ctx context.Context, dir string) error {
 	if err == nil {
 		return nil
 	}
-	if ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return &buildError{"InstallDependencyFailed", fmt.Sprintf("npm install did not finish within %s:\n%s", m.opts.InstallTimeout, out.tail(2<<10))}
-	}
-	if ctx.Err() != nil {
+	if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return ctx.Err()
 	}
-	return &buildError{"InstallDependencyFailed", fmt.Sprintf("npm install failed (%v):\n%s", err, out.tail(2<<10))}
+	m.log.Warn("functions: npm install failed", "dir", dir, "err", err, "output", out.tail(4<<10))
+	if ctx.Err() != nil {
+		return &buildError{"InstallDependencyFailed", fmt.Sprintf("npm install did not finish within %s", m.opts.InstallTimeout)}
+	}
+	return &buildError{"InstallDependencyFailed", npmFailure(out.tail(16 << 10))}
+}
+
+// npmFailure sums up npm's output in one line: what failed and what to
+// do. The whole output goes to the emulator's log.
+func npmFailure(out string) string {
+	var code, detail, other string
+	for _, raw := range strings.Split(out, "\n") {
+		raw = strings.TrimSpace(raw)
+		line, isErr := strings.CutPrefix(raw, "npm error")
+		if !isErr {
+			line, isErr = strings.CutPrefix(raw, "npm ERR!")
+		}
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "" || strings.HasPrefix(raw, "npm warn"):
+		case !isErr:
+			if other == "" {
+				other = line
+			}
+		case strings.HasPrefix(line, "code "):
+			if code == "" {
+				code = strings.TrimSpace(strings.TrimPrefix(line, "code "))
+			}
+		case detail == "" && !strings.HasPrefix(line, "errno ") && !strings.HasPrefix(line, "syscall ") &&
+			!strings.HasPrefix(line, "A complete log") && !strings.HasPrefix(line, "Log files"):
+			detail = line
+		}
+	}
+	if detail == "" {
+		detail = other
+	}
+	switch code {
+	case "ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ETIMEDOUT", "ECONNRESET", "ENETUNREACH", "EHOSTUNREACH":
+		return "npm install could not reach the npm registry (" + code + ") and the dependencies are not all in the local npm cache: " +
+			"install them once while online (any npm install of the same packages fills the cache), or deploy with node_modules included and installDependency false"
+	case "E404":
+		return "npm install failed: a dependency does not exist in the registry (E404): " + detail
+	case "ETARGET":
+		return "npm install failed: no published version matches a dependency's range (ETARGET): " + detail
+	case "":
+		if detail == "" {
+			return "npm install failed (see the emulator's log for npm's output)"
+		}
+		return "npm install failed: " + detail
+	}
+	return "npm install failed (" + code + "): " + detail
 }
 
 // npmCommand finds npm: Options.NpmPath, the npm next to node, npm on PATH.

@@ -1,6 +1,7 @@
 package functions
 
 import (
+	"net"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -116,7 +117,7 @@ func TestDependencyInstall(t *testing.T) {
 		ZipFile: b64(depsZip(t, `exports.main = async () => 'never';`, brokenTgz, nil))}, &cloudapi.EmptyResponse{})
 	g = h.waitStatus(ns, "with-deps", "UpdateFailed")
 	if g.CodeSize != int64(len(zipA)) || len(g.StatusReasons) != 1 || g.StatusReasons[0].ErrorCode != "InstallDependencyFailed" ||
-		!strings.Contains(g.StatusReasons[0].ErrorMessage, "npm install failed (exit status") || !strings.Contains(g.StatusReasons[0].ErrorMessage, "ENOENT") {
+		!strings.Contains(g.StatusReasons[0].ErrorMessage, "npm install failed (ENOENT)") || strings.Contains(g.StatusReasons[0].ErrorMessage, "\n") {
 		t.Fatalf("UpdateFailed: %+v", g)
 	}
 	t.Logf("npm error reason: %.400s", g.StatusReasons[0].ErrorMessage)
@@ -157,5 +158,50 @@ func TestDependencyFromRegistry(t *testing.T) {
 	t.Logf("deploy with is-number@7.0.0 from the registry: %s", time.Since(began))
 	if r := h.invoke(ns, "registry", `{"w":"abc"}`); r.RetMsg != `{"five":true,"word":false}` {
 		t.Fatalf("invoke: %+v", r)
+	}
+}
+
+// Offline: a dependency missing from the npm cache with the registry out of
+// reach fails fast with one line that says what to do, not npm's stack.
+func TestDependencyRegistryUnreachable(t *testing.T) {
+	requireNpm(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	registry := "http://" + ln.Addr().String() + "/"
+	ln.Close() // nothing listens there any more: connections are refused
+	t.Setenv("npm_config_registry", registry)
+	t.Setenv("npm_config_cache", t.TempDir())
+	h := start(t, "", Options{})
+	ns := h.newEnv()
+	zip := zipOf(t, map[string]string{
+		"index.js":     `exports.main = async () => require('left-pad')('x', 3);`,
+		"package.json": `{"name":"fn","version":"1.0.0","dependencies":{"left-pad":"1.3.0"}}`,
+	})
+	began := time.Now()
+	h.call("CreateFunction", &cloudapi.CreateFunctionRequest{FunctionName: "offline", Namespace: ns, Runtime: "Nodejs18.15",
+		Handler: "index.main", InstallDependency: "TRUE", Code: &cloudapi.Code{ZipFile: b64(zip)}}, &cloudapi.EmptyResponse{})
+	g := h.waitStatus(ns, "offline", "CreateFailed")
+	took := time.Since(began)
+	msg := g.StatusReasons[0].ErrorMessage
+	if !strings.Contains(msg, "could not reach the npm registry (ECONNREFUSED)") || strings.Contains(msg, "\n") || len(msg) > 400 {
+		t.Fatalf("offline npm failure: %q", msg)
+	}
+	t.Logf("failed after %s: %s", took, msg)
+}
+
+func TestNpmFailureSummary(t *testing.T) {
+	for _, c := range []struct{ out, want string }{
+		{"npm error code ENOTFOUND\nnpm error syscall getaddrinfo\nnpm error errno ENOTFOUND\nnpm error network request to https://registry.npmjs.org/x failed\nnpm error A complete log of this run can be found in: /x.log",
+			"could not reach the npm registry (ENOTFOUND)"},
+		{"npm error code E404\nnpm error 404 Not Found - GET https://registry.npmjs.org/nope - Not found\n", "does not exist in the registry (E404): 404 Not Found - GET https://registry.npmjs.org/nope - Not found"},
+		{"npm ERR! code ETARGET\nnpm ERR! notarget No matching version found for a@^99.", "(ETARGET): notarget No matching version found for a@^99."},
+		{"something odd happened\nmore", "npm install failed: something odd happened"},
+		{"", "see the emulator's log"},
+	} {
+		if got := npmFailure(c.out); !strings.Contains(got, c.want) || strings.Contains(got, "\n") {
+			t.Errorf("npmFailure(%q) = %q, want it to contain %q", c.out, got, c.want)
+		}
 	}
 }

@@ -270,7 +270,8 @@ func report(f *cmdutil.Factory, results []fndeploy.Result, opts *Options) error 
 		if err := cmdutil.PrintJSON(ios.Out, results, f.Globals.JQ); err != nil {
 			return err
 		}
-	} else {
+	} else if !(len(results) == 1 && failed == 1) { // a single failure is said once, by the error
+
 		cs := ios.ColorScheme()
 		t := cmdutil.NewTable(ios, "Function", "Result", "Code", "Config", "Triggers", "Time", "Error")
 		for _, r := range results {
@@ -285,11 +286,17 @@ func report(f *cmdutil.Factory, results []fndeploy.Result, opts *Options) error 
 				}
 			}
 			code := "unchanged"
-			if r.CodeUploaded {
+			switch {
+			case r.CodeUploaded && opts.DryRun:
+				code = "would upload " + funcpack.FormatSize(r.ZipSize)
+			case r.CodeUploaded:
 				code = "uploaded " + funcpack.FormatSize(r.ZipSize)
 			}
 			cfg := "unchanged"
-			if r.ConfigUpdated {
+			switch {
+			case r.ConfigUpdated && opts.DryRun:
+				cfg = "would update"
+			case r.ConfigUpdated:
 				cfg = "updated"
 			}
 			if r.Err != nil {
@@ -321,11 +328,17 @@ func report(f *cmdutil.Factory, results []fndeploy.Result, opts *Options) error 
 	return cmdutil.Errorf("fn deploy: %d of %d functions failed", failed, len(results))
 }
 
+// errText is an error as one table cell: its first line, at most 120
+// characters (the whole error goes to stderr at the end).
 func errText(err error) string {
 	if err == nil {
 		return ""
 	}
-	return err.Error()
+	s, _, _ := strings.Cut(err.Error(), "\n")
+	if r := []rune(s); len(r) > 120 {
+		s = string(r[:119]) + "…"
+	}
+	return s
 }
 
 // reporter turns deploy events into a spinner (terminal) or plain lines.
@@ -358,6 +371,9 @@ func (r *reporter) event(e fndeploy.Event) {
 	ios := r.f.IOStreams
 	if e.Step == "done" || e.Step == "failed" {
 		r.done++
+	}
+	if e.Step == "failed" {
+		e.Message = "failed" // why is said once, at the end
 	}
 	if !ios.ProgressEnabled() {
 		if e.Step == "wait" && r.last[e.Function] == e.Message {
