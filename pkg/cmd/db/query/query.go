@@ -167,5 +167,11 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return shared.MapError("db query", err)
 	}
+	if q.HasDocID && q.Action == dbquery.ActionFind && len(docs) == 0 {
+		// doc(id).get() of a missing document: the SDKs fail too
+		// ("document.get:fail document with _id ... does not exist").
+		id, _ := dbquery.EncodeValue(q.DocID)
+		return cmdutil.NotFoundErrorf("db query: no document with _id %s in %s", id, q.Collection)
+	}
 	return shared.PrintDocs(f, docs, format)
 }

@@ -35,10 +35,6 @@ func AddViaFlag(cmd *cobra.Command, via *string) {
 // credentials (or a token server) are configured, else the Tencent Cloud
 // API when API keys are.
 func Open(f *cmdutil.Factory, via string) (*Target, error) {
-	env, err := f.RequireEnvID()
-	if err != nil {
-		return nil, err
-	}
 	creds, err := f.Credentials()
 	if err != nil {
 		return nil, err
@@ -61,6 +57,10 @@ func Open(f *cmdutil.Factory, via string) (*Target, error) {
 	case "wechat", "api":
 	default:
 		return nil, cmdutil.FlagErrorf("--via must be wechat, api or auto, not %q", via)
+	}
+	env, err := f.RequireEnvID()
+	if err != nil {
+		return nil, err
 	}
 	if via == "api" {
 		client, err := f.CloudAPI()
@@ -159,7 +159,13 @@ func MapError(what string, err error) error {
 		return &cmdutil.Error{Code: code, Err: fmt.Errorf("%s: %w", what, err), Hint: we.Hint()}
 	}
 	// Cloud API errors keep their own exit codes (cloudapi.APIError).
-	return fmt.Errorf("%s: %w", what, err)
+	var coded interface{ ExitCode() int }
+	if errors.As(err, &coded) {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	// Getting the access_token: the network (5), the token server, the
+	// store.
+	return tokenshared.MapError(what, nil, err)
 }
 
 // Resolve reads the command's argument: a statement (whose action must be

@@ -57,16 +57,15 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(context.Context, *Options) error
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
 	ios := f.IOStreams
-	envID := opts.EnvID
-	if envID == "" {
-		var err error
-		if envID, err = f.RequireEnvID(); err != nil {
-			return err
-		}
-	}
 	client, err := f.CloudAPI()
 	if err != nil {
 		return err
+	}
+	envID := opts.EnvID
+	if envID == "" {
+		if envID, err = f.RequireEnvID(); err != nil {
+			return err
+		}
 	}
 	env, err := client.DescribeEnv(ctx, envID)
 	if err != nil {

@@ -47,16 +47,15 @@ func NewCmdInfo(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 // Run shows the environment.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	envID := opts.EnvID
-	if envID == "" {
-		var err error
-		if envID, err = f.RequireEnvID(); err != nil {
-			return err
-		}
-	}
 	client, err := f.CloudAPI()
 	if err != nil {
 		return err
+	}
+	envID := opts.EnvID
+	if envID == "" {
+		if envID, err = f.RequireEnvID(); err != nil {
+			return err
+		}
 	}
 	var e *cloudapi.EnvInfo
 	err = f.IOStreams.RunWithProgress("Fetching "+envID, func() error {

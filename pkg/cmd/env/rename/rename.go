@@ -56,11 +56,11 @@ func validate(a string) error {
 // Run renames.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	envID, err := f.RequireEnvID()
+	client, err := f.CloudAPI()
 	if err != nil {
 		return err
 	}
-	client, err := f.CloudAPI()
+	envID, err := f.RequireEnvID()
 	if err != nil {
 		return err
 	}

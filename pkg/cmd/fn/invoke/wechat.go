@@ -13,15 +13,15 @@ import (
 // viaWeChat invokes through /tcb/invokecloudfunction: a stale access_token
 // is refreshed (compare-and-refresh) and the call retried once.
 func viaWeChat(ctx context.Context, f *cmdutil.Factory, name string, event []byte) error {
-	envID, err := f.RequireEnvID()
-	if err != nil {
-		return err
-	}
 	p, app, closeFn, err := tokenshared.Provider(f)
 	if err != nil {
 		return tokenshared.MapError("fn invoke", nil, err)
 	}
 	defer closeFn()
+	envID, err := f.RequireEnvID()
+	if err != nil {
+		return err
+	}
 	base, err := tokenshared.BaseURL(f)
 	if err != nil {
 		return err

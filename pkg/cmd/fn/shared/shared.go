@@ -18,11 +18,13 @@ import (
 
 // Target returns the cloud client and the environment (= SCF namespace).
 func Target(f *cmdutil.Factory) (*cloudapi.Client, string, error) {
-	envID, err := f.RequireEnvID()
+	// Credentials first: with neither keys nor an environment, "not
+	// logged in" is the problem to fix first.
+	client, err := f.CloudAPI()
 	if err != nil {
 		return nil, "", err
 	}
-	client, err := f.CloudAPI()
+	envID, err := f.RequireEnvID()
 	if err != nil {
 		return nil, "", err
 	}

@@ -95,8 +95,8 @@ func ResolveApp(f *cmdutil.Factory, appidFlag string) (App, error) {
 
 // ResolveSecret makes sure app.Secret is set: from --secret-file (a path,
 // or - for stdin), from what ResolveApp found, or from a prompt on a
-// terminal. Without any of them it fails with exit 3, naming the ways to
-// give one.
+// terminal. Without any of them it fails with exit 2 (a credential is
+// missing), naming the ways to give one.
 func ResolveSecret(f *cmdutil.Factory, app *App, secretFile string) error {
 	if secretFile != "" {
 		s, err := readSecretFile(f, secretFile)
@@ -111,7 +111,7 @@ func ResolveSecret(f *cmdutil.Factory, app *App, secretFile string) error {
 	}
 	what := "the AppSecret of " + app.ID + " is needed to fetch a token"
 	if !f.IOStreams.CanPrompt() {
-		return cmdutil.NoTTYError(what, "--secret-file FILE (or set TCB_WX_SECRET)").
+		return cmdutil.AuthErrorf("%s: not running interactively, pass --secret-file FILE (or set TCB_WX_SECRET)", what).
 			WithHint("or save it once with `tcb login --wx-appid %s --wx-secret SECRET`", app.ID)
 	}
 	s, err := f.Prompter.Password("AppSecret of " + app.ID)
