@@ -75,9 +75,9 @@ func TestRefreshStaleAndStatus(t *testing.T) {
 	if !strings.Contains(out.String(), "no longer current") || strings.Contains(out.String(), tok) {
 		t.Fatalf("output: %s", out)
 	}
-	// Reporting the current token needs the secret: exit 3 without one.
+	// Reporting the current token needs the secret: exit 2 without one.
 	err = Run(ctx, &Options{F: f, Stale: tok})
-	if ce, ok := err.(*cmdutil.Error); !ok || ce.Code != cmdutil.ExitInput {
+	if ce, ok := err.(*cmdutil.Error); !ok || ce.Code != cmdutil.ExitAuth {
 		t.Fatalf("current token without a secret: %v", err)
 	}
 	if n := m.State().(wxapi.State).Apps[app].Fetches.StableToken; n != 1 {

@@ -124,7 +124,7 @@ func TestResolveSecret(t *testing.T) {
 	f, in := testFactory(t, map[string]string{})
 	app := App{ID: "wx1111111111111111"}
 	err := ResolveSecret(f, &app, "")
-	if exitCode(err) != cmdutil.ExitInput || !strings.Contains(err.Error(), "--secret-file") || !strings.Contains(err.Error(), "TCB_WX_SECRET") {
+	if exitCode(err) != cmdutil.ExitAuth || !strings.Contains(err.Error(), "--secret-file") || !strings.Contains(err.Error(), "TCB_WX_SECRET") {
 		t.Fatalf("no TTY: %v", err)
 	}
 	p := filepath.Join(t.TempDir(), "secret")
