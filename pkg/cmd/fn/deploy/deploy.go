@@ -12,6 +12,7 @@ import (
 	"github.com/MakeNowJust/heredoc"
 	"github.com/spf13/cobra"
 
+	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/cmd/fn/shared"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/fndeploy"
@@ -120,18 +121,24 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 
-	var promptMu sync.Mutex
 	reporter := newReporter(f, len(specs))
 	d := &fndeploy.Deployer{API: client, Namespace: envID, WaitTimeout: opts.Timeout, DryRun: opts.DryRun}
-	if opts.Force {
+	switch {
+	case opts.Force:
 		d.ConfirmUpdate = func(string) (bool, error) { return true, nil }
-	} else if ios.CanPrompt() {
+	case ios.CanPrompt() && !opts.DryRun:
+		// Ask once, before any spinner starts, about every function that
+		// exists already.
+		approved, err := confirmUpdates(ctx, f, client, envID, specs)
+		if err != nil {
+			return err
+		}
 		d.ConfirmUpdate = func(name string) (bool, error) {
-			promptMu.Lock()
-			defer promptMu.Unlock()
-			reporter.pause(true)
-			defer reporter.pause(false)
-			return f.Prompter.Confirm(fmt.Sprintf("Function %s already exists in %s. Update it?", name, envID), true)
+			ok, asked := approved[name]
+			if !asked {
+				return false, fmt.Errorf("function %s was created by someone else during this deploy; run it again to update it", name)
+			}
+			return ok, nil
 		}
 	}
 	d.Events = reporter.event
@@ -142,6 +149,59 @@ func Run(ctx context.Context, opts *Options) error {
 		return ctx.Err()
 	}
 	return report(f, results, opts)
+}
+
+// confirmUpdates finds which of specs exist already and asks one question
+// about all of them; the answer is recorded per existing function.
+func confirmUpdates(ctx context.Context, f *cmdutil.Factory, client *cloudapi.Client, envID string, specs []fndeploy.Spec) (map[string]bool, error) {
+	exists := make([]bool, len(specs))
+	errs := make([]error, len(specs))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	err := f.IOStreams.RunWithProgress("Checking which functions exist", func() error {
+		for i, sp := range specs {
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				_, err := client.GetFunction(ctx, envID, sp.Name)
+				var nf *cloudapi.NotFoundError
+				switch {
+				case err == nil:
+					exists[i] = true
+				case !errors.As(err, &nf):
+					errs[i] = err
+				}
+			}()
+		}
+		wg.Wait()
+		return errors.Join(errs...)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("fn deploy: %w", err)
+	}
+	var names []string
+	for i, sp := range specs {
+		if exists[i] {
+			names = append(names, sp.Name)
+		}
+	}
+	approved := map[string]bool{}
+	if len(names) == 0 {
+		return approved, nil
+	}
+	q := fmt.Sprintf("Function %s already exists in %s. Update it?", names[0], envID)
+	if len(names) > 1 {
+		q = fmt.Sprintf("%d functions already exist in %s (%s). Update them?", len(names), envID, strings.Join(names, ", "))
+	}
+	ok, err := f.Prompter.Confirm(q, true)
+	if err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		approved[n] = ok
+	}
+	return approved, nil
 }
 
 // resolveSpecs decides which functions to deploy and with what settings.
@@ -343,22 +403,11 @@ func errText(err error) string {
 
 // reporter turns deploy events into a spinner (terminal) or plain lines.
 type reporter struct {
-	f      *cmdutil.Factory
-	total  int
-	mu     sync.Mutex
-	done   int
-	last   map[string]string
-	paused bool
-}
-
-// pause stops the spinner while a prompt is on screen.
-func (r *reporter) pause(p bool) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	r.paused = p
-	if p {
-		r.f.IOStreams.StopProgressIndicator()
-	}
+	f     *cmdutil.Factory
+	total int
+	mu    sync.Mutex
+	done  int
+	last  map[string]string
 }
 
 func newReporter(f *cmdutil.Factory, total int) *reporter {
@@ -383,9 +432,6 @@ func (r *reporter) event(e fndeploy.Event) {
 		fmt.Fprintf(ios.ErrOut, "%s: %s\n", e.Function, e.Message)
 		return
 	}
-	if r.paused {
-		return
-	}
 	ios.StartProgressIndicator(fmt.Sprintf("[%d/%d] %s: %s", r.done, r.total, e.Function, e.Message))
 }
 
@@ -396,9 +442,6 @@ func (r *reporter) progress(name string, done, total int64) {
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.paused {
-		return
-	}
 	r.f.IOStreams.StartProgressIndicator(fmt.Sprintf("[%d/%d] %s: packaging %3.0f%% of %s", r.done, r.total, name,
 		100*float64(done)/float64(total), funcpack.FormatSize(total)))
 }
