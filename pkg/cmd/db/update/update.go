@@ -21,6 +21,7 @@ type Options struct {
 	Set     string
 	Unset   []string
 	Explain bool
+	DryRun  bool
 	Via     string
 }
 
@@ -63,6 +64,7 @@ func NewCmdUpdate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	cmd.Flags().StringVar(&opts.Set, "set", "", "values to set, as a JSON object")
 	cmd.Flags().StringSliceVar(&opts.Unset, "unset", nil, "fields to remove")
 	cmd.Flags().BoolVar(&opts.Explain, "explain", false, "print the MongoDB form and send nothing")
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "count the documents the update would match, change nothing")
 	shared.AddViaFlag(cmd, &opts.Via)
 	return cmd
 }
@@ -84,6 +86,24 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer t.Close()
+	if everything := q.Action == dbquery.ActionUpdate && q.EffectiveFilter().Len() == 0; everything || opts.DryRun {
+		n, err := t.Backend.Count(ctx, q.CountQuery())
+		if err != nil {
+			return shared.MapError("db update", err)
+		}
+		if opts.DryRun {
+			if f.WantsJSON() {
+				return cmdutil.PrintJSON(f.IOStreams.Out, map[string]any{"dry_run": true, "would_match": n}, f.Globals.JQ)
+			}
+			_, err := fmt.Fprintf(f.IOStreams.Out, "would match %d document(s) of %s\n", n, q.Collection)
+			return err
+		}
+		if n > 0 {
+			if err := f.ConfirmOrYes("db update", fmt.Sprintf("The update has no condition: change all %d document(s) of %s?", n, q.Collection)); err != nil {
+				return err
+			}
+		}
+	}
 	res, err := t.Backend.Update(ctx, q)
 	if err != nil {
 		return shared.MapError("db update", err)
