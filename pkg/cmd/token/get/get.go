@@ -191,6 +191,9 @@ func fromStore(ctx context.Context, opts *Options, app *shared.App) (*token.Reco
 	})
 	var rec *token.Record
 	if opts.ForceRefresh {
+		if err := shared.ConfirmForce(opts.F, app.ID); err != nil {
+			return nil, "", err
+		}
 		rec, err = m.ForceRefresh(ctx, app.ID)
 	} else {
 		rec, err = m.Get(ctx, app.ID)

@@ -106,6 +106,16 @@ func TestGetLegacyAndForce(t *testing.T) {
 	if f := e.fetches(t); f.Token != 1 || f.StableToken != 0 {
 		t.Fatalf("legacy fetches = %+v", f)
 	}
+	// Forced refresh invalidates everybody's token: not without --yes off a
+	// terminal, and nothing is sent.
+	_, err = e.run(t, Options{ForceRefresh: true})
+	if ce := (*cmdutil.Error)(nil); !errors.As(err, &ce) || ce.Code != cmdutil.ExitInput || !strings.Contains(err.Error(), "--yes") {
+		t.Fatalf("force without --yes: %v", err)
+	}
+	if f := e.fetches(t); f.StableToken != 0 {
+		t.Fatalf("an unconfirmed force reached upstream: %+v", f)
+	}
+	e.f.Globals.Yes = true
 	// Forced refresh: a stable_token force call. The stored token was a
 	// legacy one, which force_refresh does not touch.
 	out, err = e.run(t, Options{ForceRefresh: true})

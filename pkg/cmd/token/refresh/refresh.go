@@ -58,7 +58,8 @@ func NewCmdRefresh(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 			same token comes back unless it is in its last 5 minutes).
 
 			--force sends stable_token with force_refresh=true: every caller's current
-			token stops working at once. Use it only when a token leaked. WeChat allows 20
+			token stops working at once. Use it only when a token leaked; it asks first
+			on a terminal and needs --yes otherwise. WeChat allows 20
 			a day, 30 s apart; tcb keeps count in the token store and refuses (exit 1)
 			instead of sending one WeChat would ignore. It needs the AppSecret, so it is
 			not available through a token server.
@@ -68,7 +69,7 @@ func NewCmdRefresh(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 		Example: heredoc.Doc(`
 			$ tcb token refresh --stale "$TOKEN"
 			$ tcb token refresh
-			$ tcb token refresh --force --json
+			$ tcb token refresh --force --yes --json
 		`),
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -194,6 +195,9 @@ func viaStore(ctx context.Context, opts *Options, app *shared.App) (Result, erro
 	var rec *token.Record
 	switch {
 	case opts.Force:
+		if err := shared.ConfirmForce(opts.F, app.ID); err != nil {
+			return Result{}, err
+		}
 		rec, err = m.ForceRefresh(ctx, app.ID)
 		res.Forced = err == nil
 	case prev != "":

@@ -337,3 +337,11 @@ func Duration(d time.Duration) string {
 
 // ErrNoServerForce is returned for --force through a token server.
 var ErrNoServerForce = errors.New("a forced refresh needs the AppSecret and is not available through a token server")
+
+// ConfirmForce asks before a forced refresh, which makes every caller's
+// current token stop working at once (--yes answers; without a terminal it
+// is required).
+func ConfirmForce(f *cmdutil.Factory, appid string) error {
+	return f.ConfirmOrYes("forced refresh of "+appid,
+		fmt.Sprintf("Force a new access_token for %s? The current one stops working at once for every server using it.", appid))
+}
