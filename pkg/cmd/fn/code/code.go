@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"path/filepath"
 	"time"
 
 	"github.com/MakeNowJust/heredoc"
@@ -29,6 +30,8 @@ type DownloadOptions struct {
 	Name  string
 	Dest  string
 	Force bool
+	// defaultDest: no DEST was given.
+	defaultDest bool
 }
 
 // NewCmdDownload builds `tcb fn code download`.
@@ -39,10 +42,14 @@ func NewCmdDownload(f *cmdutil.Factory, runF func(context.Context, *DownloadOpti
 		Short: "Download and safely unpack a function's code",
 		Long: heredoc.Doc(`
 			Download the deployed code (GetFunctionAddress), check it against the cloud's
-			CodeSha256 and unpack it into DEST (default ./NAME) with a safe unzip: no path
+			CodeSha256 and unpack it into DEST with a safe unzip: no path
 			or symlink escapes, size and file-count caps. A non-empty DEST is replaced only
 			after the new tree is complete; tcb asks first on a terminal, else --force is
 			required.
+
+			DEST defaults to the function's directory in the project here (functionRoot
+			of cloudbaserc.json, cloudfunctionRoot of a WeChat project.config.json), else
+			./NAME.
 		`),
 		Example: "$ tcb fn code download hello\n$ tcb fn code download hello ./backup/hello --force",
 		Args:    cmdutil.MinArgs(1, "which function? tcb fn code download NAME [DEST]"),
@@ -50,7 +57,7 @@ func NewCmdDownload(f *cmdutil.Factory, runF func(context.Context, *DownloadOpti
 			if len(args) > 2 {
 				return cmdutil.FlagErrorf("too many arguments: tcb fn code download NAME [DEST]")
 			}
-			opts.Name, opts.Dest = args[0], args[0]
+			opts.Name, opts.Dest, opts.defaultDest = args[0], args[0], len(args) == 1
 			if len(args) == 2 {
 				opts.Dest = args[1]
 			}
@@ -68,6 +75,15 @@ func NewCmdDownload(f *cmdutil.Factory, runF func(context.Context, *DownloadOpti
 func RunDownload(ctx context.Context, opts *DownloadOptions) error {
 	f := opts.F
 	ios := f.IOStreams
+	if opts.defaultDest {
+		dir, err := projectDir(f, opts.Name)
+		if err != nil {
+			return err
+		}
+		if dir != "" {
+			opts.Dest = dir
+		}
+	}
 	empty, err := fndeploy.IsEmptyDir(opts.Dest)
 	if err != nil {
 		return cmdutil.LocalErrorf("%s: %v", opts.Dest, err)
@@ -111,4 +127,20 @@ func RunDownload(ctx context.Context, opts *DownloadOptions) error {
 	fmt.Fprintf(ios.ErrOut, "%s Unpacked %s into %s (%d files, %s, sha256 %s)\n", ios.ColorScheme().SuccessIcon(),
 		opts.Name, opts.Dest, st.Files, funcpack.FormatSize(st.Bytes), addr.CodeSha256[:min(12, len(addr.CodeSha256))])
 	return nil
+}
+
+// projectDir is where name's code lives in the project here ("" without a
+// project).
+func projectDir(f *cmdutil.Factory, name string) (string, error) {
+	fn, p, err := shared.ConfiguredFunction(f, name)
+	if err != nil || p == nil {
+		return "", err
+	}
+	if fn != nil && fn.Dir != "" {
+		return fn.Dir, nil
+	}
+	if p.FunctionRoot != "" {
+		return filepath.Join(p.FunctionRoot, name), nil
+	}
+	return "", nil
 }
