@@ -15,6 +15,7 @@ import (
 	"github.com/tcb-go/tcb/pkg/cmd/db/shared"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/database"
+	"github.com/tcb-go/tcb/pkg/dbquery"
 )
 
 // Options of db import.
@@ -23,6 +24,7 @@ type Options struct {
 	File       string
 	Collection string
 	Mode       string
+	Create     bool
 	Via        string
 }
 
@@ -37,9 +39,10 @@ func NewCmdImport(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			to --collection: --mode insert (default) adds them in batches, an existing _id is
 			an error; --mode upsert replaces the document with the same _id or inserts it.
 			The import stops at the first bad record or failed write and says how far it
-			got; everything before that point is stored.
+			got; everything before that point is stored. --create creates the collection
+			first when it does not exist.
 		`),
-		Example: "$ tcb db import todos.jsonl --collection todos\n$ tcb db export todos | tcb db import - --collection todos_copy",
+		Example: "$ tcb db import todos.jsonl --collection todos\n$ tcb db export todos | tcb db import - --collection todos_copy --create",
 		Args:    cmdutil.ExactArgs(1, "give the file to import (- for stdin)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
@@ -57,6 +60,7 @@ func NewCmdImport(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	}
 	cmd.Flags().StringVarP(&opts.Collection, "collection", "c", "", "target collection")
 	cmd.Flags().StringVar(&opts.Mode, "mode", "insert", "insert or upsert")
+	cmd.Flags().BoolVar(&opts.Create, "create", false, "create the collection when it does not exist")
 	shared.AddViaFlag(cmd, &opts.Via)
 	return cmd
 }
@@ -79,6 +83,11 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer t.Close()
+	if opts.Create {
+		if err := ensureCollection(ctx, t.Backend, opts.Collection); err != nil {
+			return shared.MapError("db import: creating "+opts.Collection, err)
+		}
+	}
 	st, err := database.Import(ctx, t.Backend, opts.Collection, bufio.NewReader(r), database.ImportOptions{
 		Mode:     database.ImportMode(opts.Mode),
 		Progress: func(done int64) { ios.StartProgressIndicator(fmt.Sprintf("Imported %d documents", done)) },
@@ -89,7 +98,12 @@ func Run(ctx context.Context, opts *Options) error {
 		if errors.As(err, &ie) {
 			return cmdutil.FlagErrorf("db import: %s: %v (%d documents written before it)", opts.File, err, st.Inserted+st.Upserted+st.Replaced)
 		}
-		return shared.MapError(fmt.Sprintf("db import (%d documents written before the failure)", st.Inserted+st.Upserted+st.Replaced), err)
+		err = shared.MapError(fmt.Sprintf("db import (%d documents written before the failure)", st.Inserted+st.Upserted+st.Replaced), err)
+		var ce *cmdutil.Error
+		if errors.As(err, &ce) && ce.Code == cmdutil.ExitNotFound && !opts.Create {
+			return ce.WithHint("create it with `tcb db collection create %s`, or pass --create", opts.Collection)
+		}
+		return err
 	}
 	if f.WantsJSON() {
 		return cmdutil.PrintJSON(ios.Out, st, f.Globals.JQ)
@@ -97,4 +111,16 @@ func Run(ctx context.Context, opts *Options) error {
 	fmt.Fprintf(ios.ErrOut, "%s Imported %d documents into %s (inserted %d, upserted %d, replaced %d)\n",
 		ios.ColorScheme().SuccessIcon(), st.Read, opts.Collection, st.Inserted, st.Upserted, st.Replaced)
 	return nil
+}
+
+// ensureCollection creates name unless it exists.
+func ensureCollection(ctx context.Context, b database.Backend, name string) error {
+	err := b.CreateCollection(ctx, name)
+	if err == nil {
+		return nil
+	}
+	if _, cerr := b.Count(ctx, &dbquery.Query{Collection: name, Action: dbquery.ActionCount}); cerr == nil {
+		return nil // it existed already
+	}
+	return err
 }
