@@ -44,3 +44,26 @@ func (c *Client) ListTables(ctx context.Context, tag string, limit, offset int64
 	}
 	return &out, nil
 }
+
+// DescribeTable lists a collection's indexes (flexdb DescribeTable).
+func (c *Client) DescribeTable(ctx context.Context, tag, name string) (*DescribeTableResponse, error) {
+	var out DescribeTableResponse
+	if err := c.Call(ctx, "flexdb", "DescribeTable", &TableRequest{Tag: tag, TableName: name}, &out); err != nil {
+		if IsCode(err, "ResourceNotFound") {
+			return nil, &NotFoundError{Kind: "collection", Name: name, Cause: err}
+		}
+		return nil, err
+	}
+	return &out, nil
+}
+
+// UpdateTable drops then creates indexes of a collection (flexdb
+// UpdateTable; all or nothing).
+func (c *Client) UpdateTable(ctx context.Context, req *UpdateTableRequest) error {
+	var out EmptyResponse
+	err := c.Call(ctx, "flexdb", "UpdateTable", req, &out)
+	if err != nil && IsCode(err, "ResourceNotFound") && len(req.DropIndexes) == 0 {
+		return &NotFoundError{Kind: "collection", Name: req.TableName, Cause: err}
+	}
+	return err
+}

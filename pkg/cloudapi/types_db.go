@@ -74,3 +74,57 @@ type ListTablesResponse struct {
 	Pager     Pager       `json:"Pager"`
 	RequestId string      `json:"RequestId,omitempty"`
 }
+
+// IndexKey is one key of an index (flexdb): Direction "1", "-1" or
+// "2dsphere".
+type IndexKey struct {
+	Name      string `json:"Name"`
+	Direction string `json:"Direction"`
+}
+
+// KeySchema is an index's keys and uniqueness (flexdb).
+type KeySchema struct {
+	MgoIndexKeys []IndexKey `json:"MgoIndexKeys"`
+	MgoIsUnique  bool       `json:"MgoIsUnique"`
+}
+
+// CreateIndexSpec is an index to create (flexdb UpdateTable).
+type CreateIndexSpec struct {
+	IndexName    string    `json:"IndexName"`
+	MgoKeySchema KeySchema `json:"MgoKeySchema"`
+}
+
+// DropIndexSpec names an index to drop (flexdb UpdateTable).
+type DropIndexSpec struct {
+	IndexName string `json:"IndexName"`
+}
+
+// UpdateTableRequest drops then creates indexes (flexdb UpdateTable).
+type UpdateTableRequest struct {
+	Tag           string            `json:"Tag"`
+	TableName     string            `json:"TableName"`
+	CreateIndexes []CreateIndexSpec `json:"CreateIndexes,omitempty"`
+	DropIndexes   []DropIndexSpec   `json:"DropIndexes,omitempty"`
+}
+
+// IndexAccesses counts an index's uses since Since.
+type IndexAccesses struct {
+	Ops   int64  `json:"Ops"`
+	Since string `json:"Since"`
+}
+
+// IndexInfo is an index as DescribeTable shows it.
+type IndexInfo struct {
+	Name     string        `json:"Name"`
+	Size     int64         `json:"Size"`
+	Keys     []IndexKey    `json:"Keys"`
+	Accesses IndexAccesses `json:"Accesses"`
+	Unique   bool          `json:"Unique"`
+}
+
+// DescribeTableResponse lists a collection's indexes (flexdb DescribeTable).
+type DescribeTableResponse struct {
+	Indexes   []IndexInfo `json:"Indexes"`
+	IndexNum  int64       `json:"IndexNum"`
+	RequestId string      `json:"RequestId,omitempty"`
+}

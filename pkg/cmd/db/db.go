@@ -12,6 +12,7 @@ import (
 	"github.com/tcb-go/tcb/pkg/cmd/db/delete"
 	"github.com/tcb-go/tcb/pkg/cmd/db/export"
 	"github.com/tcb-go/tcb/pkg/cmd/db/importcmd"
+	"github.com/tcb-go/tcb/pkg/cmd/db/index"
 	"github.com/tcb-go/tcb/pkg/cmd/db/query"
 	"github.com/tcb-go/tcb/pkg/cmd/db/update"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
@@ -36,6 +37,6 @@ func NewCmdDB(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.AddCommand(query.NewCmdQuery(f, nil), add.NewCmdAdd(f, nil), update.NewCmdUpdate(f, nil),
 		delete.NewCmdDelete(f, nil), count.NewCmdCount(f, nil), aggregate.NewCmdAggregate(f, nil),
-		collection.NewCmdCollection(f), export.NewCmdExport(f, nil), importcmd.NewCmdImport(f, nil))
+		collection.NewCmdCollection(f), index.NewCmdIndex(f), export.NewCmdExport(f, nil), importcmd.NewCmdImport(f, nil))
 	return cmd
 }

@@ -7,46 +7,17 @@ import (
 	"github.com/tcb-go/tcb/pkg/emulator/capi"
 )
 
-// flexdb wire types (2018-11-27), field names as manager-node sends them.
+// flexdb wire types (2018-11-27): the client's (pkg/cloudapi), field
+// names as manager-node sends them.
 type (
-	tableRequest = cloudapi.TableRequest
-
-	mgoIndexKey struct {
-		Name      string `json:"Name"`
-		Direction string `json:"Direction"`
-	}
-	mgoKeySchema struct {
-		MgoIndexKeys []mgoIndexKey `json:"MgoIndexKeys"`
-		MgoIsUnique  bool          `json:"MgoIsUnique"`
-	}
-	createIndex struct {
-		IndexName    string       `json:"IndexName"`
-		MgoKeySchema mgoKeySchema `json:"MgoKeySchema"`
-	}
-	dropIndex struct {
-		IndexName string `json:"IndexName"`
-	}
-	updateTableRequest struct {
-		Tag           string        `json:"Tag"`
-		TableName     string        `json:"TableName"`
-		CreateIndexes []createIndex `json:"CreateIndexes,omitempty"`
-		DropIndexes   []dropIndex   `json:"DropIndexes,omitempty"`
-	}
-	indexAccesses struct {
-		Ops   int64  `json:"Ops"`
-		Since string `json:"Since"`
-	}
-	indexDesc struct {
-		Name     string        `json:"Name"`
-		Size     int64         `json:"Size"`
-		Keys     []mgoIndexKey `json:"Keys"`
-		Accesses indexAccesses `json:"Accesses"`
-		Unique   bool          `json:"Unique"`
-	}
-	describeTableResponse struct {
-		Indexes  []indexDesc `json:"Indexes"`
-		IndexNum int64       `json:"IndexNum"`
-	}
+	tableRequest          = cloudapi.TableRequest
+	mgoIndexKey           = cloudapi.IndexKey
+	createIndex           = cloudapi.CreateIndexSpec
+	dropIndex             = cloudapi.DropIndexSpec
+	updateTableRequest    = cloudapi.UpdateTableRequest
+	indexAccesses         = cloudapi.IndexAccesses
+	indexDesc             = cloudapi.IndexInfo
+	describeTableResponse = cloudapi.DescribeTableResponse
 )
 
 // tagEnv maps a flexdb Tag (database instance id) to its environment:
