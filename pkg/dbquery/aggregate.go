@@ -21,10 +21,11 @@ const MaxPipelineDocs = 1_000_000
 // RunPipeline runs an aggregation pipeline over docs, which are not modified
 // (output documents may share nested values with them: clone before
 // mutating). Stages: $match $project $addFields $group $sort $skip $limit
-// $unwind $count $sortByCount $lookup (equality form) $sample $replaceRoot.
-// Any other stage or expression operator is an error "unsupported operator
-// $X". The context is checked while looping; lookup may be nil when the
-// pipeline has no $lookup.
+// $unwind $count $sortByCount $lookup (equality form) $sample $replaceRoot
+// $geoNear (first stage only, with key: see ResolveGeoNear). Any other
+// stage or expression operator is an error "unsupported operator $X". The
+// context is checked while looping; lookup may be nil when the pipeline has
+// no $lookup.
 func RunPipeline(ctx context.Context, docs []*Document, pipeline []Stage, lookup LookupFunc) ([]*Document, error) {
 	return runPipeline(ctx, docs, pipeline, lookup, time.Now())
 }
@@ -38,6 +39,9 @@ func runPipeline(ctx context.Context, docs []*Document, pipeline []Stage, lookup
 		arg := ResolveServerDates(st.Arg, now)
 		if err := checkValue(arg, 0); err != nil {
 			return nil, fmt.Errorf("stage %d (%s): %w", i+1, st.Name, err)
+		}
+		if st.Name == "$geoNear" && i > 0 {
+			return nil, fmt.Errorf("stage %d ($geoNear): $geoNear is only valid as the first stage in a pipeline", i+1)
 		}
 		next, err := runStage(ctx, cur, st.Name, arg, lookup)
 		if err != nil {
@@ -78,6 +82,9 @@ func runStage(ctx context.Context, docs []*Document, name string, arg Value, loo
 		f, err := CompileFilter(d)
 		if err != nil {
 			return nil, err
+		}
+		if f.near != nil {
+			return nil, errNearContext
 		}
 		out := make([]*Document, 0, len(docs))
 		for _, doc := range docs {
@@ -183,6 +190,8 @@ func runStage(ctx context.Context, docs []*Document, name string, arg Value, loo
 		return grouped, nil
 	case "$lookup":
 		return runLookup(tk, docs, arg, lookup)
+	case "$geoNear":
+		return runGeoNear(tk, docs, arg)
 	case "$sample":
 		d, ok := arg.(*Document)
 		sz, has := d.Get("size")

@@ -36,6 +36,7 @@ var queryOps = map[string]string{
 	"eq": "$eq", "neq": "$ne", "gt": "$gt", "gte": "$gte", "lt": "$lt", "lte": "$lte",
 	"in": "$in", "nin": "$nin", "exists": "$exists", "size": "$size", "mod": "$mod",
 	"all": "$all", "elemMatch": "$elemMatch",
+	"geoNear": "$nearSphere", "geoWithin": "$geoWithin", "geoIntersects": "$geoIntersects",
 }
 
 var updateOps = map[string]bool{
@@ -55,6 +56,9 @@ type clause struct {
 func buildFilter(v any) (*Document, error) {
 	switch t := v.(type) {
 	case *Document:
+		if t.geo {
+			return nil, errors.New("condition must be an object, got a db.Geo value")
+		}
 		var cl []clause
 		if err := collectFilterDoc(t, "", &cl); err != nil {
 			return nil, err
@@ -185,6 +189,14 @@ func collectField(path string, v any, out *[]clause) error {
 		return nil
 	case *Document:
 		switch {
+		case t.geo:
+			// A Geo object is one value, compared whole (the SDK keeps it
+			// whole too).
+			pv, err := plainValue(t, "condition on "+path)
+			if err != nil {
+				return err
+			}
+			*out = append(*out, clause{path, pv})
 		case t.Len() == 0:
 			*out = append(*out, clause{path, &Document{}})
 		case allDollar(t):
@@ -338,6 +350,13 @@ func sharesKey(a, b *Document) bool {
 func queryCommandDoc(c *command) (Value, error) {
 	op := queryOps[c.op]
 	var arg any
+	if _, isGeo := geoCommandOps[c.op]; isGeo {
+		a, err := geoCommandArg(c)
+		if err != nil {
+			return nil, err
+		}
+		return operatorDoc(D(op, a))
+	}
 	switch {
 	case c.op == "mod" && len(c.args) == 2:
 		arg = []any{c.args[0], c.args[1]}
@@ -424,6 +443,10 @@ func operatorDoc(d *Document) (Value, error) {
 			nv = vals
 		case "$elemMatch":
 			nv, err = elemMatchArg(v)
+		case "$nearSphere", "$geoWithin", "$geoIntersects":
+			if nv, err = plainValue(v, op); err == nil {
+				_, err = parseGeoOp(op, nv)
+			}
 		case "$regex":
 			// $regex with siblings other than $options (e.g. {$regex, $ne}).
 			switch r := v.(type) {
@@ -727,8 +750,9 @@ func (u *updateBuilder) collect(d *Document, prefix string) error {
 				return err
 			}
 		case *Document:
-			if t.Len() == 0 {
-				if err := u.add("$set", path, &Document{}); err != nil {
+			if t.Len() == 0 || t.geo {
+				// An empty object or a Geo object is set whole.
+				if err := u.add("$set", path, t); err != nil {
 					return err
 				}
 				continue
@@ -999,11 +1023,10 @@ func buildProjection(v any) (*Document, error) {
 	return out, nil
 }
 
-// stageNames are the aggregate() stage methods known to the SDK. geoNear is
-// rejected (geo is unsupported); the others parse, and the evaluator reports
-// the ones it does not implement.
+// stageNames are the aggregate() stage methods known to the SDK; they all
+// parse, and the evaluator reports the ones it does not implement.
 var stageNames = []string{
-	"addFields", "bucket", "bucketAuto", "count", "group", "limit", "lookup", "match",
+	"addFields", "bucket", "bucketAuto", "count", "geoNear", "group", "limit", "lookup", "match",
 	"project", "replaceRoot", "sample", "skip", "sort", "sortByCount", "unwind",
 }
 
@@ -1043,6 +1066,8 @@ func buildStage(name string, args []any) (Stage, error) {
 			out.Set(f.Key, n)
 		}
 		st.Arg = out
+	case "geoNear":
+		st.Arg, err = buildGeoNearStage(a)
 	case "unwind":
 		switch t := a.(type) {
 		case string:

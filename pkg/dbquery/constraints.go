@@ -26,6 +26,13 @@ import (
 //     The lower and upper bound may be satisfied by DIFFERENT keys of the
 //     same document (array fields): scan one bound's range, or intersect
 //     both only for paths known to hold no arrays.
+//   - HasGeo (from $nearSphere with $maxDistance, $geoWithin and
+//     $geoIntersects): the document holds at Path a geometry (a GeoJSON
+//     object or coordinate pair, reached like an index key; for matching,
+//     also an element of an array) whose bounding rect (as GeoIndexRects
+//     computes it) intersects one of the rects in Geo. These constraints
+//     are for 2dsphere indexes, whose keys are not values: the value
+//     constraints above never describe GeoJSON.
 type Constraint struct {
 	Path           string
 	Eq             []Value
@@ -35,6 +42,8 @@ type Constraint struct {
 	HasUpper       bool
 	LowerInclusive bool
 	UpperInclusive bool
+	Geo            []GeoRect
+	HasGeo         bool
 }
 
 // Constraints returns the per-path constraints of the filter (see
@@ -87,6 +96,12 @@ func collectConstraints(d *Document, out map[string]Constraint, depth int) {
 				addBound(out, path, op.Value, true, op.Key == "$gte")
 			case "$lt", "$lte":
 				addBound(out, path, op.Value, false, op.Key == "$lte")
+			case "$nearSphere", "$geoWithin", "$geoIntersects":
+				if s, err := parseGeoOp(op.Key, op.Value); err == nil {
+					if rects := s.rects(); rects != nil {
+						addGeo(out, path, rects)
+					}
+				}
 			}
 		}
 	}
@@ -147,4 +162,23 @@ func tighter(a Value, aIncl bool, b Value, bIncl bool, lower bool) bool {
 		return c > 0
 	}
 	return c < 0
+}
+
+// addGeo records a geo constraint, keeping the smaller region when a path
+// has several.
+func addGeo(out map[string]Constraint, path string, rects []GeoRect) {
+	c := out[path]
+	c.Path = path
+	if !c.HasGeo || rectsArea(rects) < rectsArea(c.Geo) {
+		c.Geo, c.HasGeo = rects, true
+	}
+	out[path] = c
+}
+
+func rectsArea(rs []GeoRect) float64 {
+	a := 0.0
+	for _, r := range rs {
+		a += (r.MaxLng - r.MinLng) * (r.MaxLat - r.MinLat)
+	}
+	return a
 }

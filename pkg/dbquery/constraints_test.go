@@ -91,7 +91,25 @@ func satisfies(doc *Document, c Constraint) bool {
 			return false
 		}
 	}
+	if c.HasGeo && !geoSatisfies(doc, c) {
+		return false
+	}
 	return true
+}
+
+// geoSatisfies: some geometry doc holds at c.Path (as the matcher reads
+// them) has a bounding rect meeting one of c.Geo.
+func geoSatisfies(doc *Document, c Constraint) bool {
+	for _, l := range docGeometries(doc, newPath(c.Path)) {
+		for _, r := range geometryRects(l.g) {
+			for _, q := range c.Geo {
+				if r.Intersects(q) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // TestConstraintsSound: on the fixture, every document a random filter

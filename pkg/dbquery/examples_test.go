@@ -47,8 +47,14 @@ func TestOfficialExamples(t *testing.T) {
 	if want := fixedNow.Add(-7 * 24 * time.Hour); !EqualValues(cond, want) {
 		t.Fatalf("Date.now() arithmetic gave %v, want %v", cond, want)
 	}
-	_, err = Parse(`db.collection("geo").add({data: [{location: new db.Geo.Point(113, 23)}]})`)
-	if err == nil || !strings.Contains(err.Error(), "unsupported: db.Geo.Point") {
+	q, err = Parse(`db.collection("geo").add({data: [{location: new db.Geo.Point(113, 23)}]})`)
+	if err != nil {
 		t.Fatalf("geo: %v", err)
+	}
+	if loc, _ := q.Data[0].Get("location"); !EqualValues(loc, D("type", "Point", "coordinates", []any{int64(113), int64(23)})) {
+		t.Fatalf("geo: %v", loc)
+	}
+	if _, err = Parse(`db.collection("geo").where({a: _.bit({and: 1})}).get()`); err == nil || !strings.Contains(err.Error(), "unsupported") {
+		t.Fatalf("bit: %v", err)
 	}
 }

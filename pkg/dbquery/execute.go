@@ -21,6 +21,12 @@ type ExecOptions struct {
 	// DefaultLimit applies to find queries without .limit() (use
 	// DefaultHTTPLimit to behave like the WeChat HTTP API); 0 means no limit.
 	DefaultLimit int64
+	// GeoIndexes lists the paths of the collection's 2dsphere indexes.
+	// When non-nil, MongoDB's index rules apply: a _.geoNear ($nearSphere)
+	// condition needs an index on its path, and an aggregate geoNear stage
+	// without key uses the only one (see ResolveGeoNear). When nil, near
+	// conditions are evaluated without an index and geoNear needs key.
+	GeoIndexes []string
 }
 
 // Result is the outcome of Execute.
@@ -52,6 +58,9 @@ type Result struct {
 // statements the document is looked up by _id. update and remove change every
 // match when q.Multi (where().update()/remove()) and the first match
 // otherwise (.doc(id)); set() replaces its document or inserts it (upsert).
+// A find with a _.geoNear condition returns its matches nearest first, then
+// re-ordered by orderBy when the statement has one (as MongoDB does:
+// sort() overrides the distance order), then skip and limit.
 func Execute(ctx context.Context, q *Query, docs []*Document, opts *ExecOptions) (*Result, error) {
 	if opts == nil {
 		opts = &ExecOptions{}
@@ -66,7 +75,14 @@ func Execute(ctx context.Context, q *Query, docs []*Document, opts *ExecOptions)
 	}
 	res := &Result{}
 	if q.Action == ActionAggregate {
-		out, err := runPipeline(ctx, docs, q.Pipeline, opts.Lookup, now)
+		pipeline := q.Pipeline
+		if opts.GeoIndexes != nil {
+			var err error
+			if pipeline, err = ResolveGeoNear(pipeline, opts.GeoIndexes); err != nil {
+				return nil, err
+			}
+		}
+		out, err := runPipeline(ctx, docs, pipeline, opts.Lookup, now)
 		if err != nil {
 			return nil, err
 		}
@@ -80,6 +96,11 @@ func Execute(ctx context.Context, q *Query, docs []*Document, opts *ExecOptions)
 	f, err := CompileFilter(filter)
 	if err != nil {
 		return nil, err
+	}
+	if opts.GeoIndexes != nil {
+		if err := f.CheckGeoIndex(opts.GeoIndexes); err != nil {
+			return nil, err
+		}
 	}
 	tk := &ticker{ctx: ctx}
 	// update/remove touch one document unless Multi; set targets its .doc(id).
@@ -105,7 +126,7 @@ func Execute(ctx context.Context, q *Query, docs []*Document, opts *ExecOptions)
 		for i, idx := range matched {
 			out[i] = docs[idx]
 		}
-		SortDocuments(out, q.Sort)
+		f.SortResults(out, q.Sort)
 		if q.Skip != nil {
 			if *q.Skip >= int64(len(out)) {
 				out = out[:0]

@@ -55,6 +55,10 @@ func FuzzEvaluate(f *testing.F) {
 		`{"items": {"$elemMatch": {"sku": "A1", "qty": {"$gte": 3}}}}`, `{"$expr": {"$gt": ["$stats.likes", 10]}}`,
 		`{"$set": {"a.b": 1}, "$inc": {"age": 1}}`, `{"$push": {"tags": {"$each": [1], "$sort": -1, "$slice": 2}}}`,
 		`{"_id": "$group", "n": {"$sum": 1}}`, `{"scores.1": {"$mod": [3, 1]}}`, `{"address": {"$exists": false}}`,
+		`{"loc": {"$geoWithin": {"$geometry": {"type": "Polygon", "coordinates": [[[0, 0], [10, 0], [10, 10], [0, 0]]]}}}}`,
+		`{"loc": {"$nearSphere": {"$geometry": {"type": "Point", "coordinates": [1, 2]}, "$maxDistance": 5000}}}`,
+		`{"loc": {"$geoIntersects": {"$geometry": {"type": "LineString", "coordinates": [[179, 0], [-179, 1]]}}}}`,
+		`{"near": {"type": "Point", "coordinates": [1, 2]}, "distanceField": "d", "key": "loc", "includeLocs": "l"}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -82,7 +86,7 @@ func FuzzEvaluate(f *testing.F) {
 		}
 		_, _ = ApplyProjection(docs[0], d)
 		ctx := context.Background()
-		for _, st := range []string{"$project", "$addFields", "$group", "$match", "$sort", "$unwind", "$lookup", "$replaceRoot"} {
+		for _, st := range []string{"$project", "$addFields", "$group", "$match", "$sort", "$unwind", "$lookup", "$replaceRoot", "$geoNear"} {
 			_, _ = RunPipeline(ctx, docs, []Stage{{Name: st, Arg: d}}, func(string) ([]*Document, error) { return docs, nil })
 		}
 	})
@@ -92,7 +96,8 @@ func FuzzEvaluate(f *testing.F) {
 // statements that parse back to the same query.
 func FuzzFromFlagsRoundTrip(f *testing.F) {
 	for _, s := range []string{`{"a": 1}`, `{"a": {"b": {"$in": [1, "x", null]}}}`, `{"$or": [{"a": {"$date": 0}}, {"b": {"$regex": "x"}}]}`,
-		`{"a": {"$not": {"$gt": 1}}, "b": {"$elemMatch": {"c": 1}}}`, `{"a": {"$numberDouble": "NaN"}}`} {
+		`{"a": {"$not": {"$gt": 1}}, "b": {"$elemMatch": {"c": 1}}}`, `{"a": {"$numberDouble": "NaN"}}`,
+		`{"loc": {"$geoWithin": {"$centerSphere": [[1, 2], 0.1]}}, "p": {"type": "Point", "coordinates": [1, 2]}}`} {
 		f.Add(s, "a:desc")
 	}
 	f.Fuzz(func(t *testing.T, where, order string) {

@@ -14,6 +14,7 @@ import (
 type Filter struct {
 	src  *Document
 	root cond
+	near *GeoNear // the $nearSphere condition, if any
 }
 
 // Matcher is anything that decides whether a document matches.
@@ -23,9 +24,12 @@ type Matcher interface {
 
 // CompileFilter compiles a MongoDB filter (as produced by Parse, FromFlags or
 // DecodeDocument). A nil or empty filter matches every document. Unknown or
-// unsupported operators ($where, $text, geo, $type, ...) are errors
-// "unsupported operator $X". ServerDates in the filter are resolved with the
-// current time; call ResolveServerDates first to control the clock.
+// unsupported operators ($where, $text, $near, $type, ...) are errors
+// "unsupported operator $X". The geo operators $nearSphere, $geoWithin and
+// $geoIntersects are supported (see geo_ops.go); at most one $nearSphere,
+// at the top level or under $and. ServerDates in the filter are resolved
+// with the current time; call ResolveServerDates first to control the
+// clock.
 func CompileFilter(filter *Document) (*Filter, error) {
 	if filter == nil {
 		filter = &Document{}
@@ -34,11 +38,24 @@ func CompileFilter(filter *Document) (*Filter, error) {
 		return nil, err
 	}
 	filter = ResolveServerDates(filter, time.Now()).(*Document)
+	var nf nearFound
+	if err := nearScan(filter, true, 0, &nf); err != nil {
+		return nil, err
+	}
 	c, err := compileDoc(filter, 0)
 	if err != nil {
 		return nil, err
 	}
-	return &Filter{src: filter, root: c}, nil
+	f := &Filter{src: filter, root: c}
+	if nf.n == 1 {
+		s, err := parseGeoOp("$nearSphere", nf.v)
+		if err != nil {
+			return nil, err
+		}
+		f.near = &GeoNear{Path: nf.path, Longitude: s.lng, Latitude: s.lat, MinDistance: s.min, MaxDistance: s.max,
+			c: newNearCond(newPath(nf.path), s)}
+	}
+	return f, nil
 }
 
 // Matcher compiles q.EffectiveFilter().
@@ -335,6 +352,18 @@ func compileOps(p fieldPath, ops *Document, depth int) (cond, error) {
 			if !ops.Has("$regex") {
 				return nil, errors.New("$options without $regex")
 			}
+		case "$nearSphere":
+			s, err := parseGeoOp(op, v)
+			if err != nil {
+				return nil, err
+			}
+			conds = append(conds, newNearCond(p, s))
+		case "$geoWithin", "$geoIntersects":
+			s, err := parseGeoOp(op, v)
+			if err != nil {
+				return nil, err
+			}
+			add(&geoTest{s: s})
 		case "$not":
 			switch n := v.(type) {
 			case *Regex:

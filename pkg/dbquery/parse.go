@@ -286,6 +286,7 @@ func (s *session) install() {
 		return s.builder(&chain{q: Query{Collection: name}, kind: kindCollection})
 	})
 	db.Set("command", cmd)
+	db.Set("Geo", s.geoRoot())
 	db.Set("serverDate", func(call goja.FunctionCall) goja.Value {
 		var off int64
 		if len(call.Arguments) > 1 {
@@ -436,7 +437,9 @@ func (s *session) conv(v goja.Value, depth int) any {
 		case *chain, *terminal:
 			s.failf("a query cannot be used as a value")
 		case *Document:
-			return t.Clone()
+			c := t.Clone()
+			c.geo = t.geo
+			return c
 		}
 		return n
 	}
@@ -610,9 +613,6 @@ func (s *session) call(c *chain, name string, args []goja.Value) goja.Value {
 		}
 	}
 	if c.kind == kindAggregate && name != "end" {
-		if name == "geoNear" {
-			s.failf("unsupported: aggregate stage geoNear (geo is not supported)")
-		}
 		if !isStage(name) {
 			s.failf(".%s() is not an aggregate stage", name)
 		}
@@ -846,7 +846,7 @@ func (s *session) commandRoot(agg *goja.Object) *goja.Object {
 		switch name {
 		case "aggregate":
 			return agg
-		case "geoNear", "geoWithin", "geoIntersects", "bit":
+		case "bit":
 			return s.vm.ToValue(func(goja.FunctionCall) goja.Value {
 				s.failf("unsupported: db.command.%s", name)
 				return nil

@@ -37,6 +37,10 @@ func (g *stmtGen) scalar() string {
 		return fmt.Sprintf("%d + %d", g.r.IntN(10), g.r.IntN(10))
 	case 8:
 		return fmt.Sprintf("%d * 1.5", g.r.IntN(10))
+	case 9:
+		return g.pick(`db.Geo.Point(113.3, 23.1)`, `new db.Geo.Point(-1, 0.5)`, `db.Geo.LineString([db.Geo.Point(0, 0), db.Geo.Point(1, 1)])`,
+			`db.Geo.Polygon([db.Geo.LineString([db.Geo.Point(0, 0), db.Geo.Point(1, 0), db.Geo.Point(1, 1), db.Geo.Point(0, 0)])])`,
+			`db.Geo.MultiPoint([db.Geo.Point(1, 2)])`, `{type: "Point", coordinates: [1, 2]}`, `{coordinates: [1, 2], type: "Point"}`)
 	}
 	return strconv.Itoa(g.r.IntN(10))
 }
@@ -99,6 +103,11 @@ func (g *stmtGen) command(depth int) string {
 		c = fmt.Sprintf(`{"$gt": %s, "$lt": %s}`, v(), v())
 	case 14:
 		c = g.pick(`{"$regex": "a", "$options": "i"}`, `{"$regex": "a", "$ne": "b"}`, `{"$not": {"$size": 1}}`, `{"$elemMatch": {"$in": [1, 2]}}`)
+	case 15:
+		c = g.pick(`_.geoNear({geometry: db.Geo.Point(1, 2), maxDistance: 10})`, `_.geoWithin({centerSphere: [[1, 2], 0.5]})`,
+			`_.geoWithin({geometry: db.Geo.Polygon([db.Geo.LineString([db.Geo.Point(0, 0), db.Geo.Point(1, 0), db.Geo.Point(1, 1), db.Geo.Point(0, 0)])])})`,
+			`_.geoIntersects({geometry: db.Geo.LineString([db.Geo.Point(0, 0), db.Geo.Point(1, 1)])})`,
+			`{"$geoWithin": {"$centerSphere": [[1, 2], 1]}}`, `{"$nearSphere": {"$maxDistance": 1, "$geometry": {"type": "Point", "coordinates": [1, 2]}}}`)
 	default:
 		c = fmt.Sprintf("_.gt(%s)", v())
 	}
@@ -198,6 +207,7 @@ func (g *stmtGen) statement() string {
 				".count(\"n\")", ".sortByCount(\"$a\")", ".sample({size: 2})",
 				".lookup({from: \"o\", localField: \"a\", foreignField: \"b\", as: \"j\"})",
 				".replaceRoot({newRoot: \"$a\"})", ".addFields({x: $.concat([\"$a\", \"-\"])})",
+				".geoNear({near: db.Geo.Point(1, 2), distanceField: \"d\", query: "+g.where(1)+", key: \"loc\"})",
 			)
 		}
 		return s + ".end()"

@@ -13,8 +13,10 @@ import (
 // by Parse or FromFlags, Parse(q.Statement()) returns an equal Query
 // (Query.Equal). Conditions use db.command (_) for the operators it has,
 // dates are new Date("ISO"), regular expressions db.RegExp({...}), server
-// dates db.serverDate({offset}). Integers beyond ±2^53 cannot be represented
-// exactly in the statement language.
+// dates db.serverDate({offset}), GeoJSON objects the SDK's constructors
+// build db.Geo.<Type>(...), geo operators _.geoNear/_.geoWithin/
+// _.geoIntersects({...}) when they have that form. Integers beyond ±2^53
+// cannot be represented exactly in the statement language.
 func (q *Query) Statement() string {
 	r := &renderer{}
 	b := &r.buf
@@ -38,6 +40,8 @@ func (q *Query) Statement() string {
 				} else {
 					r.value(st.Arg)
 				}
+			} else if d, ok := st.Arg.(*Document); ok && st.Name == "$geoNear" {
+				r.geoNearStage(d)
 			} else {
 				r.value(st.Arg)
 			}
@@ -174,6 +178,10 @@ func (r *renderer) value(v Value) {
 		}
 		b.WriteByte(']')
 	case *Document:
+		if sdkGeoValid(t) {
+			r.geoValue(t)
+			return
+		}
 		b.WriteByte('{')
 		for i, f := range t.Fields() {
 			if i > 0 {
@@ -245,11 +253,15 @@ var chainOps = map[string]string{
 	"$eq": "eq", "$ne": "neq", "$gt": "gt", "$gte": "gte", "$lt": "lt", "$lte": "lte",
 	"$in": "in", "$nin": "nin", "$exists": "exists", "$size": "size", "$mod": "mod",
 	"$all": "all", "$elemMatch": "elemMatch", "$not": "not",
+	"$nearSphere": "geoNear", "$geoWithin": "geoWithin", "$geoIntersects": "geoIntersects",
 }
 
 func chainable(ops *Document) bool {
 	for _, f := range ops.Fields() {
 		if _, ok := chainOps[f.Key]; !ok {
+			return false
+		}
+		if _, isGeo := geoCommandOps[chainOps[f.Key]]; isGeo && geoDSLForm(f.Key, f.Value) == nil {
 			return false
 		}
 		if f.Key == "$not" {
@@ -298,6 +310,8 @@ func (r *renderer) chain(ops *Document) {
 			}
 		case "$elemMatch":
 			r.elemMatchArg(f.Value)
+		case "$nearSphere", "$geoWithin", "$geoIntersects":
+			r.value(geoDSLForm(f.Key, f.Value))
 		case "$all":
 			arr, _ := f.Value.([]any)
 			b.WriteByte('[')
@@ -404,7 +418,7 @@ func (r *renderer) updateCommand(op string, v Value) {
 	b := &r.buf
 	switch op {
 	case "$set":
-		if d, ok := v.(*Document); ok && d.Len() > 0 {
+		if d, ok := v.(*Document); ok && d.Len() > 0 && !sdkGeoValid(d) {
 			b.WriteString("_.set(")
 			r.value(d)
 			b.WriteByte(')')
@@ -468,4 +482,59 @@ func (r *renderer) updateCommand(op string, v Value) {
 	default:
 		b.WriteString("undefined")
 	}
+}
+
+// geoValue renders a GeoJSON document the SDK's constructors produce
+// (sdkGeoValid) as db.Geo.<Type>(...).
+func (r *renderer) geoValue(d *Document) {
+	b := &r.buf
+	t, _ := d.fields[0].Value.(string)
+	c := d.fields[1].Value
+	b.WriteString("db.Geo." + t + "(")
+	switch t {
+	case "Point":
+		arr, _ := c.([]any)
+		r.value(arr[0])
+		b.WriteString(", ")
+		r.value(arr[1])
+	case "LineString", "MultiPoint":
+		r.geoList("Point", c)
+	case "Polygon", "MultiLineString":
+		r.geoList("LineString", c)
+	case "MultiPolygon":
+		r.geoList("Polygon", c)
+	}
+	b.WriteByte(')')
+}
+
+func (r *renderer) geoList(part string, c Value) {
+	arr, _ := c.([]any)
+	r.buf.WriteByte('[')
+	for i, e := range arr {
+		if i > 0 {
+			r.buf.WriteString(", ")
+		}
+		r.geoValue(&Document{fields: []Field{{Key: "type", Value: part}, {Key: "coordinates", Value: e}}})
+	}
+	r.buf.WriteByte(']')
+}
+
+// geoNearStage renders the $geoNear stage's object, its query as a
+// condition.
+func (r *renderer) geoNearStage(d *Document) {
+	b := &r.buf
+	b.WriteByte('{')
+	for i, f := range d.Fields() {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		writeJSONString(b, f.Key)
+		b.WriteString(": ")
+		if q, ok := f.Value.(*Document); ok && f.Key == "query" {
+			r.where(q, true)
+			continue
+		}
+		r.value(f.Value)
+	}
+	b.WriteByte('}')
 }

@@ -471,6 +471,9 @@ func arrayUpdate(op string, arr []any, arg Value) ([]any, error) {
 func pullPredicate(arg Value) (func(Value) bool, error) {
 	switch t := arg.(type) {
 	case *Document:
+		if err := nearScanValue(t, 0); err != nil {
+			return nil, err
+		}
 		if allDollar(t) && !t.Has("$and") && !t.Has("$or") && !t.Has("$nor") && !t.Has("$expr") {
 			c, err := compileOps(fieldPath{raw: "", parts: []string{""}, idx: []int{-1}}, t, 0)
 			if err != nil {

@@ -54,17 +54,13 @@ var allowedProperties = func() map[string]bool {
 	m := map[string]bool{
 		"collection": true, "command": true, "serverDate": true, "RegExp": true, "Geo": true, "now": true,
 	}
-	for _, list := range [][]string{aggregateOperatorNames, builderMethodNames, stageNames, commandNames} {
+	for _, list := range [][]string{aggregateOperatorNames, builderMethodNames, stageNames, commandNames, geoConstructorNames} {
 		for _, n := range list {
 			m[n] = true
 		}
 	}
 	return m
 }()
-
-var geoTypeNames = map[string]bool{
-	"Point": true, "LineString": true, "Polygon": true, "MultiPoint": true, "MultiLineString": true, "MultiPolygon": true,
-}
 
 type validator struct {
 	src      string
@@ -159,9 +155,6 @@ func (v *validator) expr(e ast.Expression, depth int) error {
 		return nil
 	case *ast.DotExpression:
 		name := string(t.Identifier.Name)
-		if name == "Geo" || geoTypeNames[name] {
-			return v.errAt(t, "unsupported: %s (geo types are not supported)", dottedName(t))
-		}
 		if !allowedProperties[name] {
 			return v.errAt(t, "unsupported: .%s", name)
 		}
@@ -178,6 +171,12 @@ func (v *validator) expr(e ast.Expression, depth int) error {
 		}
 		return v.list(t.ArgumentList, d)
 	case *ast.NewExpression:
+		if isGeoConstructor(t.Callee) {
+			if err := v.expr(t.Callee, d); err != nil {
+				return err
+			}
+			return v.list(t.ArgumentList, d)
+		}
 		id, ok := t.Callee.(*ast.Identifier)
 		if !ok || id.Name != "Date" {
 			if dot, ok := t.Callee.(*ast.DotExpression); ok {
@@ -185,7 +184,7 @@ func (v *validator) expr(e ast.Expression, depth int) error {
 					return err
 				}
 			}
-			return v.errAt(t, "unsupported syntax: new is only allowed as new Date(...)")
+			return v.errAt(t, "unsupported syntax: new is only allowed as new Date(...) and new db.Geo.<Type>(...)")
 		}
 		return v.list(t.ArgumentList, d)
 	case *ast.ObjectLiteral:
@@ -273,6 +272,28 @@ func (v *validator) list(items []ast.Expression, depth int) error {
 		}
 	}
 	return nil
+}
+
+// isGeoConstructor reports whether e is db.Geo.<Type>.
+func isGeoConstructor(e ast.Expression) bool {
+	d, ok := e.(*ast.DotExpression)
+	if !ok {
+		return false
+	}
+	g, ok := d.Left.(*ast.DotExpression)
+	if !ok || g.Identifier.Name != "Geo" {
+		return false
+	}
+	db, ok := g.Left.(*ast.Identifier)
+	if !ok || db.Name != "db" {
+		return false
+	}
+	for _, n := range geoConstructorNames {
+		if string(d.Identifier.Name) == n {
+			return true
+		}
+	}
+	return false
 }
 
 func propertyKeyName(k ast.Expression) string {

@@ -38,6 +38,10 @@ type Field struct {
 // unique: Set replaces an existing key in place.
 type Document struct {
 	fields []Field
+	// geo marks a value built by a db.Geo constructor while parsing: such
+	// a value is one whole GeoJSON object, never flattened into dot paths
+	// (as the SDK keeps its Geo objects whole). It has no other meaning.
+	geo bool
 }
 
 // NewDocument returns a document holding the given fields in order; a later

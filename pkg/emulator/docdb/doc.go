@@ -33,8 +33,9 @@
 //
 // Every collection has the unique _id index ("_id_"); updateindex and flexdb
 // UpdateTable add more: single or compound, ascending or descending (the
-// direction is recorded but keys are kept in one order), unique or not.
-// "2dsphere" is refused as unsupported. An index is an ordered list of
+// direction is recorded but keys are kept in one order), unique or not,
+// and "2dsphere" on a single field (compound and unique 2dsphere indexes
+// are UnsupportedOperation). An index is an ordered list of
 // sorted chunks of (key tuple, record) entries; array fields are indexed
 // multikey (pkg/dbquery.IndexKeys) and a missing field indexes as null, as
 // MongoDB does (so a unique index admits one document without the field;
@@ -43,7 +44,18 @@
 // takes the constraints of its filter (dbquery.Filter.Constraints): for each
 // index whose leading path is constrained it counts the entries in range
 // and scans the narrowest, then runs Filter.Match on the candidates, so the
-// answer is the same as a full scan's. orderBy("_id") reads the _id index in
+// answer is the same as a full scan's. A 2dsphere index (geo.go) keys a
+// document by grid cells covering the bounding rects of the GeoJSON
+// objects or legacy coordinate pairs it holds (sparse: no geometry, no
+// cell); writing or indexing a document whose field is anything else fails
+// as MongoDB does (-502001 "Can't extract geo keys: <doc>  <reason>"), and
+// $nearSphere (with $maxDistance), $geoWithin and $geoIntersects select
+// candidates through it, again the same answer as a scan (tested). A
+// $nearSphere find needs a 2dsphere index on its path (-501007 "unable to
+// find index for $geoNear query") and returns matches nearest first unless
+// ordered; a leading aggregate $geoNear takes key from the only 2dsphere
+// index (-501007 when there is none or several); see geo.go for the calls
+// find and aggregate make. orderBy("_id") reads the _id index in
 // order (with no filter the window is found by position, which keeps
 // export paging linear). Unique indexes are checked before anything is
 // written: a batch add, a multi-document update or an import batch with one
@@ -79,7 +91,8 @@
 //	-501007 "invalid parameters. ..."  the statement does not parse, or the
 //	        filter/projection/pipeline uses an unsupported operator, or an
 //	        update writes _id (the cloud's "不能更新_id的值"), or an index
-//	        spec is invalid ("[UnsupportedOperation]" for 2dsphere)
+//	        spec is invalid ("[UnsupportedOperation]" for compound or
+//	        unique 2dsphere), or a geo query lacks its 2dsphere index
 //	40097   the statement's action is not the endpoint's (a .get() sent to
 //	        databaseadd), bad file_type/conflict_mode/paging arguments
 //	-502005 "database collection not exists. [ResourceNotFound] Db or Table
@@ -90,7 +103,8 @@
 //	        databasecollectionadd of an existing collection; unknown job ids
 //	-502001 "database request fail. [FailedOperation.<Op>] ..." for errors
 //	        while writing: "E11000 duplicate key error collection: <db>.<coll>
-//	        index: <name> dup key: { <field>: <value> }", update type errors,
+//	        index: <name> dup key: { <field>: <value> }", "Can't extract
+//	        geo keys" (2dsphere), update type errors,
 //	        documents over 16 MB, results over MaxResultBytes, the request
 //	        deadline (RequestTimeout, 10 s)
 //	-1      an emulator failure (store I/O)

@@ -71,7 +71,7 @@ func (c *collection) findGeneral(ctx context.Context, s findSpec) (*findResult, 
 	if len(s.sort) == 0 && !s.total {
 		stop = int(min(s.skip+s.limit, int64(c.live())+1))
 	}
-	recs, plan, err := c.matching(ctx, s.filter, stop)
+	recs, plan, err := c.matchingNear(ctx, s.filter, stop)
 	if err != nil {
 		return nil, err
 	}

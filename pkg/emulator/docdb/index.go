@@ -22,7 +22,7 @@ const (
 // indexKey is one key of an index spec.
 type indexKey struct {
 	Name      string `json:"name"`
-	Direction string `json:"direction"` // "1" or "-1"
+	Direction string `json:"direction"` // "1", "-1" or "2dsphere"
 }
 
 // indexSpec is an index as stored in the collection meta.
@@ -55,7 +55,7 @@ func validateSpec(s *indexSpec) error {
 		return errInvalid("index %s has %d keys (at most %d)", s.Name, len(s.Keys), maxIndexKeys)
 	}
 	seen := map[string]bool{}
-	for _, k := range s.Keys {
+	for i, k := range s.Keys {
 		if err := validateFieldPath(k.Name); err != nil {
 			return errInvalid("index %s: %v", s.Name, err)
 		}
@@ -65,10 +65,16 @@ func validateSpec(s *indexSpec) error {
 		seen[k.Name] = true
 		switch strings.ToLower(k.Direction) {
 		case "1", "-1":
-		case "2dsphere":
-			return errUnsupported("index %s: 2dsphere (geo) indexes are not supported by the emulator", s.Name)
+		case geoDirection:
+			s.Keys[i].Direction = geoDirection
+			if len(s.Keys) > 1 {
+				return errUnsupported("index %s: compound indexes with a 2dsphere key are not supported by the emulator (index the location field alone)", s.Name)
+			}
+			if s.Unique {
+				return errUnsupported("index %s: unique 2dsphere indexes are not supported by the emulator", s.Name)
+			}
 		default:
-			return errInvalid("index %s: direction of %s must be \"1\" or \"-1\", got %q", s.Name, k.Name, k.Direction)
+			return errInvalid("index %s: direction of %s must be \"1\", \"-1\" or \"2dsphere\", got %q", s.Name, k.Name, k.Direction)
 		}
 	}
 	return nil
@@ -121,10 +127,12 @@ type index struct {
 	multikey int
 	ops      atomic.Int64 // uses (readers update it concurrently)
 	since    time.Time
+	// geo: a 2dsphere index (see geo.go).
+	geo bool
 }
 
 func newIndex(spec indexSpec, since time.Time) *index {
-	ix := &index{spec: spec, list: newOList(cmpEntry), since: since}
+	ix := &index{spec: spec, list: newOList(cmpEntry), since: since, geo: isGeoSpec(&spec)}
 	for _, k := range spec.Keys {
 		ix.paths = append(ix.paths, k.Name)
 	}
@@ -136,6 +144,9 @@ func newIndex(spec indexSpec, since time.Time) *index {
 // indexes allow one document without the field). At most one path may
 // give several keys (MongoDB: "cannot index parallel arrays").
 func (ix *index) keys(doc *dbquery.Document) ([][]dbquery.Value, bool, error) {
+	if ix.geo {
+		return ix.geoKeys(doc)
+	}
 	if len(ix.paths) == 1 {
 		ks, multi := pathKeys(doc, ix.paths[0])
 		out := make([][]dbquery.Value, len(ks))
@@ -236,6 +247,9 @@ type keyRange struct{ lo, hi pos }
 // ranges returns the ranges of entries whose leading key can satisfy c,
 // or ok=false when c gives no bound.
 func (ix *index) ranges(c dbquery.Constraint) ([]keyRange, bool) {
+	if ix.geo {
+		return ix.geoRanges(c)
+	}
 	l := ix.list
 	lead := func(e entry) dbquery.Value { return e.key[0] }
 	if c.HasEq {

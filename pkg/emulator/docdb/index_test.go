@@ -329,8 +329,14 @@ func TestIndexUse(t *testing.T) {
 
 	// Index errors.
 	h.wantCode(h.post(wechat.PathUpdateIndex, h.tok, map[string]any{"env": env, "collection_name": "u",
-		"create_indexes": []any{map[string]any{"name": "geo", "keys": []any{map[string]string{"name": "loc", "direction": "2dsphere"}}}}}),
-		-501007, "2dsphere")
+		"create_indexes": []any{map[string]any{"name": "geo", "keys": []any{map[string]string{"name": "loc", "direction": "2dsphere"}, map[string]string{"name": "group", "direction": "1"}}}}}),
+		-501007, "UnsupportedOperation", "2dsphere")
+	h.wantCode(h.post(wechat.PathUpdateIndex, h.tok, map[string]any{"env": env, "collection_name": "u",
+		"create_indexes": []any{map[string]any{"name": "geo", "unique": true, "keys": []any{map[string]string{"name": "loc", "direction": "2dsphere"}}}}}),
+		-501007, "UnsupportedOperation", "2dsphere")
+	h.wantCode(h.post(wechat.PathUpdateIndex, h.tok, map[string]any{"env": env, "collection_name": "u",
+		"create_indexes": []any{map[string]any{"name": "flat", "keys": []any{map[string]string{"name": "loc", "direction": "2d"}}}}}),
+		-501007, "direction")
 	h.wantCode(h.post(wechat.PathUpdateIndex, h.tok, map[string]any{"env": env, "collection_name": "u",
 		"drop_indexes": []any{map[string]string{"name": "_id_"}}}), -501007)
 	h.wantCode(h.post(wechat.PathUpdateIndex, h.tok, map[string]any{"env": env, "collection_name": "u",

@@ -58,6 +58,9 @@ func (m *Module) find(ctx context.Context, env, coll string, op findOp) (*findRe
 	if err != nil {
 		return nil, err
 	}
+	if err := c.requireGeoIndex(f); err != nil {
+		return nil, err
+	}
 	res, err := c.find(ctx, findSpec{filter: f, projection: op.projection, sort: op.sort,
 		skip: op.skip, limit: op.limit, total: op.total})
 	if err != nil {
@@ -76,6 +79,9 @@ func (m *Module) count(ctx context.Context, env, coll string, filter *dbquery.Do
 	defer m.mu.RUnlock()
 	c, err := m.mustCollection(env, coll)
 	if err != nil {
+		return 0, err
+	}
+	if err := c.requireGeoIndex(f); err != nil {
 		return 0, err
 	}
 	n, plan, err := c.count(ctx, f)
@@ -104,6 +110,9 @@ func (m *Module) aggregate(ctx context.Context, env, coll string, pipeline []dbq
 	defer m.mu.RUnlock()
 	c, err := m.mustCollection(env, coll)
 	if err != nil {
+		return nil, err
+	}
+	if pipeline, err = c.prepareGeoPipeline(pipeline); err != nil {
 		return nil, err
 	}
 	var docs []*dbquery.Document
@@ -244,11 +253,14 @@ func (m *Module) update(ctx context.Context, env, coll string, op updateOp) (*up
 	if err != nil {
 		return nil, err
 	}
+	if err := c.requireGeoIndex(f); err != nil {
+		return nil, err
+	}
 	limit := 1
 	if op.multi {
 		limit = 0
 	}
-	recs, plan, err := c.matching(ctx, f, limit)
+	recs, plan, err := c.matchingNear(ctx, f, limit)
 	if err != nil {
 		return nil, statementError("Update", err)
 	}
@@ -298,7 +310,10 @@ func (m *Module) findAndModify(ctx context.Context, env, coll string, filter, up
 	if err != nil {
 		return nil, err
 	}
-	recs, plan, err := c.matching(ctx, f, 1)
+	if err := c.requireGeoIndex(f); err != nil {
+		return nil, err
+	}
+	recs, plan, err := c.matchingNear(ctx, f, 1)
 	if err != nil {
 		return nil, statementError("Update", err)
 	}
@@ -448,11 +463,14 @@ func (m *Module) remove(ctx context.Context, env, coll string, filter *dbquery.D
 	if err != nil {
 		return 0, err
 	}
+	if err := c.requireGeoIndex(f); err != nil {
+		return 0, err
+	}
 	limit := 1
 	if multi {
 		limit = 0
 	}
-	recs, plan, err := c.matching(ctx, f, limit)
+	recs, plan, err := c.matchingNear(ctx, f, limit)
 	if err != nil {
 		return 0, statementError("Delete", err)
 	}

@@ -146,7 +146,7 @@ func TestFlexdb(t *testing.T) {
 	if err := h.c.Call(ctx, "flexdb", "DescribeTable", map[string]string{"Tag": tag, "TableName": "b"}, &desc); err != nil {
 		t.Fatal(err)
 	}
-	if desc.IndexNum != 2 || desc.Indexes[1].Name != "x_1" || !desc.Indexes[1].Unique || desc.Indexes[1].Keys[0] != (mgoIndexKey{"x", "1"}) ||
+	if desc.IndexNum != 2 || desc.Indexes[1].Name != "x_1" || !desc.Indexes[1].Unique || desc.Indexes[1].Keys[0] != (mgoIndexKey{Name: "x", Direction: "1"}) ||
 		desc.Indexes[0].Name != "_id_" || desc.Indexes[0].Size == 0 || desc.Indexes[0].Accesses.Since == "" {
 		t.Fatalf("describe %+v", desc)
 	}
@@ -154,8 +154,24 @@ func TestFlexdb(t *testing.T) {
 	geo := map[string]any{"Tag": tag, "TableName": "b",
 		"CreateIndexes": []any{map[string]any{"IndexName": "g", "MgoKeySchema": map[string]any{
 			"MgoIndexKeys": []any{map[string]string{"Name": "loc", "Direction": "2dsphere"}}}}}}
-	if code := apiCode(t, h.c.Call(ctx, "flexdb", "UpdateTable", geo, &struct{}{})); code != "UnsupportedOperation" {
-		t.Fatalf("2dsphere: %s", code)
+	if err := h.c.Call(ctx, "flexdb", "UpdateTable", geo, &struct{}{}); err != nil {
+		t.Fatalf("2dsphere: %v", err)
+	}
+	if err := h.c.Call(ctx, "flexdb", "DescribeTable", map[string]string{"Tag": tag, "TableName": "b"}, &desc); err != nil {
+		t.Fatal(err)
+	}
+	if desc.IndexNum != 3 || desc.Indexes[2].Name != "g" || desc.Indexes[2].Unique || len(desc.Indexes[2].Keys) != 1 ||
+		desc.Indexes[2].Keys[0] != (mgoIndexKey{Name: "loc", Direction: "2dsphere"}) {
+		t.Fatalf("describe 2dsphere %+v", desc)
+	}
+	// Documents whose indexed field is not a geometry are refused.
+	h.wantCode(h.stmt("/tcb/databaseadd", env, `db.collection("b").add({data: {x: 3, loc: [200, 0]}})`), -502001, "Can't extract geo keys", "out of bounds")
+	// A compound 2dsphere index stays unsupported.
+	geo2 := map[string]any{"Tag": tag, "TableName": "b",
+		"CreateIndexes": []any{map[string]any{"IndexName": "g2", "MgoKeySchema": map[string]any{
+			"MgoIndexKeys": []any{map[string]string{"Name": "pos", "Direction": "2dsphere"}, map[string]string{"Name": "x", "Direction": "1"}}}}}}
+	if code := apiCode(t, h.c.Call(ctx, "flexdb", "UpdateTable", geo2, &struct{}{})); code != "UnsupportedOperation" {
+		t.Fatalf("compound 2dsphere: %s", code)
 	}
 	drop := map[string]any{"Tag": tag, "TableName": "b", "DropIndexes": []any{map[string]string{"IndexName": "x_1"}}}
 	if err := h.c.Call(ctx, "flexdb", "UpdateTable", drop, &struct{}{}); err != nil {
