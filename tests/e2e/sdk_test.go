@@ -131,9 +131,10 @@ func TestServerSDKsInFunctions(t *testing.T) {
 	c := newCLI(t, emu)
 	env := c.createEnv("sdk")
 	c.dir = writeSDKProject(t, env)
-	for _, coll := range []string{"wx_items", "wx_orders", "wx_accounts", "node_docs", "node_accounts", "ticks"} {
+	for _, coll := range []string{"wx_items", "wx_orders", "wx_accounts", "wx_places", "node_docs", "node_accounts", "ticks"} {
 		c.run("db", "collection", "create", coll)
 	}
+	c.run("db", "index", "create", "wx_places", "--key", "loc:2dsphere")
 	c.run("fn", "deploy", "--all", "--yes")
 
 	// wx-server-sdk, called as a mini-program user.
@@ -155,8 +156,8 @@ func TestServerSDKsInFunctions(t *testing.T) {
 		} `json:"chain"`
 	}
 	c.invokeJSON(&wx, "wxsuite", "--openid", "oWxUser", "--unionid", "uWxUser",
-		"--params", `{"c":{"items":"wx_items","orders":"wx_orders","accounts":"wx_accounts"}}`)
-	assertChecks(t, "wx-server-sdk", wx.Results, 40)
+		"--params", `{"c":{"items":"wx_items","orders":"wx_orders","accounts":"wx_accounts","places":"wx_places"}}`)
+	assertChecks(t, "wx-server-sdk", wx.Results, 50)
 	if want := (wxContext{OPENID: "oWxUser", APPID: "wx0e1a2b3c4d5e6f70", UNIONID: "uWxUser", ENV: env, SOURCE: "wx_client"}); wx.Ctx != want {
 		t.Errorf("getWXContext() of a mini-program call: %+v, want %+v", wx.Ctx, want)
 	}
@@ -189,6 +190,11 @@ func TestServerSDKsInFunctions(t *testing.T) {
 	}
 	if out := strings.TrimSpace(c.run("db", "count", "wx_items", "--via", "api")); out != "10" {
 		t.Errorf("tcb db count --via api = %q, want 10", out)
+	}
+	// The places the function wrote, near Guangzhou, through a statement.
+	near := c.run("db", "query", `db.collection("wx_places").where({loc: _.geoNear({geometry: db.Geo.Point(113.2644, 23.1291), maxDistance: 50000})}).get()`, "--json", "--jq", "[.[]._id] | join(\",\")")
+	if strings.TrimSpace(near) != "gz,fs" {
+		t.Errorf("geoNear through tcb db query: %q", near)
 	}
 
 	// @cloudbase/node-sdk.

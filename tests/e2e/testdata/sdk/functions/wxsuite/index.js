@@ -254,6 +254,47 @@ exports.main = async (event) => {
     await items.doc('sd').remove()
   })
 
+  await run('geo', async () => {
+    const places = db.collection(C.places)
+    const gz = db.Geo.Point(113.2644, 23.1291) // Guangzhou
+    await places.add({ data: [
+      { _id: 'gz', loc: gz },
+      { _id: 'sz', loc: db.Geo.Point(114.0579, 22.5431) }, // Shenzhen, about 104 km away
+      { _id: 'fs', loc: db.Geo.Point(113.1214, 23.0215) }, // Foshan, about 19 km away
+      { _id: 'bj', loc: db.Geo.Point(116.4074, 39.9042) }, // Beijing
+    ] })
+    const { data } = await places.doc('gz').get()
+    // The SDK turns GeoJSON read back into its Geo classes (its own copy of
+    // them: instanceof db.Geo.Point does not hold across the bundles).
+    const kind = (v) => v && v.constructor && v.constructor.name
+    check('a Point comes back as a Geo Point', kind(data.loc) === 'Point' && data.loc.longitude === 113.2644 && data.loc.latitude === 23.1291, data)
+    const line = db.Geo.LineString([db.Geo.Point(113, 23), db.Geo.Point(114, 23)])
+    const poly = db.Geo.Polygon([db.Geo.LineString([db.Geo.Point(112, 22), db.Geo.Point(115, 22), db.Geo.Point(115, 24), db.Geo.Point(112, 24), db.Geo.Point(112, 22)])])
+    const shapes = { line, poly, mp: db.Geo.MultiPoint([gz, db.Geo.Point(1, 2)]), ml: db.Geo.MultiLineString([line]), mpoly: db.Geo.MultiPolygon([poly]) }
+    await db.collection(C.items).add({ data: { _id: 'shapes', ...shapes } })
+    const { data: back } = await db.collection(C.items).doc('shapes').get()
+    const kinds = ['line', 'poly', 'mp', 'ml', 'mpoly'].map((k) => kind(back[k]))
+    check('every Geo type round-trips', same(kinds, ['LineString', 'Polygon', 'MultiPoint', 'MultiLineString', 'MultiPolygon']) &&
+      same(back.poly.toJSON(), poly.toJSON()) && same(back.mpoly.toJSON(), shapes.mpoly.toJSON()), { kinds, back })
+    await db.collection(C.items).doc('shapes').remove()
+
+    const near = await places.where({ loc: _.geoNear({ geometry: gz, maxDistance: 150000 }) }).get()
+    check('geoNear sorts by distance and stops at maxDistance', same(ids(near.data), ['gz', 'fs', 'sz']), ids(near.data))
+    const ring = await places.where({ loc: _.geoNear({ geometry: gz, minDistance: 50000, maxDistance: 150000 }) }).get()
+    check('geoNear minDistance', same(ids(ring.data), ['sz']), ids(ring.data))
+    const within = await places.where({ loc: _.geoWithin({ geometry: poly }) }).orderBy('_id', 'asc').get()
+    check('geoWithin a polygon', same(ids(within.data), ['fs', 'gz', 'sz']), ids(within.data))
+    const circle = await places.where({ loc: _.geoWithin({ centerSphere: [gz, 30000 / 6378100] }) }).orderBy('_id', 'asc').get()
+    check('geoWithin a circle (centerSphere)', same(ids(circle.data), ['fs', 'gz']), ids(circle.data))
+    const crossing = db.Geo.LineString([db.Geo.Point(113.2644, 23.0), db.Geo.Point(113.2644, 23.5)])
+    const hit = await places.where({ loc: _.geoIntersects({ geometry: crossing }) }).get()
+    check('geoIntersects a line through a point', same(ids(hit.data), ['gz']), ids(hit.data))
+    const agg = await places.aggregate().geoNear({ near: gz, spherical: true, distanceField: 'dist', maxDistance: 150000 })
+      .project({ _id: 1, km: $.divide(['$dist', 1000]) }).end()
+    const km = agg.list.map((d) => [d._id, Math.round(d.km)])
+    check('aggregate geoNear with distanceField', same(km, [['gz', 0], ['fs', 19], ['sz', 104]]), km)
+  })
+
   await run('callFunction chain', async () => {
     const r = await cloud.callFunction({ name: 'chain1', data: { hop: 0 } })
     check('callFunction returns the result', r.errMsg === 'callFunction:ok' && r.result && r.result.fn === 'chain1', r)
