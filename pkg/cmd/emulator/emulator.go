@@ -6,6 +6,7 @@ import (
 
 	"github.com/tcb-go/tcb/pkg/cmd/emulator/envcmd"
 	"github.com/tcb-go/tcb/pkg/cmd/emulator/start"
+	"github.com/tcb-go/tcb/pkg/cmd/emulator/wxcode"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 )
 
@@ -17,5 +18,6 @@ func NewCmdEmulator(f *cmdutil.Factory) *cobra.Command {
 	}
 	cmd.AddCommand(start.NewCmdStart(f, nil))
 	cmd.AddCommand(envcmd.NewCmdEnv(f, nil))
+	cmd.AddCommand(wxcode.NewCmdWechatCode(f, nil))
 	return cmd
 }

@@ -55,6 +55,9 @@ type Options struct {
 	// Retention: how long a token is remembered after it stopped being
 	// valid.
 	Retention time.Duration
+	// SecCheckBlockList is msg_sec_check's rule list; nil means
+	// DefaultBlockList().
+	SecCheckBlockList []BlockRule
 }
 
 func (o *Options) applyDefaults() error {
@@ -121,11 +124,13 @@ type Module struct {
 	apps      map[string]*appState // appid -> state (apps that ever got a valid request)
 	errs      map[int]int64        // errcode -> answers, all apps (not persisted)
 	lastPrune time.Time
+
+	oa *openAPI // the server APIs (openapi.go)
 }
 
 // New returns the module; Init validates the options.
 func New(opts Options) *Module {
-	m := &Module{opts: opts, secrets: map[string]string{}}
+	m := &Module{opts: opts, secrets: map[string]string{}, oa: newOpenAPI(opts.SecCheckBlockList)}
 	if !opts.NoDemoApp {
 		m.secrets[config.EmulatorWxAppID] = config.EmulatorWxSecret
 	}
@@ -167,7 +172,7 @@ func (m *Module) Init(h *emulator.Host) error {
 	h.Mux.HandleFunc(wechat.PathToken, m.handleToken)
 	h.Mux.HandleFunc(wechat.PathStableToken, m.handleStableToken)
 	h.Mux.HandleFunc("GET /_emulator/wechat/check", m.handleCheck)
-	return nil
+	return m.initOpenAPI(h.Mux)
 }
 
 // Reset drops the in-memory state after the store was wiped.
@@ -175,6 +180,9 @@ func (m *Module) Reset() error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.resetMemory()
+	m.oa.mu.Lock()
+	m.oa.reset()
+	m.oa.mu.Unlock()
 	return nil
 }
 
@@ -213,6 +221,8 @@ type State struct {
 	Errors         map[string]int64    `json:"errors"` // errcode -> answers
 	TTLSeconds     float64             `json:"token_ttl_seconds"`
 	OverlapSeconds float64             `json:"token_overlap_seconds"`
+	// OpenAPI is the server APIs' state: users, codes, subscribe messages.
+	OpenAPI OpenAPIState `json:"openapi"`
 }
 
 // State implements emulator.Module.
@@ -246,6 +256,7 @@ func (m *Module) State() any {
 	for code, n := range m.errs {
 		st.Errors[fmt.Sprint(code)] = n
 	}
+	st.OpenAPI = m.oa.state(now)
 	return st
 }
 
