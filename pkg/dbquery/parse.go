@@ -15,10 +15,21 @@ import (
 // Parser holds the limits applied while parsing a statement. The zero value
 // uses the defaults; a Parser is safe for concurrent use (every Parse gets a
 // fresh JavaScript runtime).
+//
+// The limits bound work by size and steps, never by time, so a statement
+// gets the same answer on an idle and on a busy machine: the statement's
+// length bounds its syntax tree, the allow-list rules out loops and
+// functions (every node runs at most once), MaxCalls bounds the calls into
+// the DSL (chains such as .orderBy() repeated, command chains, values
+// built), and MaxNodes and MaxDepth the values converted. Timeout is only a
+// last guard against a hung process.
 type Parser struct {
 	// MaxLength caps the statement size in bytes (default 64 KiB).
 	MaxLength int
-	// Timeout caps the time spent running the statement (default 200 ms).
+	// MaxCalls caps the DSL calls a statement makes (default 2000).
+	MaxCalls int
+	// Timeout stops a run that is still going after it (default 30 s): a
+	// guard against a hung process, not a limit a valid statement meets.
 	Timeout time.Duration
 	// MaxDepth caps the nesting of objects/arrays in values and of the
 	// syntax (default 100).
@@ -34,7 +45,8 @@ type Parser struct {
 // Defaults for Parser.
 const (
 	DefaultMaxStatementLength = 64 << 10
-	DefaultParseTimeout       = 200 * time.Millisecond
+	DefaultMaxCalls           = 2000
+	DefaultParseTimeout       = 30 * time.Second
 	DefaultMaxDepth           = 100
 	DefaultMaxNodes           = 100_000
 	maxASTDepth               = 10000
@@ -52,6 +64,9 @@ func (p *Parser) limits() Parser {
 	}
 	if l.Timeout <= 0 {
 		l.Timeout = DefaultParseTimeout
+	}
+	if l.MaxCalls <= 0 {
+		l.MaxCalls = DefaultMaxCalls
 	}
 	if l.MaxDepth <= 0 {
 		l.MaxDepth = DefaultMaxDepth
@@ -192,6 +207,7 @@ type session struct {
 	vm    *goja.Runtime
 	reg   map[*goja.Object]any
 	nodes int
+	calls int
 	err   error
 
 	builderProto, terminalProto, commandProto *goja.Object
@@ -348,8 +364,17 @@ func (s *session) install() {
 }
 
 func (s *session) register(obj *goja.Object, v any) *goja.Object {
+	s.step()
 	s.reg[obj] = v
 	return obj
+}
+
+// step counts one call into the DSL.
+func (s *session) step() {
+	s.calls++
+	if s.calls > s.p.MaxCalls {
+		s.failf("statement makes too many calls (limit %d)", s.p.MaxCalls)
+	}
 }
 
 func (s *session) newDate(args []goja.Value) time.Time {
@@ -525,6 +550,7 @@ func (s *session) builder(c *chain) *goja.Object {
 				if !ok {
 					s.failf(".%s() called on something that is not a query", name)
 				}
+				s.step()
 				return s.call(c, name, call.Arguments)
 			})
 		}
@@ -885,6 +911,7 @@ func (s *session) newCommand(name string, args []any) goja.Value {
 // commandObject wraps a command for JavaScript. Query and logic commands can
 // be chained: _.gt(1).lt(5) and _.gt(1).and(_.lt(5)) are AND, .or() is OR.
 func (s *session) commandObject(c *command) goja.Value {
+	s.step()
 	obj := s.vm.NewObject()
 	s.reg[obj] = c
 	if c.kind != cmdQuery && c.kind != cmdLogic {

@@ -83,17 +83,12 @@ func TestHostileStatements(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			start := time.Now()
 			q, err := Parse(tc.stmt)
-			elapsed := time.Since(start)
 			if err == nil {
 				t.Fatalf("expected an error, got %+v", q)
 			}
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %q does not contain %q", err, tc.want)
-			}
-			if elapsed > 2*time.Second {
-				t.Fatalf("took %s", elapsed)
 			}
 		})
 	}
@@ -130,17 +125,12 @@ func TestRuntimeSandbox(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			start := time.Now()
 			q, err := p.parse(tc.stmt, false)
-			elapsed := time.Since(start)
 			if err == nil {
 				t.Fatalf("expected an error, got %+v", q)
 			}
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("error %q does not contain %q", err, tc.want)
-			}
-			if elapsed > 2*time.Second {
-				t.Fatalf("took %s", elapsed)
 			}
 		})
 	}
@@ -158,13 +148,9 @@ func TestParseLimits(t *testing.T) {
 	t.Run("bracket nesting", func(t *testing.T) {
 		p := &Parser{MaxLength: 1 << 20}
 		stmt := `db.collection("x").where({a: ` + strings.Repeat("[", 100000) + strings.Repeat("]", 100000) + `}).get()`
-		start := time.Now()
 		_, err := p.Parse(stmt)
 		if err == nil || !strings.Contains(err.Error(), "nested too deeply") {
 			t.Fatalf("got %v", err)
-		}
-		if time.Since(start) > 2*time.Second {
-			t.Fatal("too slow")
 		}
 	})
 	t.Run("value depth", func(t *testing.T) {
@@ -182,13 +168,29 @@ func TestParseLimits(t *testing.T) {
 		}
 	})
 	t.Run("long chain", func(t *testing.T) {
-		stmt := `db.collection("x")` + strings.Repeat(`.orderBy("a", "asc")`, 3000) + `.get()`
+		stmt := `db.collection("x")` + strings.Repeat(`.orderBy("a", "asc")`, 1500) + `.get()`
 		q, err := Parse(stmt)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(q.Sort) != 3000 {
+		if len(q.Sort) != 1500 {
 			t.Fatalf("sort keys %d", len(q.Sort))
+		}
+	})
+	// Work is bounded by steps, not time: too long a chain fails the same
+	// way on any machine, however busy.
+	t.Run("too long a chain", func(t *testing.T) {
+		stmt := `db.collection("x")` + strings.Repeat(`.orderBy("a", "asc")`, 3000) + `.get()`
+		if _, err := Parse(stmt); err == nil || !strings.Contains(err.Error(), "too many calls (limit 2000)") {
+			t.Fatalf("got %v", err)
+		}
+		cmds := `db.collection("x").where({a: _.gt(0)` + strings.Repeat(`.and(_.lt(9))`, 1500) + `}).get()`
+		if _, err := Parse(cmds); err == nil || !strings.Contains(err.Error(), "too many calls") {
+			t.Fatalf("command chain: got %v", err)
+		}
+		if _, err := (&Parser{MaxCalls: 5}).Parse(`db.collection("x").where({a: _.gt(1), b: _.lt(2), c: _.in([1]), d: new Date(0)}).orderBy("a","asc").get()`); err == nil ||
+			!strings.Contains(err.Error(), "limit 5") {
+			t.Fatalf("MaxCalls 5: got %v", err)
 		}
 	})
 	t.Run("source map comment is ignored", func(t *testing.T) {

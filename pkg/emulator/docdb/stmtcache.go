@@ -95,7 +95,8 @@ func (m *Module) parse(text string) (*dbquery.Query, error) {
 	p := dbquery.Parser{
 		MaxLength: m.opts.MaxStatementLength,
 		MaxNodes:  max(dbquery.DefaultMaxNodes, m.opts.MaxStatementLength/4),
-		Timeout:   parseTimeout(len(text)),
+		// A large add() batch builds a value per date: calls grow with size.
+		MaxCalls: max(dbquery.DefaultMaxCalls, m.opts.MaxStatementLength/16),
 		Now: func() time.Time {
 			usedClock = true
 			return now
@@ -109,11 +110,4 @@ func (m *Module) parse(text string) (*dbquery.Query, error) {
 		m.stmts.put(text, q)
 	}
 	return q, nil
-}
-
-// parseTimeout grows the sandbox's time limit with the statement's size
-// (large add() batches), from dbquery's default up to 2 s.
-func parseTimeout(n int) time.Duration {
-	d := dbquery.DefaultParseTimeout + time.Duration(n/1024)*2*time.Millisecond
-	return min(d, 2*time.Second)
 }
