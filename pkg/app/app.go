@@ -119,6 +119,10 @@ func PrintError(w io.Writer, cs *iostreams.ColorScheme, cmd *cobra.Command, err 
 		return code
 	}
 	fmt.Fprintf(w, "%s %s\n", cs.Red("error:"), err.Error())
+	var sg interface{ Suggestion() string }
+	if errors.As(err, &sg) && sg.Suggestion() != "" {
+		fmt.Fprintln(w, sg.Suggestion())
+	}
 	if hint := hintOf(err); hint != "" {
 		fmt.Fprintf(w, "%s %s\n", cs.Yellow("hint:"), hint)
 	} else if isUsageError(err) && cmd != nil {

@@ -1,8 +1,6 @@
 package app
 
 import (
-	"strings"
-
 	"github.com/spf13/cobra"
 
 	configcmd "github.com/tcb-go/tcb/pkg/cmd/config"
@@ -35,30 +33,25 @@ func NewRoot(f *cmdutil.Factory) *cobra.Command {
 	return cmd
 }
 
-// rejectUnknownSubcommands makes every command group below the root fail
-// with exit 3 on an unknown subcommand. Cobra checks subcommand names only
-// at the root: a group without Run prints its help and exits 0 for any
-// argument, so a typo such as `tcb env delet ID --yes` would pass silently
-// in a CI script. A group run without arguments still prints its help.
+// rejectUnknownSubcommands makes the root and every command group fail
+// with exit 3 on an unknown subcommand, all with the same message and
+// suggestions (root.UnknownCommandError). Cobra checks subcommand names only
+// at the root, in its own words: a group without Run prints its help and
+// exits 0 for any argument, so a typo such as `tcb env delet ID --yes` would
+// pass silently in a CI script. A group run without arguments still prints
+// its help.
 func rejectUnknownSubcommands(c *cobra.Command) {
 	for _, sub := range c.Commands() {
 		rejectUnknownSubcommands(sub)
 	}
-	if !c.HasParent() || !c.HasSubCommands() || c.Runnable() {
+	if !c.HasSubCommands() || c.Runnable() {
 		return
-	}
-	if c.SuggestionsMinimumDistance <= 0 {
-		c.SuggestionsMinimumDistance = 2
 	}
 	c.Args = func(cmd *cobra.Command, args []string) error {
 		if len(args) == 0 {
 			return nil
 		}
-		err := cmdutil.FlagErrorf("unknown command %q for %q", args[0], cmd.CommandPath())
-		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
-			return err.WithHint("did you mean %s? run `%s --help` for the subcommands", strings.Join(s, " or "), cmd.CommandPath())
-		}
-		return err.WithHint("run `%s --help` for the subcommands", cmd.CommandPath())
+		return root.UnknownCommandError(cmd, args[0])
 	}
 	c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
 }

@@ -53,8 +53,58 @@ func TestUnknownSubcommandOfAGroup(t *testing.T) {
 			t.Errorf("%q: printed %q on stdout", tt.args, stdout)
 		}
 	}
-	if _, _, stderr := run(t, "env", "delet", "x"); !strings.Contains(stderr, "did you mean delete?") {
+	if _, _, stderr := run(t, "env", "delet", "x"); !strings.Contains(stderr, "Did you mean this?\n\tdelete\n") {
 		t.Errorf("no suggestion: %q", stderr)
+	}
+}
+
+// An unknown top-level command, an unknown subcommand and an unknown flag
+// read the same: the error, the suggestions in one format, the usage hint,
+// exit 3.
+func TestOneSuggestionStyle(t *testing.T) {
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"evn", "list"}, "error: unknown command \"evn\" for \"tcb\"\n" +
+			"Did you mean this?\n\tenv\n" +
+			"hint: run `tcb --help` for usage\n"},
+		{[]string{"env", "lsit"}, "error: unknown command \"lsit\" for \"tcb env\"\n" +
+			"Did you mean this?\n\tlist\n" +
+			"hint: run `tcb env --help` for usage\n"},
+		{[]string{"env", "list", "--josn"}, "error: unknown flag --josn\n" +
+			"Did you mean this?\n\t--json\n" +
+			"hint: run `tcb env list --help` for usage\n"},
+		// local flags and inherited (global) ones alike; a prefix counts
+		{[]string{"fn", "log", "hello", "--limt", "3"}, "error: unknown flag --limt\n" +
+			"Did you mean this?\n\t--limit\n" +
+			"hint: run `tcb fn log --help` for usage\n"},
+		{[]string{"fn", "list", "--env", "x"}, "error: unknown flag --env\n" +
+			"Did you mean this?\n\t--env-id\n" +
+			"hint: run `tcb fn list --help` for usage\n"},
+		{[]string{"--josn", "env", "list"}, "error: unknown flag --josn\n" +
+			"Did you mean this?\n\t--json\n" +
+			"hint: run `tcb --help` for usage\n"},
+		// nothing close: no suggestion block, the same error and hint
+		{[]string{"frobnicate"}, "error: unknown command \"frobnicate\" for \"tcb\"\n" +
+			"hint: run `tcb --help` for usage\n"},
+		{[]string{"env", "list", "--frobnicate"}, "error: unknown flag --frobnicate\n" +
+			"hint: run `tcb env list --help` for usage\n"},
+		{[]string{"env", "list", "-Z"}, "error: unknown shorthand flag -Z in -Z\n" +
+			"hint: run `tcb env list --help` for usage\n"},
+	} {
+		code, stdout, stderr := run(t, tt.args...)
+		if code != cmdutil.ExitInput || stdout != "" || stderr != tt.want {
+			t.Errorf("%q: exit %d, stdout %q, stderr:\n%s\nwant exit 3 and:\n%s", tt.args, code, stdout, stderr, tt.want)
+		}
+	}
+}
+
+// tcb without arguments still prints its help and succeeds.
+func TestRootWithoutArgumentsPrintsHelp(t *testing.T) {
+	code, stdout, _ := run(t)
+	if code != cmdutil.ExitOK || !strings.Contains(stdout, "Available Commands") {
+		t.Fatalf("exit %d, stdout %q", code, stdout)
 	}
 }
 

@@ -31,6 +31,7 @@ type Globals struct {
 	Mode       string
 	Verbose    bool
 	NoColor    bool
+	UTC        bool // show times in UTC instead of the local zone
 }
 
 // ProjectInfo is what the project config (cloudbaserc.json, ...) says about

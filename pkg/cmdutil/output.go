@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/itchyny/gojq"
 
@@ -86,6 +85,10 @@ func normalizeNumbers(v any) any {
 
 // Table prints rows: aligned with upper-case headers on a terminal,
 // tab-separated without headers otherwise.
+//
+// Alignment measures what a terminal shows, not bytes or runes: color
+// escape sequences take no columns, East Asian wide characters (Chinese
+// aliases such as "测试环境", 个人版) take two, combining marks none.
 type Table struct {
 	io     *iostreams.IOStreams
 	header []string
@@ -115,22 +118,57 @@ func (t *Table) Render() error {
 		return nil
 	}
 	cs := t.io.ColorScheme()
-	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	hdr := make([]string, len(t.header))
 	for i, h := range t.header {
-		hdr[i] = strings.ToUpper(h)
+		hdr[i] = cs.Bold(strings.ToUpper(h))
 	}
-	fmt.Fprintln(tw, cs.Bold(strings.Join(hdr, "\t")))
+	lines := make([][]string, 0, len(t.rows)+1)
+	lines = append(lines, hdr)
 	for _, r := range t.rows {
-		fmt.Fprintln(tw, strings.Join(sanitize(r), "\t"))
+		lines = append(lines, sanitize(r))
 	}
-	return tw.Flush()
+	_, err := io.WriteString(out, alignColumns(lines, 2))
+	return err
 }
+
+// alignColumns lays out cells in columns separated by at least gap spaces,
+// padding by display width. The last cell of a line is not padded, so no
+// line ends in spaces.
+func alignColumns(lines [][]string, gap int) string {
+	var widths []int
+	for _, cells := range lines {
+		for i, c := range cells {
+			if i == len(cells)-1 {
+				break
+			}
+			w := iostreams.DisplayWidth(c)
+			if i == len(widths) {
+				widths = append(widths, w)
+			} else if w > widths[i] {
+				widths[i] = w
+			}
+		}
+	}
+	var b strings.Builder
+	for _, cells := range lines {
+		for i, c := range cells {
+			if i < len(cells)-1 {
+				b.WriteString(iostreams.PadRight(c, widths[i]+gap))
+			} else {
+				b.WriteString(c)
+			}
+		}
+		b.WriteByte('\n')
+	}
+	return b.String()
+}
+
+var cellReplacer = strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
 
 func sanitize(cells []string) []string {
 	out := make([]string, len(cells))
 	for i, c := range cells {
-		c = strings.NewReplacer("\t", " ", "\n", " ", "\r", " ").Replace(c)
+		c = cellReplacer.Replace(c)
 		if c == "" {
 			c = "-"
 		}
@@ -139,19 +177,20 @@ func sanitize(cells []string) []string {
 	return out
 }
 
-// PrintFields prints "Key: value" lines for a detail view (aligned on a
-// terminal).
+// PrintFields prints "Key: value" lines for a detail view, the values
+// aligned by display width.
 func PrintFields(ios *iostreams.IOStreams, fields [][2]string) error {
-	tw := tabwriter.NewWriter(ios.Out, 0, 4, 2, ' ', 0)
 	cs := ios.ColorScheme()
+	lines := make([][]string, 0, len(fields))
 	for _, kv := range fields {
 		v := kv[1]
 		if v == "" {
 			v = "-"
 		}
-		fmt.Fprintf(tw, "%s\t%s\n", cs.Bold(kv[0]+":"), v)
+		lines = append(lines, []string{cs.Bold(kv[0] + ":"), v})
 	}
-	return tw.Flush()
+	_, err := io.WriteString(ios.Out, alignColumns(lines, 2))
+	return err
 }
 
 // PrintJSONLine writes v as one line of compact JSON (for streams a script

@@ -61,6 +61,7 @@ func NewCmdRoot(f *cmdutil.Factory, groups ...*cobra.Command) *cobra.Command {
 	pf.StringVar(&g.Mode, "mode", "", "load .env.<mode> for config placeholders")
 	pf.BoolVar(&g.Verbose, "verbose", false, "log API calls to stderr (secrets masked)")
 	pf.BoolVar(&g.NoColor, "no-color", false, "disable colors")
+	pf.BoolVar(&g.UTC, "utc", false, "show times in UTC instead of the local time zone")
 	// The official CLI's spelling, accepted quietly.
 	pf.StringVar(&g.EnvID, "envId", "", "")
 	_ = pf.MarkHidden("envId")
@@ -71,9 +72,7 @@ func NewCmdRoot(f *cmdutil.Factory, groups ...*cobra.Command) *cobra.Command {
 		}
 		return nil
 	}
-	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return cmdutil.FlagErrorf("%v", err).WithHint("run `%s --help` for usage", c.CommandPath())
-	})
+	cmd.SetFlagErrorFunc(FlagError)
 
 	cmd.AddCommand(newCmdVersion())
 	for _, sub := range groups {

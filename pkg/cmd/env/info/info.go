@@ -77,8 +77,8 @@ func Run(ctx context.Context, opts *Options) error {
 		{"Source", e.Source},
 		{"Package", strings.TrimSpace(e.PackageId + " " + e.PackageName)},
 		{"PayMode", e.PayMode},
-		{"CreateTime", e.CreateTime},
-		{"UpdateTime", e.UpdateTime},
+		{"CreateTime", f.FormatCloudTime(e.CreateTime)},
+		{"UpdateTime", f.FormatCloudTime(e.UpdateTime)},
 		{"Functions", "namespace " + e.Namespace()},
 	}
 	for _, d := range e.Databases {

@@ -22,7 +22,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 		Use:     "list",
 		Aliases: []string{"ls"},
 		Short:   "List environments",
-		Long:    "List every environment of the account. --json prints the API's EnvInfo objects.",
+		Long:    "List every environment of the account. Times are shown in the local time zone (UTC with --utc); --json prints the API's EnvInfo objects, times as the API writes them (China time, UTC+8).",
 		Example: heredoc.Doc(`
 			$ tcb env list
 			$ tcb env list --json --jq '.[] | select(.Status == "NORMAL") | .EnvId'
@@ -75,7 +75,7 @@ func Run(ctx context.Context, opts *Options) error {
 		if f.IOStreams.IsStdoutTTY() {
 			status = cs.Status(status)
 		}
-		t.Row(e.Alias, e.EnvId, pkg, e.Source, status, e.Region, e.CreateTime)
+		t.Row(e.Alias, e.EnvId, pkg, e.Source, status, e.Region, f.FormatCloudTime(e.CreateTime))
 	}
 	return t.Render()
 }

@@ -83,8 +83,8 @@ func Run(ctx context.Context, opts *Options) error {
 		{"Install deps", fn.InstallDependency},
 		{"Environment", strings.Join(env, ", ")},
 		{"Triggers", strings.Join(triggers, "; ")},
-		{"Created", fn.AddTime},
-		{"Modified", fn.ModTime},
+		{"Created", f.FormatCloudTime(fn.AddTime)},
+		{"Modified", f.FormatCloudTime(fn.ModTime)},
 	}
 	for _, r := range fn.StatusReasons {
 		fields = append(fields, [2]string{"Reason", r.ErrorCode + " " + r.ErrorMessage})

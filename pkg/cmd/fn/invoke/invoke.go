@@ -142,6 +142,25 @@ func Run(ctx context.Context, opts *Options) error {
 // Print shows an invocation result (shared with `tcb fn run`) and returns
 // exit 1 for a failed invocation.
 func Print(f *cmdutil.Factory, name string, r *cloudapi.Result, async bool) error {
+	return PrintResult(f, name, r, PrintOptions{Async: async})
+}
+
+// PrintOptions adjust PrintResult.
+type PrintOptions struct {
+	// Async: only the request id is known.
+	Async bool
+	// LogStreamed: r.Log was already written to stderr as it happened (fn
+	// run), so it is not shown again; it still tells whether the stack
+	// trace was part of it.
+	LogStreamed bool
+}
+
+// PrintResult shows an invocation result: the return value on stdout; the
+// log, the figures and, for a failure, the stack trace on stderr. The stack
+// is shown once: not again when the log already holds it (an uncaught
+// exception, or one the function logged itself). A failed invocation
+// returns exit 1 with SCF's message.
+func PrintResult(f *cmdutil.Factory, name string, r *cloudapi.Result, o PrintOptions) error {
 	ios := f.IOStreams
 	if f.WantsJSON() {
 		if err := cmdutil.PrintJSON(ios.Out, r, f.Globals.JQ); err != nil {
@@ -153,14 +172,14 @@ func Print(f *cmdutil.Factory, name string, r *cloudapi.Result, async bool) erro
 		return nil
 	}
 	cs := ios.ColorScheme()
-	if async {
+	if o.Async {
 		fmt.Fprintln(ios.Out, r.FunctionRequestId)
 		return nil
 	}
 	if r.InvokeResult == 0 {
 		fmt.Fprintln(ios.Out, formatValue(r.RetMsg, ios.IsStdoutTTY()))
 	}
-	if strings.TrimSpace(r.Log) != "" {
+	if !o.LogStreamed && strings.TrimSpace(r.Log) != "" {
 		fmt.Fprintln(ios.ErrOut, cs.Gray("--- log ---"))
 		fmt.Fprint(ios.ErrOut, r.Log)
 		if !strings.HasSuffix(r.Log, "\n") {
@@ -174,33 +193,86 @@ func Print(f *cmdutil.Factory, name string, r *cloudapi.Result, async bool) erro
 		return nil
 	}
 	msg, stack := describeFailure(r.ErrMsg)
-	err := cmdutil.Errorf("function %s failed: %s", name, msg)
-	if stack != "" {
-		fmt.Fprintln(ios.ErrOut, cs.Gray(stack))
+	if stack != "" && !StackInLog(stack, r.Log) {
+		fmt.Fprintln(ios.ErrOut, cs.Gray(strings.TrimRight(stack, "\n")))
 	}
-	return err
+	return cmdutil.Errorf("function %s failed: %s", name, msg)
 }
 
-// describeFailure extracts the message and stack from SCF's error JSON.
+// Failure is SCF's error JSON: the ErrMsg of a failed invocation, and the
+// RetMsg of its log record.
+//
+//	{"errorCode":-1,"errorMessage":"kaboom","requestId":"...","stackTrace":"Error: kaboom\n    at ...","statusCode":430}
+type Failure struct {
+	ErrorCode    any    `json:"errorCode"`
+	ErrorMessage string `json:"errorMessage"`
+	StackTrace   string `json:"stackTrace"`
+	StatusCode   int    `json:"statusCode"`
+}
+
+// ParseFailure reads SCF's error JSON; ok is false for anything else.
+func ParseFailure(s string) (e Failure, ok bool) {
+	s = strings.TrimSpace(s)
+	if !strings.HasPrefix(s, "{") || json.Unmarshal([]byte(s), &e) != nil || e.ErrorMessage == "" {
+		return Failure{}, false
+	}
+	return e, true
+}
+
+// failureKinds names SCF's failure status codes.
+var failureKinds = map[int]string{430: "user code exception", 433: "timed out", 434: "out of memory", 437: "handler not found", 439: "process exited", 407: "response too large"}
+
+// Summary is the message on one line with what kind of failure it was:
+// "kaboom (user code exception, status 430)".
+func (e Failure) Summary() string {
+	msg := oneLine(e.ErrorMessage)
+	if kind := failureKinds[e.StatusCode]; kind != "" {
+		return fmt.Sprintf("%s (%s, status %d)", msg, kind, e.StatusCode)
+	}
+	if e.StatusCode != 0 {
+		return fmt.Sprintf("%s (status %d)", msg, e.StatusCode)
+	}
+	return msg
+}
+
+// describeFailure extracts the one-line message and the stack from SCF's
+// error JSON.
 func describeFailure(errMsg string) (string, string) {
-	var e struct {
-		ErrorCode    any    `json:"errorCode"`
-		ErrorMessage string `json:"errorMessage"`
-		StackTrace   string `json:"stackTrace"`
-		StatusCode   int    `json:"statusCode"`
-	}
-	if json.Unmarshal([]byte(errMsg), &e) != nil || e.ErrorMessage == "" {
-		if errMsg == "" {
-			errMsg = "unknown error"
+	e, ok := ParseFailure(errMsg)
+	if !ok {
+		if strings.TrimSpace(errMsg) == "" {
+			return "unknown error", ""
 		}
-		return errMsg, ""
+		return oneLine(errMsg), ""
 	}
-	kind := map[int]string{430: "user code exception", 433: "timed out", 434: "out of memory", 437: "handler not found", 439: "process exited", 407: "response too large"}[e.StatusCode]
-	msg := e.ErrorMessage
-	if kind != "" {
-		msg = fmt.Sprintf("%s (%s, status %d)", e.ErrorMessage, kind, e.StatusCode)
+	return e.Summary(), e.StackTrace
+}
+
+// StackInLog reports whether log already shows stack: the runtime logs an
+// uncaught exception itself, and functions often console.error their own.
+// The first stack frame is what is compared, since the logged copy may
+// carry more frames (the runtime's) than SCF's stackTrace.
+func StackInLog(stack, log string) bool {
+	stack = strings.TrimSpace(stack)
+	if stack == "" || log == "" {
+		return false
 	}
-	return msg, e.StackTrace
+	for _, l := range strings.Split(stack, "\n") {
+		if l = strings.TrimSpace(l); strings.HasPrefix(l, "at ") {
+			return strings.Contains(log, l)
+		}
+	}
+	return strings.Contains(log, stack)
+}
+
+// oneLine joins a multi-line message into one line, so the error stays the
+// single "error: ..." line.
+func oneLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
+	}
+	return strings.Join(lines, " ")
 }
 
 func formatValue(ret string, tty bool) string {

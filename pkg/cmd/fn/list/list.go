@@ -67,7 +67,7 @@ func Run(ctx context.Context, opts *Options) error {
 		if f.IOStreams.IsStdoutTTY() {
 			st = cs.Status(st)
 		}
-		t.Row(fn.FunctionName, fn.Runtime, st, fn.AddTime, fn.ModTime)
+		t.Row(fn.FunctionName, fn.Runtime, st, f.FormatCloudTime(fn.AddTime), f.FormatCloudTime(fn.ModTime))
 	}
 	return t.Render()
 }

@@ -138,9 +138,8 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	r := &cloudapi.Result{RetMsg: res.RetMsg, ErrMsg: res.ErrMsg, Duration: res.Duration, BillDuration: res.BillDuration,
 		MemUsage: res.MemUsage, FunctionRequestId: res.RequestID, InvokeResult: int64(res.InvokeResult)}
-	// The log was streamed to stderr as it happened; only --json repeats it.
-	if f.WantsJSON() {
-		r.Log = res.Log
-	}
-	return invoke.Print(f, fn.Name, r, false)
+	// The log was streamed to stderr as it happened; only --json repeats it,
+	// and the stack trace is not shown a second time when it was in it.
+	r.Log = res.Log
+	return invoke.PrintResult(f, fn.Name, r, invoke.PrintOptions{LogStreamed: true})
 }

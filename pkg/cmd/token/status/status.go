@@ -10,6 +10,7 @@ import (
 	"github.com/MakeNowJust/heredoc"
 	"github.com/spf13/cobra"
 
+	"github.com/tcb-go/tcb/pkg/chinatime"
 	"github.com/tcb-go/tcb/pkg/cmd/token/shared"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/token"
@@ -65,7 +66,8 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			where it comes from (a token server, or the token store), its state (valid,
 			refresh_due, expired or none), expiry, when it was obtained and last checked
 			with WeChat, how it was fetched (stable or legacy), and how many forced
-			refreshes were used today. Nothing is fetched.
+			refreshes were used today. Nothing is fetched. Times are shown in the local
+			time zone with the zone (UTC with --utc); --json gives them in RFC 3339.
 
 			The same sources as 'tcb token get' apply: --server / TCB_TOKEN_SERVER first,
 			else --store (default: $TCB_CONFIG_DIR/tokens.json).
@@ -155,7 +157,7 @@ func fromStore(ctx context.Context, opts *Options, appid string, now time.Time) 
 		return s, shared.MapError("token status", st, err)
 	}
 	fi := &ForceInfo{DailyLimit: 20, Last: fs.Last.UTC()}
-	if fs.Day == now.In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly) {
+	if fs.Day == chinatime.Day(now) {
 		fi.UsedToday = fs.Count
 	}
 	s.ForceRefresh = fi
@@ -184,12 +186,12 @@ func printStatus(f *cmdutil.Factory, s Status, now time.Time) error {
 	}
 	fields := [][2]string{{"AppID", s.AppID}, {"From", from}, {"State", state}}
 	if s.State != StateNone {
-		fields = append(fields, [2]string{"Expires", shared.Expiry(s.ExpiresAt, now)})
+		fields = append(fields, [2]string{"Expires", when(f, s.ExpiresAt, now)})
 		if !s.ObtainedAt.IsZero() {
-			fields = append(fields, [2]string{"Obtained", shared.Ago(s.ObtainedAt, now)})
+			fields = append(fields, [2]string{"Obtained", when(f, s.ObtainedAt, now)})
 		}
 		if !s.CheckedAt.IsZero() {
-			fields = append(fields, [2]string{"Last refresh", shared.Ago(s.CheckedAt, now)})
+			fields = append(fields, [2]string{"Last refresh", when(f, s.CheckedAt, now)})
 		}
 		src := s.Source
 		switch src {
@@ -203,9 +205,24 @@ func printStatus(f *cmdutil.Factory, s Status, now time.Time) error {
 	if fi := s.ForceRefresh; fi != nil {
 		v := fmt.Sprintf("%d of %d used today", fi.UsedToday, fi.DailyLimit)
 		if !fi.Last.IsZero() {
-			v += ", last " + shared.Ago(fi.Last, now)
+			v += ", last " + when(f, fi.Last, now)
 		}
 		fields = append(fields, [2]string{"Forced refreshes", v})
 	}
 	return cmdutil.PrintFields(f.IOStreams, fields)
+}
+
+// when shows t like every other time (local zone with the zone, or UTC with
+// --utc) plus how far it is from now: "2026-12-05 11:02:03 CST (in 1h55m)",
+// "... (5m ago)".
+func when(f *cmdutil.Factory, t, now time.Time) string {
+	if t.IsZero() {
+		return "-"
+	}
+	d := t.Sub(now)
+	rel := "in " + shared.Duration(d)
+	if d < 0 {
+		rel = shared.Duration(-d) + " ago"
+	}
+	return fmt.Sprintf("%s (%s)", f.FormatTime(t), rel)
 }
