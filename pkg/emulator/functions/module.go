@@ -241,7 +241,9 @@ func (m *Module) State() any {
 		})
 	})
 	st := m.pool.Load().Stats()
+	node, _ := m.pool.Load().NodeVersion(context.Background())
 	return map[string]any{
+		"node":         node,
 		"count":        count,
 		"invocations":  m.invocations.Load(),
 		"instances":    map[string]int{"total": st.Instances, "idle": st.Idle},

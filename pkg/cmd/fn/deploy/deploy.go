@@ -148,6 +148,13 @@ func Run(ctx context.Context, opts *Options) error {
 	if ctx.Err() != nil {
 		return ctx.Err()
 	}
+	runtimes := make([]string, len(specs))
+	for i, sp := range specs {
+		runtimes[i] = sp.Runtime
+	}
+	if note := shared.NodeNotice(ctx, f, runtimes); note != "" {
+		fmt.Fprintf(ios.ErrOut, "%s %s\n", ios.ColorScheme().Yellow("note:"), note)
+	}
 	return report(f, results, opts)
 }
 

@@ -3,16 +3,21 @@
 package shared
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/fndeploy"
+	"github.com/tcb-go/tcb/pkg/fnrun"
 	"github.com/tcb-go/tcb/pkg/project"
 )
 
@@ -152,3 +157,46 @@ func SortedKeys(m map[string]string) []string {
 
 // FormatMem renders bytes as MiB.
 func FormatMem(b int64) string { return fmt.Sprintf("%.1f MiB", float64(b)/(1<<20)) }
+
+// NodeNotice says, when the target is the emulator and its node is older
+// than a runtime of runtimes, that those functions run on an older Node
+// locally than in the cloud ("" otherwise). The emulator reports its node
+// in /_emulator/state.
+func NodeNotice(ctx context.Context, f *cmdutil.Factory, runtimes []string) string {
+	if f.EmulatorHost() == "" {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, strings.TrimRight(f.Endpoint(), "/")+"/_emulator/state", nil)
+	if err != nil {
+		return ""
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return ""
+	}
+	defer resp.Body.Close()
+	var st struct {
+		Functions struct {
+			Node string `json:"node"`
+		} `json:"functions"`
+	}
+	if json.NewDecoder(io.LimitReader(resp.Body, 8<<20)).Decode(&st) != nil || st.Functions.Node == "" {
+		return ""
+	}
+	have := fnrun.NodeMajor(st.Functions.Node)
+	var newer []string
+	seen := map[string]bool{}
+	for _, r := range runtimes {
+		if want := fnrun.RuntimeNodeMajor(r); want > have && have > 0 && !seen[r] {
+			seen[r] = true
+			newer = append(newer, r)
+		}
+	}
+	if len(newer) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("the emulator runs %s functions with its node %s (older): code that needs a newer Node.js may fail here and work in the cloud; install a newer node or choose an older runtime",
+		strings.Join(newer, ", "), st.Functions.Node)
+}
