@@ -6,11 +6,10 @@ import (
 	"fmt"
 	"log/slog"
 	"time"
-)
 
-// chinaTime is UTC+8 without DST: WeChat's daily limits reset at its
-// midnight. A fixed zone avoids depending on tzdata.
-var chinaTime = time.FixedZone("CST", 8*3600)
+	"github.com/tcb-go/tcb/pkg/chinatime"
+	"github.com/tcb-go/tcb/pkg/wechat"
+)
 
 // ErrForceLimited is wrapped by every *ForceLimitError.
 var ErrForceLimited = errors.New("token: force refresh refused")
@@ -42,8 +41,9 @@ func (e *ForceLimitError) Unwrap() error { return ErrForceLimited }
 // only when a token leaked. It is refused with a *ForceLimitError when the
 // last forced refresh of the app was less than 30 s ago or 20 were already
 // made today (China time); the bookkeeping lives in the store, so every
-// process and replica shares it. An attempt counts once it is sent, even if
-// WeChat then answers with an error.
+// process and replica shares it. An attempt counts once it is sent, unless
+// WeChat answers it with an errcode (then it forced nothing and counts
+// nothing, as WeChat counts); an attempt whose answer was lost counts.
 func (m *Manager) ForceRefresh(ctx context.Context, appid string) (*Record, error) {
 	lctx, cancel := context.WithTimeout(ctx, m.lockWait)
 	lease, err := m.store.Lock(lctx, appid, m.lease)
@@ -64,13 +64,14 @@ func (m *Manager) ForceRefresh(ctx context.Context, appid string) (*Record, erro
 				Count: st.Count, Limit: m.forceDaily, Spacing: m.forceSpacing}
 		}
 	}
-	local := now.In(chinaTime)
+	local := chinatime.In(now) // WeChat's daily limits reset at midnight China time
 	day := local.Format(time.DateOnly)
 	if st.Day != day {
 		st = ForceState{Day: day, Last: st.Last}
 	}
+	prev := st
 	if st.Count >= m.forceDaily {
-		midnight := time.Date(local.Year(), local.Month(), local.Day()+1, 0, 0, 0, 0, chinaTime)
+		midnight := time.Date(local.Year(), local.Month(), local.Day()+1, 0, 0, 0, 0, chinatime.Zone())
 		return nil, &ForceLimitError{AppID: appid, Daily: true, RetryAfter: midnight.Sub(now),
 			Count: st.Count, Limit: m.forceDaily, Spacing: m.forceSpacing}
 	}
@@ -86,5 +87,12 @@ func (m *Manager) ForceRefresh(ctx context.Context, appid string) (*Record, erro
 	if err != nil && !errors.Is(err, ErrNotFound) {
 		return nil, err
 	}
-	return m.fetch(ctx, appid, cur, ReasonForce, true, lease)
+	rec, err := m.fetch(ctx, appid, cur, ReasonForce, true, lease)
+	var answered *wechat.APIError
+	if errors.As(err, &answered) {
+		if perr := m.store.PutForceState(ctx, appid, prev, lease); perr != nil {
+			m.log.Warn("token: could not take back a refused force refresh from the count", "appid", appid, "err", perr)
+		}
+	}
+	return rec, err
 }

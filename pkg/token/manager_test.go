@@ -211,6 +211,41 @@ func TestForceRefreshLimits(t *testing.T) {
 	}
 }
 
+// WeChat counts the forced refreshes it performed: one it answered with an
+// errcode counts nothing, here as there; one whose answer never came counts.
+func TestForceRefreshCountsWhatWeChatCounts(t *testing.T) {
+	for _, sk := range storeKinds {
+		t.Run(sk.name, func(t *testing.T) {
+			clock := newTestClock(time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC))
+			fake := newFake(t, testenv.WxTokenOptions{Now: clock.Now})
+			store := sk.new(t)
+			m := mustManager(t, ManagerOptions{Store: store, Fetcher: newFetcher(fake.URL, ModeStable), Clock: clock})
+			ctx := ctxT(t)
+			fake.FailNext(1, 40013)
+			if _, err := m.ForceRefresh(ctx, testApp); err == nil {
+				t.Fatal("a refused force succeeded")
+			}
+			if st, _ := store.ForceState(ctx, testApp); st.Count != 0 {
+				t.Fatalf("a force WeChat refused counted: %+v", st)
+			}
+			if _, err := m.ForceRefresh(ctx, testApp); err != nil {
+				t.Fatalf("force right after a refused one: %v", err)
+			}
+			if st, _ := store.ForceState(ctx, testApp); st.Count != 1 {
+				t.Fatalf("count after one force: %+v", st)
+			}
+			clock.Advance(time.Minute)
+			lost := mustManager(t, ManagerOptions{Store: store, Fetcher: newFetcher("http://127.0.0.1:1", ModeStable), Clock: clock})
+			if _, err := lost.ForceRefresh(ctx, testApp); err == nil {
+				t.Fatal("a force to nowhere succeeded")
+			}
+			if st, _ := store.ForceState(ctx, testApp); st.Count != 2 {
+				t.Fatalf("a force whose answer was lost must count: %+v", st)
+			}
+		})
+	}
+}
+
 func TestManagerServesStoredTokenWhenUpstreamFails(t *testing.T) {
 	clock := newTestClock(time.Now())
 	fake := newFake(t, testenv.WxTokenOptions{Now: clock.Now})
