@@ -4,8 +4,13 @@ package run
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 	"time"
 
 	"github.com/MakeNowJust/heredoc"
@@ -114,6 +119,11 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return cmdutil.LocalErrorf("fn run needs node: %v", err).WithHint("install Node.js and make sure `node` is on PATH")
 	}
+	missingDeps := depsMissing(fn.Dir)
+	if len(missingDeps) > 0 {
+		fmt.Fprintf(f.IOStreams.ErrOut, "%s %s needs %s, which are not installed there: run `npm install` in %s\n",
+			f.IOStreams.ColorScheme().Yellow("note:"), fn.Name, strings.Join(missingDeps, ", "), fn.Dir)
+	}
 	envID, _ := f.EnvID()
 	ropts := fnrun.RunOptions{NodePath: node}
 	ropts.LogWriter = f.IOStreams.ErrOut
@@ -141,5 +151,45 @@ func Run(ctx context.Context, opts *Options) error {
 	// The log was streamed to stderr as it happened; only --json repeats it,
 	// and the stack trace is not shown a second time when it was in it.
 	r.Log = res.Log
-	return invoke.PrintResult(f, fn.Name, r, invoke.PrintOptions{LogStreamed: true})
+	err = invoke.PrintResult(f, fn.Name, r, invoke.PrintOptions{LogStreamed: true})
+	var ce *cmdutil.Error
+	if errors.As(err, &ce) && strings.Contains(r.ErrMsg, "Cannot find module") && len(missingDeps) > 0 {
+		return ce.WithHint("install the dependencies first: (cd %s && npm install)", fn.Dir)
+	}
+	return err
+}
+
+// depsMissing lists the dependencies of dir's package.json that no
+// node_modules directory from dir upwards holds (Node's own lookup).
+func depsMissing(dir string) []string {
+	b, err := os.ReadFile(filepath.Join(dir, "package.json"))
+	if err != nil {
+		return nil
+	}
+	var pkg struct {
+		Dependencies map[string]any `json:"dependencies"`
+	}
+	if json.Unmarshal(b, &pkg) != nil {
+		return nil
+	}
+	var missing []string
+	for name := range pkg.Dependencies {
+		found := false
+		for d := dir; ; {
+			if fi, err := os.Stat(filepath.Join(d, "node_modules", filepath.FromSlash(name))); err == nil && fi.IsDir() {
+				found = true
+				break
+			}
+			parent := filepath.Dir(d)
+			if parent == d {
+				break
+			}
+			d = parent
+		}
+		if !found {
+			missing = append(missing, name)
+		}
+	}
+	sort.Strings(missing)
+	return missing
 }
