@@ -189,7 +189,39 @@ func (f *Factory) Credentials() (Creds, error) {
 			c.WeChatSource = config.SourceEmulator
 		}
 	}
+	if err := f.checkDevCredentials(c); err != nil {
+		return c, err
+	}
 	return c, nil
+}
+
+// checkDevCredentials refuses the emulator's public development keys when
+// the calls would go to the real cloud: after `eval "$(tcb emulator env)"`
+// and `unset TCB_EMULATOR_HOST`, the keys are still in the environment
+// and must not be sent to Tencent Cloud or WeChat. It runs before any
+// network call.
+func (f *Factory) checkDevCredentials(c Creds) error {
+	if c.SecretID == config.EmulatorSecretID && f.Endpoint() == "" {
+		return devKeysError("Tencent Cloud API keys", "TENCENTCLOUD_SECRETID holds the emulator's public development key", c.CloudSource,
+			"unset TENCENTCLOUD_SECRETID TENCENTCLOUD_SECRETKEY")
+	}
+	wxSecret := c.WxSecret
+	if wxSecret == "" {
+		wxSecret = strings.TrimSpace(f.Getenv("TCB_WX_SECRET"))
+	}
+	if wxSecret == config.EmulatorWxSecret && f.EmulatorHost() == "" && strings.TrimSpace(f.Getenv("TCB_WECHAT_API")) == "" {
+		return devKeysError("WeChat AppSecret", "TCB_WX_SECRET holds the emulator's public development AppSecret", c.WeChatSource, "unset TCB_WX_APPID TCB_WX_SECRET")
+	}
+	return nil
+}
+
+func devKeysError(what, envProblem string, src config.Source, unset string) *Error {
+	if src == config.SourceProfile {
+		return AuthErrorf("the profile's %s are the emulator's public development keys, and no emulator is targeted (TCB_EMULATOR_HOST or --endpoint): refusing to send them to the real cloud", what).
+			WithHint("log in with real keys (`tcb login`), use another --profile, or point at the emulator with eval \"$(tcb emulator env)\"")
+	}
+	return AuthErrorf("%s, but TCB_EMULATOR_HOST is not set: refusing to send it to the real cloud", envProblem).
+		WithHint("for the real cloud run `%s` (or eval \"$(tcb emulator env --unset)\"); for the emulator run eval \"$(tcb emulator env)\"", unset)
 }
 
 // Region resolves the region: -r, TCB_REGION, the project config, the
@@ -291,6 +323,10 @@ func (f *Factory) CloudAPI() (*cloudapi.Client, error) {
 // NewCloudAPI builds a client for explicit credentials (login verifies keys
 // before storing them).
 func (f *Factory) NewCloudAPI(c config.Credentials, region string) (*cloudapi.Client, error) {
+	if c.SecretID == config.EmulatorSecretID && f.Endpoint() == "" {
+		return nil, AuthErrorf("%s is the emulator's public development key, and no emulator is targeted: refusing to send it to Tencent Cloud", c.SecretID).
+			WithHint("for the emulator set TCB_EMULATOR_HOST (eval \"$(tcb emulator env)\") or pass --endpoint; for the real cloud use your own keys")
+	}
 	var trace io.Writer
 	if f.Globals.Verbose {
 		trace = f.IOStreams.ErrOut

@@ -16,6 +16,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sort"
 	"sync"
 	"time"
@@ -108,6 +109,7 @@ type Emulator struct {
 	modules    []Module
 	started    time.Time
 	tempDir    string
+	ephemeral  bool
 
 	mu  sync.Mutex
 	ln  net.Listener
@@ -139,6 +141,15 @@ func New(opts Options, modules ...Module) (*Emulator, error) {
 	} else if dir == "" {
 		dir = DefaultDataDir
 	}
+	// Absolute from here on: modules build paths and symlinks (a function's
+	// node_modules) from it, and a relative link would dangle.
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		e.removeTemp()
+		return nil, fmt.Errorf("data dir %s: %w", dir, err)
+	}
+	dir = abs
+	e.ephemeral = e.tempDir != ""
 	db, err := store.Open(dir)
 	if err != nil {
 		e.removeTemp()
@@ -222,11 +233,12 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	e.mux.ServeHTTP(w, r)
 }
 
-// DataDir is the directory holding the store.
+// DataDir is the directory holding the store, always absolute.
 func (e *Emulator) DataDir() string { return e.opts.DataDir }
 
-// Ephemeral reports whether the data dir is removed on Close.
-func (e *Emulator) Ephemeral() bool { return e.tempDir != "" }
+// Ephemeral reports whether the data dir is removed on Close (still true
+// after Close has removed it).
+func (e *Emulator) Ephemeral() bool { return e.ephemeral }
 
 // Listen binds the address ("127.0.0.1:0" picks a free port).
 func (e *Emulator) Listen() error {
@@ -340,7 +352,13 @@ func (e *Emulator) handleHealth(w http.ResponseWriter, r *http.Request) {
 		"status":         "ok",
 		"version":        e.opts.Version,
 		"uptime_seconds": int64(e.opts.Now().Sub(e.started).Seconds()),
+		"started_at":     e.started.UTC().Format(time.RFC3339),
 		"auth":           map[bool]string{true: "lenient", false: "strict"}[e.opts.Lenient],
+		// pid and data_dir identify this emulator to `tcb emulator stop`,
+		// which signals a pid only when its health answer names it.
+		"pid":       os.Getpid(),
+		"data_dir":  e.opts.DataDir,
+		"ephemeral": e.ephemeral,
 	})
 }
 

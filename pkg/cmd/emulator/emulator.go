@@ -6,6 +6,8 @@ import (
 
 	"github.com/tcb-go/tcb/pkg/cmd/emulator/envcmd"
 	"github.com/tcb-go/tcb/pkg/cmd/emulator/start"
+	"github.com/tcb-go/tcb/pkg/cmd/emulator/status"
+	"github.com/tcb-go/tcb/pkg/cmd/emulator/stop"
 	"github.com/tcb-go/tcb/pkg/cmd/emulator/wxcode"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 )
@@ -17,6 +19,8 @@ func NewCmdEmulator(f *cmdutil.Factory) *cobra.Command {
 		Short: "Run a local CloudBase: cloud API, functions, WeChat token and database",
 	}
 	cmd.AddCommand(start.NewCmdStart(f, nil))
+	cmd.AddCommand(status.NewCmdStatus(f, nil))
+	cmd.AddCommand(stop.NewCmdStop(f, nil))
 	cmd.AddCommand(envcmd.NewCmdEnv(f, nil))
 	cmd.AddCommand(wxcode.NewCmdWechatCode(f, nil))
 	return cmd

@@ -3,10 +3,11 @@ package envcmd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
-	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/MakeNowJust/heredoc"
 	"github.com/spf13/cobra"
@@ -14,12 +15,14 @@ import (
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/emulator"
+	"github.com/tcb-go/tcb/pkg/emulator/discovery"
 )
 
 // Options of emulator env.
 type Options struct {
 	F      *cmdutil.Factory
 	Listen string
+	Unset  bool
 }
 
 // NewCmdEnv builds `tcb emulator env`.
@@ -32,12 +35,27 @@ func NewCmdEnv(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 			Print export lines for a POSIX shell: TCB_EMULATOR_HOST, the development
 			TENCENTCLOUD_SECRETID/SECRETKEY, and the emulator's demo WeChat app
 			(TCB_WX_APPID/TCB_WX_SECRET). --json prints the same as an object.
+
+			Without --listen, the address is the running emulator's (see tcb emulator
+			status); with several running, the one TCB_EMULATOR_HOST names, else pass
+			--listen. With none running it is TCB_EMULATOR_HOST, else 127.0.0.1:9800.
+
+			--unset prints the unset line that undoes the exports, so the development
+			keys do not linger once you go back to the real cloud (tcb refuses to send
+			them there anyway).
 		`),
-		Example:     "$ eval \"$(tcb emulator env)\"\n$ eval \"$(tcb emulator env --listen 127.0.0.1:9900)\"",
+		Example: heredoc.Doc(`
+			$ eval "$(tcb emulator env)"
+			$ eval "$(tcb emulator env --listen 127.0.0.1:9900)"
+			$ eval "$(tcb emulator env --unset)"
+		`),
 		Args:        cmdutil.NoArgs,
 		Annotations: map[string]string{"skipAuth": "true"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if !validListen(opts.Listen) {
+			if opts.Unset && cmd.Flags().Changed("listen") {
+				return cmdutil.FlagErrorf("--unset and --listen are mutually exclusive")
+			}
+			if cmd.Flags().Changed("listen") && !validListen(opts.Listen) {
 				return cmdutil.FlagErrorf("--listen %q: expected host:port of a running emulator", opts.Listen)
 			}
 			if runF != nil {
@@ -46,7 +64,8 @@ func NewCmdEnv(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 			return Run(cmd.Context(), opts)
 		},
 	}
-	cmd.Flags().StringVar(&opts.Listen, "listen", emulator.DefaultListen, "the emulator's address")
+	cmd.Flags().StringVar(&opts.Listen, "listen", "", "the emulator's address (default: the running emulator's, else "+emulator.DefaultListen+")")
+	cmd.Flags().BoolVar(&opts.Unset, "unset", false, "print the line that removes the variables instead")
 	return cmd
 }
 
@@ -64,10 +83,28 @@ func validListen(listen string) bool {
 	if net.ParseIP(host) != nil {
 		return true
 	}
-	return hostnamePattern.MatchString(host)
+	return validHostname(host)
 }
 
-var hostnamePattern = regexp.MustCompile(`^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$`)
+// validHostname accepts DNS names: dot-separated labels of 1-63 letters,
+// digits and inner hyphens.
+func validHostname(host string) bool {
+	if len(host) > 253 {
+		return false
+	}
+	for _, label := range strings.Split(host, ".") {
+		if len(label) == 0 || len(label) > 63 || label[0] == '-' || label[len(label)-1] == '-' {
+			return false
+		}
+		for i := 0; i < len(label); i++ {
+			c := label[i]
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // Vars returns the variables, in print order.
 func Vars(listen string) [][2]string {
@@ -82,18 +119,70 @@ func Vars(listen string) [][2]string {
 
 // Run prints the lines.
 func Run(ctx context.Context, opts *Options) error {
-	vars := Vars(opts.Listen)
-	if opts.F.WantsJSON() {
+	f := opts.F
+	if opts.Unset {
+		return printUnset(f)
+	}
+	listen := opts.Listen
+	if listen == "" {
+		var err error
+		if listen, err = discover(ctx, f); err != nil {
+			return err
+		}
+	}
+	vars := Vars(listen)
+	if f.WantsJSON() {
 		m := map[string]string{}
 		for _, kv := range vars {
 			m[kv[0]] = kv[1]
 		}
-		return cmdutil.PrintJSON(opts.F.IOStreams.Out, m, opts.F.Globals.JQ)
+		return cmdutil.PrintJSON(f.IOStreams.Out, m, f.Globals.JQ)
 	}
 	for _, kv := range vars {
-		if _, err := fmt.Fprintf(opts.F.IOStreams.Out, "export %s=%s\n", kv[0], kv[1]); err != nil {
+		if _, err := fmt.Fprintf(f.IOStreams.Out, "export %s=%s\n", kv[0], kv[1]); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// discover finds the address of the running emulator.
+func discover(ctx context.Context, f *cmdutil.Factory) (string, error) {
+	var live []discovery.Instance
+	if dir, err := config.Dir(f.Getenv); err == nil {
+		live, _, _ = discovery.Scan(ctx, discovery.UserDir(dir))
+	}
+	in, err := discovery.Choose(live, "", f.EmulatorHost())
+	var amb *discovery.AmbiguousError
+	switch {
+	case err == nil:
+		addr := discovery.ClientAddr(in.Listen)
+		if !validListen(addr) {
+			return "", cmdutil.LocalErrorf("the emulator record %s holds an unusable address", in.Path)
+		}
+		return addr, nil
+	case errors.As(err, &amb):
+		return "", cmdutil.FlagErrorf("%v: pick one with --listen", err).
+			WithHint("for example: eval \"$(tcb emulator env --listen %s)\"", amb.Instances[0].Listen)
+	}
+	addr := emulator.DefaultListen
+	if h := discovery.HostPort(f.EmulatorHost()); h != "" && validListen(h) {
+		addr = h
+	}
+	fmt.Fprintf(f.IOStreams.ErrOut, "note: no running emulator found; printing %s (start one with `tcb emulator start --detach`)\n", addr)
+	return addr, nil
+}
+
+// printUnset prints the line that removes every variable Vars sets.
+func printUnset(f *cmdutil.Factory) error {
+	vars := Vars("")
+	names := make([]string, len(vars))
+	for i, kv := range vars {
+		names[i] = kv[0]
+	}
+	if f.WantsJSON() {
+		return cmdutil.PrintJSON(f.IOStreams.Out, map[string][]string{"unset": names}, f.Globals.JQ)
+	}
+	_, err := fmt.Fprintf(f.IOStreams.Out, "unset %s\n", strings.Join(names, " "))
+	return err
 }
