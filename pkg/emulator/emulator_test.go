@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -390,5 +391,50 @@ func TestCrossSiteBrowserRequestsAreRejected(t *testing.T) {
 	r.Header.Set("Sec-Fetch-Site", "same-origin")
 	if resp, err := http.DefaultClient.Do(r); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("same-origin reset: %v %v", resp, err)
+	}
+}
+
+// Requests nobody serves are answered in the caller's format, logged once
+// and counted with the caller's user agent in /_emulator/state.
+func TestUnimplementedRequestsAreCounted(t *testing.T) {
+	var log bytes.Buffer
+	e := start(t, Options{Logger: slog.New(slog.NewTextHandler(&log, nil))})
+	for i := 0; i < 3; i++ {
+		if _, code := rawCall(t, e, "DescribeTeleporters", "tcb", "2018-06-08", `{}`, time.Now().Unix(), func(r *http.Request) {
+			r.Header.Set("User-Agent", "probe-sdk/1.0")
+		}); code != "InvalidAction" {
+			t.Fatalf("unknown action: %s", code)
+		}
+	}
+	req, _ := http.NewRequest("GET", e.Endpoint()+"/nothing/here?x=1", nil)
+	req.Header.Set("User-Agent", "curl/8")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 404 {
+		t.Fatalf("unknown path: HTTP %d", resp.StatusCode)
+	}
+	resp, err = http.Get(e.Endpoint() + "/_emulator/state")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var raw struct {
+		Unimplemented []map[string]any `json:"unimplemented"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&raw); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, u := range raw.Unimplemented {
+		got[u["kind"].(string)+" "+u["name"].(string)] = strconv.Itoa(int(u["count"].(float64))) + " " + u["user_agent"].(string)
+	}
+	if got["api tcb.DescribeTeleporters"] != "3 probe-sdk/1.0" || got["path GET /nothing/here"] != "1 curl/8" {
+		t.Fatalf("unimplemented: %v", raw.Unimplemented)
+	}
+	if n := strings.Count(log.String(), "name=tcb.DescribeTeleporters"); n != 1 {
+		t.Fatalf("logged %d times:\n%s", n, log.String())
 	}
 }
