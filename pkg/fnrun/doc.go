@@ -106,9 +106,13 @@
 //     which os/exec does not support on Windows (starting fails with ErrStart).
 //   - MemoryMB limits the V8 heap (--max-old-space-size), not the RSS:
 //     Buffers and native memory can go past it without a 434.
-//   - Processes a function spawns share its process group and die on a
-//     timeout, a crash, Stop or Close; they survive when this process is
-//     SIGKILLed (Pdeathsig covers the instances only).
+//   - Processes a function starts end when the invocation ends (the
+//     instance itself stays warm), and on a timeout, a crash, Stop or
+//     Close. On Linux every instance runs in a cgroup v2 of its own when
+//     this process can create one (Pool.Containment() == "cgroup"), which
+//     finds detached processes too (a new session, a double fork); a pool
+//     ends and removes what a SIGKILLed predecessor left. Elsewhere, or
+//     without cgroup access, only the instance's process group is found.
 //   - One invocation per instance at a time; no async (Event) invocation
 //     type here: callers run Invoke in the background for that.
 package fnrun

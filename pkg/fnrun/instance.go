@@ -44,6 +44,7 @@ type startConfig struct {
 // instance is one node process serving one function, one invocation at a
 // time.
 type instance struct {
+	box     *cgroupBox // nil: contained by the process group only
 	pid     int
 	proc    *os.Process
 	reqW    *os.File
@@ -121,16 +122,26 @@ func startInstance(ctx context.Context, fn *Function, cfg *startConfig, sink *lo
 		ExtraFiles: []*os.File{reqR, respW}, // fd 3, fd 4 in the child
 	}
 	setProcAttr(cmd)
-	if err := cmd.Start(); err != nil {
+	box := newBox(cmd)
+	err = cmd.Start()
+	if err != nil && box != nil {
+		// A kernel without CLONE_INTO_CGROUP: start without the cgroup.
+		box.detach(cmd)
+		box = nil
+		err = cmd.Start()
+	}
+	if err != nil {
 		closeAll()
 		return nil, fmt.Errorf("%w: %w", ErrStart, err)
 	}
+	box.started()
 	afterStart(cmd.Process.Pid)
 	reqR.Close()
 	respW.Close()
 	logW.Close()
 
 	in := &instance{
+		box:      box,
 		pid:      cmd.Process.Pid,
 		proc:     cmd.Process,
 		reqW:     reqW,
@@ -256,6 +267,7 @@ func (in *instance) wait(cmd *exec.Cmd) {
 		in.reason.CompareAndSwap(reasonNone, reasonCrashed)
 		killGroupOnly(in.pid)
 	}
+	in.box.destroy() // detached processes too
 	close(in.exited)
 }
 
@@ -266,6 +278,7 @@ func (in *instance) kill(reason int32) {
 	case <-in.exited:
 	default:
 		killTree(in.proc)
+		in.box.killAll()
 	}
 }
 
@@ -399,6 +412,8 @@ func (in *instance) invoke(ctx context.Context, fn *Function, event []byte, reqI
 			waitClosed(in.logDone, drainWait)
 		case <-time.After(markerWait):
 		}
+		// What the invocation started and left running ends with it.
+		in.box.sweep(in.pid)
 		res.Log, res.LogTail = sink.log(), sink.logTail()
 		res.MemUsage = got.RSS
 		res.setDuration(got.Duration)

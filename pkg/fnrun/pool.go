@@ -85,6 +85,11 @@ func NewPool(opts PoolOptions) *Pool {
 	return p
 }
 
+// Containment says how the processes of an instance are found and ended:
+// "cgroup" (every process it starts, detached ones included) or "process
+// group" (what leaves the group is missed).
+func (p *Pool) Containment() string { return containment() }
+
 // NodeVersion returns the pool's `node --version`, e.g. "v20.11.1".
 func (p *Pool) NodeVersion(ctx context.Context) (string, error) {
 	return NodeVersion(ctx, p.opts.NodePath)

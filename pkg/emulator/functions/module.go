@@ -244,6 +244,7 @@ func (m *Module) State() any {
 	node, _ := m.pool.Load().NodeVersion(context.Background())
 	return map[string]any{
 		"node":         node,
+		"containment":  m.pool.Load().Containment(),
 		"count":        count,
 		"invocations":  m.invocations.Load(),
 		"instances":    map[string]int{"total": st.Instances, "idle": st.Idle},
