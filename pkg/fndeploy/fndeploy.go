@@ -1,8 +1,12 @@
-// Package fndeploy deploys cloud functions: it packages a function
-// directory, decides between create and update, skips the upload when the
-// cloud already runs the same code (CodeSha256), waits for each async step to
-// reach Active, updates the configuration only when it differs, and syncs
-// timer triggers. It reports progress through events and never prints.
+// Package fndeploy holds the deploy rules of cloud functions. NewSpec is
+// the one place that turns a configured function (project.Function) plus
+// command-line overrides into the desired state, validating it with the
+// project rules; Function picks the function a name deploys. A Deployer
+// packages the function directory, decides between create and update,
+// skips the upload when the cloud already runs the same code (CodeSha256),
+// waits for each async step to reach Active (cloudapi.Poll), updates the
+// configuration only when it differs, and syncs timer triggers. It reports
+// progress through events and never prints.
 package fndeploy
 
 import (
@@ -25,7 +29,9 @@ type Trigger struct {
 	Config string // 7-field cron
 }
 
-// Spec is the desired state of one function.
+// Spec is the desired state of one function, complete and valid: build it
+// with NewSpec, which applies the project rules and defaults. The Deployer
+// sends a spec as it is.
 type Spec struct {
 	Name              string
 	Dir               string
@@ -157,11 +163,6 @@ func (d *Deployer) Deploy(ctx context.Context, spec Spec) (res Result) {
 			d.emit(spec.Name, "done", "%s", res.Action)
 		}
 	}()
-	if err := Validate(spec); err != nil {
-		res.Err = err
-		return res
-	}
-
 	d.emit(spec.Name, "package", "packaging %s", spec.Dir)
 	opts := funcpack.Options{Ignore: spec.Ignore, ExcludeNodeModules: spec.InstallDependency}
 	if d.Progress != nil {
@@ -243,7 +244,7 @@ func (d *Deployer) create(ctx context.Context, spec Spec, zip []byte, res *Resul
 		return fmt.Errorf("create: %w", err)
 	}
 	res.CodeUploaded, res.ConfigUpdated = true, true
-	if err := d.waitActive(ctx, spec.Name, cloudapi.StatusCreateFailed); err != nil {
+	if err := d.waitActive(ctx, spec.Name); err != nil {
 		return err
 	}
 	return d.syncTriggers(ctx, spec, nil, res)
@@ -285,7 +286,7 @@ func (d *Deployer) update(ctx context.Context, spec Spec, zip []byte, current *c
 			return fmt.Errorf("update code: %w", err)
 		}
 		res.CodeUploaded = true
-		if err := d.waitActive(ctx, spec.Name, cloudapi.StatusUpdateFailed); err != nil {
+		if err := d.waitActive(ctx, spec.Name); err != nil {
 			return err
 		}
 	}
@@ -295,7 +296,7 @@ func (d *Deployer) update(ctx context.Context, spec Spec, zip []byte, current *c
 			return fmt.Errorf("update configuration: %w", err)
 		}
 		res.ConfigUpdated = true
-		if err := d.waitActive(ctx, spec.Name, cloudapi.StatusUpdateFailed); err != nil {
+		if err := d.waitActive(ctx, spec.Name); err != nil {
 			return err
 		}
 	}
@@ -405,10 +406,11 @@ func (d *Deployer) syncTriggers(ctx context.Context, spec Spec, cur *cloudapi.Ge
 	return nil
 }
 
-// waitActive polls until the function leaves Creating/Updating. failState
-// names the failure state this step can end in ("" = any *Failed).
-func (d *Deployer) waitActive(ctx context.Context, name, failState string) error {
-	_, err := d.wait(ctx, name, func(status string) bool { return status == cloudapi.StatusActive })
+// waitActive polls until the function is Active; any *Failed status ends
+// the wait with a *StateError (CreateFailed after a create, UpdateFailed
+// after an update: waiting cannot change it).
+func (d *Deployer) waitActive(ctx context.Context, name string) error {
+	_, err := d.wait(ctx, name, "to become Active", func(status string) bool { return status == cloudapi.StatusActive })
 	return err
 }
 
@@ -417,49 +419,43 @@ func (d *Deployer) waitActive(ctx context.Context, name, failState string) error
 // configuration after a failed update, and that is the only way to fix the
 // function short of deleting it.
 func (d *Deployer) waitUpdatable(ctx context.Context, name string) (string, error) {
-	return d.wait(ctx, name, func(status string) bool {
+	return d.wait(ctx, name, "to become Active", func(status string) bool {
 		return status == cloudapi.StatusActive || status == cloudapi.StatusUpdateFailed
 	})
 }
 
 // wait polls until ok accepts the function's status; any other *Failed
-// status is a *StateError.
-func (d *Deployer) wait(ctx context.Context, name string, ok func(status string) bool) (string, error) {
-	timeout := d.WaitTimeout
-	if timeout <= 0 {
-		timeout = 5 * time.Minute
+// status is a *StateError. Each status still in progress is an event.
+func (d *Deployer) wait(ctx context.Context, name, what string, ok func(status string) bool) (string, error) {
+	interval := d.PollInterval
+	if interval <= 0 {
+		interval = 300 * time.Millisecond
 	}
-	delay := d.PollInterval
-	if delay <= 0 {
-		delay = 300 * time.Millisecond
+	var status string
+	err := cloudapi.Poll(ctx, cloudapi.PollOptions{What: name + " " + what, Timeout: d.WaitTimeout, Interval: interval},
+		func(ctx context.Context) (bool, string, error) {
+			f, err := d.API.GetFunction(ctx, d.Namespace, name)
+			if err != nil {
+				return false, "", fmt.Errorf("waiting for Active: %w", err)
+			}
+			switch {
+			case ok(f.Status):
+				status = f.Status
+				return true, f.Status, nil
+			case strings.HasSuffix(f.Status, "Failed"):
+				return false, "", failed(name, f)
+			}
+			d.emit(name, "wait", "%s", f.Status)
+			return false, f.Status, nil
+		})
+	if err != nil {
+		return "", err
 	}
-	deadline := time.Now().Add(timeout)
-	for {
-		f, err := d.API.GetFunction(ctx, d.Namespace, name)
-		if err != nil {
-			return "", fmt.Errorf("waiting for Active: %w", err)
-		}
-		switch {
-		case ok(f.Status):
-			return f.Status, nil
-		case strings.HasSuffix(f.Status, "Failed"):
-			return "", &StateError{Function: name, Status: f.Status, Reasons: f.StatusReasons, Desc: f.StatusDesc}
-		}
-		d.emit(name, "wait", "%s", f.Status)
-		if time.Now().Add(delay).After(deadline) {
-			return "", fmt.Errorf("timed out after %s waiting for %s to become Active (still %s)", timeout, name, f.Status)
-		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return "", ctx.Err()
-		case <-t.C:
-		}
-		if delay < 2*time.Second {
-			delay = delay * 3 / 2
-		}
-	}
+	return status, nil
+}
+
+func failed(name string, f *cloudapi.GetFunctionResponse) *StateError {
+	return &StateError{Function: name, Status: f.Status, Reasons: f.StatusReasons, Desc: f.StatusDesc}
 }
 
 // StateError is a function that ended in a failed state.
@@ -504,10 +500,6 @@ func (d *Deployer) UpdateConfig(ctx context.Context, spec Spec) (res Result) {
 			res.Error = res.Err.Error()
 		}
 	}()
-	if err := Validate(spec); err != nil {
-		res.Err = err
-		return res
-	}
 	if _, err := d.waitUpdatable(ctx, spec.Name); err != nil {
 		res.Err = err
 		return res
@@ -530,43 +522,25 @@ func (d *Deployer) UpdateConfig(ctx context.Context, spec Spec) (res Result) {
 		res.Err = fmt.Errorf("update configuration: %w", err)
 		return res
 	}
-	res.Err = d.waitActive(ctx, spec.Name, cloudapi.StatusUpdateFailed)
+	res.Err = d.waitActive(ctx, spec.Name)
 	return res
 }
 
 // WaitDeleted polls until the function is gone (deletion is async: the
 // function stays Deleting for a while).
 func (d *Deployer) WaitDeleted(ctx context.Context, name string) error {
-	timeout := d.WaitTimeout
-	if timeout <= 0 {
-		timeout = 5 * time.Minute
-	}
-	deadline := time.Now().Add(timeout)
-	delay := 200 * time.Millisecond
-	for {
-		f, err := d.API.GetFunction(ctx, d.Namespace, name)
-		var nf *cloudapi.NotFoundError
-		if errors.As(err, &nf) {
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		if strings.HasSuffix(f.Status, "Failed") {
-			return &StateError{Function: name, Status: f.Status, Reasons: f.StatusReasons, Desc: f.StatusDesc}
-		}
-		if time.Now().Add(delay).After(deadline) {
-			return fmt.Errorf("timed out after %s waiting for %s to be deleted (still %s)", timeout, name, f.Status)
-		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
-		}
-		if delay < 2*time.Second {
-			delay = delay * 3 / 2
-		}
-	}
+	return cloudapi.Poll(ctx, cloudapi.PollOptions{What: name + " to be deleted", Timeout: d.WaitTimeout, Interval: d.PollInterval},
+		func(ctx context.Context) (bool, string, error) {
+			f, err := d.API.GetFunction(ctx, d.Namespace, name)
+			var nf *cloudapi.NotFoundError
+			switch {
+			case errors.As(err, &nf):
+				return true, "", nil
+			case err != nil:
+				return false, "", err
+			case strings.HasSuffix(f.Status, "Failed"):
+				return false, "", failed(name, f)
+			}
+			return false, f.Status, nil
+		})
 }

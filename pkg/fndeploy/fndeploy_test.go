@@ -76,8 +76,11 @@ func TestDeployRecoversFromUpdateFailed(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
 	write(t, filepath.Join(dir, "index.js"), `exports.main = async () => "v1"`)
-	spec := fndeploy.Spec{Name: "hello", Dir: dir, Handler: project.DefaultHandler, Runtime: project.DefaultRuntime,
-		Timeout: 3, MemorySize: 256}
+	noDeps := false
+	spec, err := fndeploy.NewSpec(project.Function{Name: "hello", Dir: dir, Timeout: 3, InstallDependency: &noDeps}, fndeploy.Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	d := &fndeploy.Deployer{API: c, Namespace: envID, PollInterval: 20 * time.Millisecond, WaitTimeout: 20 * time.Second,
 		ConfirmUpdate: func(string) (bool, error) { return true, nil }}
 

@@ -76,7 +76,11 @@ func RunUpdate(ctx context.Context, opts *UpdateOptions) error {
 		if fn == nil {
 			return cmdutil.LocalErrorf("%s does not configure function %q", p.ConfigPath, n)
 		}
-		specs = append(specs, shared.Spec(*fn))
+		spec, err := fndeploy.NewSpec(*fn, fndeploy.Overrides{})
+		if err != nil {
+			return err
+		}
+		specs = append(specs, spec)
 	}
 	client, envID, err := shared.Target(f)
 	if err != nil {

@@ -241,7 +241,7 @@ func resolveSpecs(opts *Options) ([]fndeploy.Spec, error) {
 		}
 		names = shared.Names(p)
 	}
-	overrides, err := overrideFn(opts)
+	overrides, err := overridesOf(opts)
 	if err != nil {
 		return nil, err
 	}
@@ -252,72 +252,42 @@ func resolveSpecs(opts *Options) ([]fndeploy.Spec, error) {
 			continue
 		}
 		seen[name] = true
-		var fn project.Function
-		if cfg, _, _ := shared.ConfiguredFunction(f, name); cfg != nil {
-			fn = *cfg
-		} else {
-			fn = project.DefaultFunction(name, "")
-			if p != nil && p.FunctionRoot != "" {
-				fn.Dir = p.FunctionRoot + "/" + name
-			}
-		}
-		if opts.Dir != "" {
-			dir, err := shared.AbsDir(opts.Dir)
-			if err != nil {
-				return nil, err
-			}
-			fn.Dir = dir
-		}
-		overrides(&fn)
-		if err := fn.Validate(); err != nil {
+		fn, _ := fndeploy.Function(p, name)
+		spec, err := fndeploy.NewSpec(fn, overrides)
+		if err != nil {
 			return nil, cmdutil.WithCode(cmdutil.ExitInput, fmt.Errorf("function %s: %w", name, err))
 		}
-		specs = append(specs, shared.Spec(fn))
+		specs = append(specs, spec)
 	}
 	return specs, nil
 }
 
-func overrideFn(opts *Options) (func(*project.Function), error) {
+// overridesOf reads the flags that override the project config.
+func overridesOf(opts *Options) (fndeploy.Overrides, error) {
 	env, err := shared.ParseEnvFlags(opts.Env)
 	if err != nil {
-		return nil, err
+		return fndeploy.Overrides{}, err
 	}
-	runtime := opts.Runtime
-	if runtime != "" {
-		r, ok := project.NormalizeRuntime(runtime)
+	o := fndeploy.Overrides{Handler: opts.Handler, Timeout: opts.FnTimeout, MemorySize: opts.Memory, Env: env}
+	if opts.Runtime != "" {
+		r, ok := project.NormalizeRuntime(opts.Runtime)
 		if !ok {
-			return nil, cmdutil.FlagErrorf("--runtime %q is not a known runtime (e.g. %s)", runtime, strings.Join(project.Runtimes[:4], ", "))
+			return fndeploy.Overrides{}, cmdutil.FlagErrorf("--runtime %q is not a known runtime (e.g. %s)", opts.Runtime, strings.Join(project.Runtimes[:4], ", "))
 		}
-		runtime = r
+		o.Runtime = r
 	}
-	return func(fn *project.Function) {
-		if runtime != "" {
-			fn.Runtime = runtime
+	if opts.Dir != "" {
+		dir, err := shared.AbsDir(opts.Dir)
+		if err != nil {
+			return fndeploy.Overrides{}, err
 		}
-		if opts.Handler != "" {
-			fn.Handler = opts.Handler
-		}
-		if opts.FnTimeout != 0 {
-			fn.Timeout = opts.FnTimeout
-		}
-		if opts.Memory != 0 {
-			fn.MemorySize = opts.Memory
-		}
-		if len(env) > 0 {
-			merged := map[string]string{}
-			for k, v := range fn.EnvVariables {
-				merged[k] = v
-			}
-			for k, v := range env {
-				merged[k] = v
-			}
-			fn.EnvVariables = merged
-		}
-		if opts.InstallDependency != "" {
-			b := opts.InstallDependency == "true"
-			fn.InstallDependency = &b
-		}
-	}, nil
+		o.Dir = dir
+	}
+	if opts.InstallDependency != "" {
+		b := opts.InstallDependency == "true"
+		o.InstallDependency = &b
+	}
+	return o, nil
 }
 
 // report prints the outcome and decides the exit code.

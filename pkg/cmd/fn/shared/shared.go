@@ -16,7 +16,6 @@ import (
 
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
-	"github.com/tcb-go/tcb/pkg/fndeploy"
 	"github.com/tcb-go/tcb/pkg/fnrun"
 	"github.com/tcb-go/tcb/pkg/project"
 )
@@ -36,19 +35,15 @@ func Target(f *cmdutil.Factory) (*cloudapi.Client, string, error) {
 	return client, envID, nil
 }
 
-// ConfiguredFunction finds name in the project config; ok is false when
-// there is no config or it does not mention name.
+// ConfiguredFunction finds name in the project config; the function is nil
+// when there is no config or it does not mention name.
 func ConfiguredFunction(f *cmdutil.Factory, name string) (*project.Function, *project.Project, error) {
 	p, err := f.ProjectConfig()
 	if err != nil || p == nil {
 		return nil, p, err
 	}
-	for i := range p.Functions {
-		if p.Functions[i].Name == name {
-			return &p.Functions[i], p, nil
-		}
-	}
-	return nil, p, nil
+	fn, _ := p.Function(name)
+	return fn, p, nil
 }
 
 // Names lists the configured function names.
@@ -61,33 +56,6 @@ func Names(p *project.Project) []string {
 		out[i] = fn.Name
 	}
 	return out
-}
-
-// Spec turns a configured function (with defaults applied) into the
-// deployer's desired state.
-func Spec(fn project.Function) fndeploy.Spec {
-	d := fn.WithDefaults()
-	s := fndeploy.Spec{
-		Name:              d.Name,
-		Dir:               d.Dir,
-		Handler:           d.Handler,
-		Runtime:           d.Runtime,
-		Timeout:           int64(d.Timeout),
-		MemorySize:        int64(d.MemorySize),
-		Env:               d.EnvVariables,
-		InstallDependency: d.InstallDependency != nil && *d.InstallDependency,
-		Ignore:            d.Ignore,
-	}
-	if d.VPC != nil {
-		s.VPC = &cloudapi.VpcConfig{VpcId: d.VPC.VpcID, SubnetId: d.VPC.SubnetID}
-	}
-	for _, l := range d.Layers {
-		s.Layers = append(s.Layers, cloudapi.LayerVersionSimple{LayerName: l.Name, LayerVersion: int64(l.Version)})
-	}
-	for _, t := range d.Triggers {
-		s.Triggers = append(s.Triggers, fndeploy.Trigger{Name: t.Name, Type: t.Type, Config: t.Config})
-	}
-	return s
 }
 
 // ReadParams reads an event from JSON text or @file; "" gives def (or {}).
