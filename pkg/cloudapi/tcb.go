@@ -3,7 +3,8 @@ package cloudapi
 import (
 	"context"
 	"fmt"
-	"regexp"
+
+	"github.com/tcb-go/tcb/internal/ascii"
 )
 
 // CheckTcbService is the cheapest authenticated call; login uses it to
@@ -104,8 +105,6 @@ func (e *NotFoundError) RequestID() string {
 	return ""
 }
 
-var aliasPattern = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
-
 // MaxAliasLen is the longest environment alias CreateEnv accepts.
 const MaxAliasLen = 20
 
@@ -118,7 +117,7 @@ func ValidateAlias(alias string) error {
 		return fmt.Errorf("alias must not be empty")
 	case len(alias) > MaxAliasLen:
 		return fmt.Errorf("alias %q is %d characters long; the limit is %d", alias, len(alias), MaxAliasLen)
-	case !aliasPattern.MatchString(alias):
+	case !ascii.Lower(alias[0]) || !ascii.Only(alias, func(c byte) bool { return ascii.Lower(c) || ascii.Digit(c) || c == '-' }):
 		return fmt.Errorf("alias %q is invalid: it must start with a lowercase letter and contain only a-z, 0-9 and '-'", alias)
 	case alias[len(alias)-1] == '-':
 		return fmt.Errorf("alias %q is invalid: it must not end with '-'", alias)

@@ -3,10 +3,10 @@ package config
 import (
 	"fmt"
 	"net/url"
-	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/tcb-go/tcb/internal/ascii"
 	"github.com/tcb-go/tcb/pkg/project"
 )
 
@@ -34,10 +34,6 @@ func (k Setting) Set(st *Settings, value string) (string, error) {
 // Unset clears the setting.
 func (k Setting) Unset(st *Settings) { *k.get(st) = "" }
 
-var (
-	envIDPattern = regexp.MustCompile(`^[a-z][a-z0-9-]{0,62}[a-z0-9]$`)
-)
-
 // DefaultRegion is used when nothing else names a region.
 const DefaultRegion = project.DefaultRegion
 
@@ -54,10 +50,18 @@ func NormalizeRegion(r string) (string, error) {
 
 // ValidateEnvID checks the shape of an environment id.
 func ValidateEnvID(id string) error {
-	if !envIDPattern.MatchString(id) {
+	if !isEnvID(id) {
 		return fmt.Errorf("invalid environment id %q: expected lowercase letters, digits and '-', starting with a letter", id)
 	}
 	return nil
+}
+
+// isEnvID: 2-64 lowercase letters, digits and '-', starting with a letter
+// and ending with a letter or digit (^[a-z][a-z0-9-]{0,62}[a-z0-9]$).
+func isEnvID(id string) bool {
+	n := len(id)
+	return n >= 2 && n <= 64 && ascii.Lower(id[0]) && (ascii.Lower(id[n-1]) || ascii.Digit(id[n-1])) &&
+		ascii.Only(id[1:n-1], func(c byte) bool { return ascii.Lower(c) || ascii.Digit(c) || c == '-' })
 }
 
 // Settings keys, in display order.

@@ -7,11 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 )
-
-var envKeyRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_.-]*$`)
 
 // ParseDotEnv parses the contents of a .env file:
 //
@@ -46,7 +43,7 @@ func ParseDotEnv(data []byte, file string) (map[string]string, error) {
 			return nil, fail(lineNo, "expected KEY=VALUE, got %s", quoteShort(line))
 		}
 		key = strings.TrimSpace(key)
-		if !envKeyRe.MatchString(key) {
+		if !isDotEnvKey(key) {
 			return nil, fail(lineNo, "invalid variable name %s (letters, digits, _ . -, not starting with a digit)", quoteShort(key))
 		}
 		value = strings.TrimLeft(value, " \t")

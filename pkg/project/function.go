@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 )
@@ -127,21 +126,10 @@ func DefaultFunction(name, dir string) Function {
 	return Function{Name: name, Dir: dir, Ignore: append([]string(nil), DefaultIgnore...)}
 }
 
-var (
-	functionNameRe = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,58}[A-Za-z0-9]$`)
-	handlerRe      = regexp.MustCompile(`^(?:[A-Za-z0-9_-][A-Za-z0-9_.-]*/)*[A-Za-z0-9_-][A-Za-z0-9_.-]*\.[A-Za-z_$][A-Za-z0-9_$]*$`)
-	javaHandlerRe  = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$]*(?:\.[A-Za-z_$][A-Za-z0-9_$]*)*::[A-Za-z_$][A-Za-z0-9_$]*$`)
-	goHandlerRe    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,59}$`)
-	envVarNameRe   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	triggerNameRe  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,99}$`)
-	layerNameRe    = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,63}$`)
-	codeSecretRe   = regexp.MustCompile(`^[A-Za-z0-9]{36}$`)
-)
-
 // Problems shared by the tree decoder and Validate.
 
 func nameProblem(name string) string {
-	if functionNameRe.MatchString(name) {
+	if IsFunctionName(name) {
 		return ""
 	}
 	return fmt.Sprintf("invalid function name %s: 2-60 characters, letters, digits, - and _, starting with a letter and ending with a letter or digit", quoteShort(name))
@@ -171,11 +159,11 @@ func handlerProblem(h, runtime string) string {
 	case len(h) > 128:
 		return "handler is longer than 128 characters"
 	case strings.HasPrefix(lr, "java"):
-		if !javaHandlerRe.MatchString(h) {
+		if !isJavaHandler(h) {
 			return fmt.Sprintf("invalid handler %s for %s: expected package.Class::method", quoteShort(h), runtime)
 		}
 	case strings.HasPrefix(lr, "go"):
-		if !goHandlerRe.MatchString(h) {
+		if !isGoHandler(h) {
 			return fmt.Sprintf("invalid handler %s for %s: expected the executable's file name", quoteShort(h), runtime)
 		}
 	case lr == "customruntime":
@@ -183,7 +171,7 @@ func handlerProblem(h, runtime string) string {
 			return fmt.Sprintf("invalid handler %s", quoteShort(h))
 		}
 	default:
-		if !handlerRe.MatchString(h) {
+		if !isHandler(h) {
 			return fmt.Sprintf("invalid handler %s: expected FILE.FUNCTION, e.g. \"index.main\" (the file without its extension, then the exported function)", quoteShort(h))
 		}
 	}
@@ -246,7 +234,7 @@ func (f *Function) validate(file string, pathFor func(string) string) error {
 	seenLayer := map[string]bool{}
 	for i, l := range f.Layers {
 		lp := joinIndex(pathFor("layers"), i)
-		if !layerNameRe.MatchString(l.Name) {
+		if !isLayerName(l.Name) {
 			return fail(joinKey(lp, "name"), fmt.Sprintf("invalid layer name %s: 1-64 letters, digits, - and _, starting with a letter", quoteShort(l.Name)))
 		}
 		if l.Version < 1 {
@@ -260,7 +248,7 @@ func (f *Function) validate(file string, pathFor func(string) string) error {
 	seenTrig := map[string]bool{}
 	for i, t := range f.Triggers {
 		tp := joinIndex(pathFor("triggers"), i)
-		if !triggerNameRe.MatchString(t.Name) {
+		if !IsTriggerName(t.Name) {
 			return fail(joinKey(tp, "name"), fmt.Sprintf("invalid trigger name %s: 1-100 letters, digits, - and _, starting with a letter", quoteShort(t.Name)))
 		}
 		if seenTrig[t.Name] {
@@ -279,7 +267,7 @@ func (f *Function) validate(file string, pathFor func(string) string) error {
 			return fail(pathFor("path"), p)
 		}
 	}
-	if f.CodeSecret != "" && !codeSecretRe.MatchString(f.CodeSecret) {
+	if f.CodeSecret != "" && !isCodeSecret(f.CodeSecret) {
 		return fail(pathFor("codeSecret"), "codeSecret must be exactly 36 letters and digits")
 	}
 	if f.Type != "" && f.Type != "Event" && f.Type != "HTTP" {
@@ -296,7 +284,7 @@ func checkEnvVariables(env map[string]string, keyPath func(string) string, path,
 	sort.Strings(keys)
 	total := 0
 	for _, k := range keys {
-		if !envVarNameRe.MatchString(k) {
+		if !IsEnvVarName(k) {
 			return &ConfigError{File: file, Field: keyPath(k), Problem: fmt.Sprintf("invalid environment variable name %s: letters, digits and _, not starting with a digit", quoteShort(k))}
 		}
 		total += len(k) + len(env[k])

@@ -4,7 +4,6 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
-	"regexp"
 	"strings"
 )
 
@@ -18,8 +17,6 @@ import (
 //	{{util.uid}}  a random 24-character id, the same for the whole load
 //
 // A rendered value whose text is a JSON object or array becomes that value.
-
-var placeholderRe = regexp.MustCompile(`^\{\{\s*([^{}]*?)\s*\}\}$`)
 
 type renderer struct {
 	file  string
@@ -49,11 +46,11 @@ func (r *renderer) render(v any, path string) (any, error) {
 		}
 		return t, nil
 	case string:
-		m := placeholderRe.FindStringSubmatch(t)
-		if m == nil {
+		expr, ok := placeholderBody(t)
+		if !ok {
 			return t, nil
 		}
-		val, err := r.resolve(m[1], t, path)
+		val, err := r.resolve(expr, t, path)
 		if err != nil {
 			return nil, err
 		}
@@ -107,7 +104,10 @@ func newUID() string {
 // placeholder.
 func literalString(v any) string {
 	s, ok := v.(string)
-	if !ok || placeholderRe.MatchString(s) {
+	if !ok {
+		return ""
+	}
+	if _, isPlaceholder := placeholderBody(s); isPlaceholder {
 		return ""
 	}
 	return s

@@ -1,9 +1,6 @@
 package project
 
-import (
-	"regexp"
-	"strings"
-)
+import "strings"
 
 // DefaultRegion is the region used when neither -r nor the config names one
 // (the official CLI's fallback).
@@ -19,8 +16,6 @@ var RegionShorthands = map[string]string{
 	"cq": "ap-chongqing",
 }
 
-var regionRe = regexp.MustCompile(`^[a-z]{2,}(-[a-z]+)+(-[0-9]+)?$`)
-
 // NormalizeRegion expands a shorthand (gz, bj, sh, nj, cd, cq) and checks the
 // shape of a full region name ("ap-guangzhou", "na-siliconvalley"). It
 // returns false for anything else.
@@ -29,7 +24,7 @@ func NormalizeRegion(s string) (string, bool) {
 	if full, ok := RegionShorthands[s]; ok {
 		return full, true
 	}
-	if regionRe.MatchString(s) {
+	if isRegion(s) {
 		return s, true
 	}
 	return "", false

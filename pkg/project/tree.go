@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -113,8 +112,8 @@ func decodeYAML(data []byte) (v any, cerr *ConfigError) {
 		ce := &ConfigError{Problem: "invalid YAML: " + err.Error(), Err: err}
 		var te *yaml.TypeError
 		if !errors.As(err, &te) {
-			if m := yamlLineRe.FindStringSubmatch(err.Error()); m != nil {
-				ce.Line, _ = strconv.Atoi(m[1])
+			if n, ok := lineNumber(err.Error()); ok {
+				ce.Line, _ = strconv.Atoi(n)
 			}
 		}
 		return nil, ce
@@ -125,8 +124,6 @@ func decodeYAML(data []byte) (v any, cerr *ConfigError) {
 	c := &yamlConv{}
 	return c.node(doc.Content[0], 0)
 }
-
-var yamlLineRe = regexp.MustCompile(`line (\d+)`)
 
 type yamlConv struct{ nodes int }
 
@@ -238,11 +235,9 @@ func yamlScalar(n *yaml.Node) (any, *ConfigError) {
 
 // Paths.
 
-var identRe = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$-]*$`)
-
 // joinKey appends an object key to a JSON path.
 func joinKey(path, key string) string {
-	if !identRe.MatchString(key) {
+	if !IsExportName(key) {
 		return path + "[" + strconv.Quote(key) + "]"
 	}
 	if path == "" {

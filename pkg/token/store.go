@@ -4,8 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"regexp"
 	"time"
+
+	"github.com/tcb-go/tcb/internal/ascii"
 )
 
 // Store is shared token storage. All methods are safe for concurrent use by
@@ -59,11 +60,9 @@ var (
 	ErrUnknownApp = errors.New("token: unknown appid")
 )
 
-var appIDRe = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
-
 // ValidAppID checks that appid is safe as a file name and Redis key part.
 func ValidAppID(appid string) error {
-	if !appIDRe.MatchString(appid) {
+	if len(appid) < 1 || len(appid) > 64 || !ascii.Only(appid, func(c byte) bool { return ascii.Alnum(c) || c == '_' || c == '-' }) {
 		return fmt.Errorf("token: invalid appid %q: use letters, digits, '-' or '_' (at most 64)", appid)
 	}
 	return nil
