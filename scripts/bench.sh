@@ -12,13 +12,18 @@ cleanup() {
 trap cleanup EXIT
 
 go build -trimpath -ldflags "-s -w" -o "$work/tcb" ./cmd/tcb
+go build -trimpath -ldflags "-s -w" -o "$work/benchbase" ./scripts/benchbase
 go build -o "$work/benchrun" ./scripts/benchrun
 export TCB_CONFIG_DIR="$work/config"
 tcb="$work/tcb"
 bench() { "$work/benchrun" "$@"; }
 
-echo "== CLI startup"
-bench -n 50 -label "tcb --version" -- "$tcb" --version
+# Startup is compared with a minimal cobra program built the same way
+# (scripts/benchbase), in interleaved runs; the ratios are what matter
+# (budget: --version within 1.3x, env list on the emulator within 1.5x).
+base="$work/benchbase"
+echo "== CLI startup (ratios to a minimal cobra program)"
+bench -n 51 -label "cobra baseline --version" -label "tcb --version" -- "$base" --version :: "$tcb" --version
 
 echo "== emulator"
 go test -run '^$' -bench 'BenchmarkStartToHealthy' -benchtime 50x ./pkg/emulator/ | grep Benchmark
@@ -27,7 +32,7 @@ emu_pid=$!
 for _ in $(seq 1 100); do [ -s "$work/emu.json" ] && break; sleep 0.05; done
 export TCB_EMULATOR_HOST="$(sed -n 's/.*"host":"\([^"]*\)".*/\1/p' "$work/emu.json")"
 for i in 1 2 3; do "$tcb" env create "bench$i" >/dev/null; done
-bench -n 50 -label "tcb env list (3 envs, emulator)" -- "$tcb" env list
+bench -n 51 -label "cobra baseline list" -label "tcb env list (3 envs, emulator)" -- "$base" list :: "$tcb" env list
 
 echo "== functions (emulator latency 500ms, as real async states)"
 "$tcb" env create fnbench --use >/dev/null

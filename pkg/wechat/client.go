@@ -160,7 +160,7 @@ func (c *Client) do(ctx context.Context, cl call) ([]byte, error) {
 func retryable(err error) bool {
 	var ae *APIError
 	if errors.As(err, &ae) {
-		return ae.Code == -1
+		return ae.Code == CodeSystemBusy
 	}
 	var se *StatusError
 	if errors.As(err, &se) {

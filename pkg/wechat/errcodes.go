@@ -1,6 +1,67 @@
 package wechat
 
-import "sort"
+import (
+	"sort"
+
+	"github.com/tcb-go/tcb/pkg/errkind"
+)
+
+// WeChat errcodes. The client, the CLI and the emulator all use these
+// names; errorTable says what each one means.
+const (
+	CodeSystemBusy  = -1
+	CodeOK          = 0
+	CodeSystemError = -1000
+
+	CodeInvalidCredential = 40001 // token endpoints: wrong AppSecret; elsewhere: access_token invalid or not the latest
+	CodeInvalidGrantType  = 40002
+	CodeInvalidOpenID     = 40003
+	CodeInvalidAppID      = 40013
+	CodeInvalidToken      = 40014
+	CodeInvalidCode       = 40029 // a wx.login or getPhoneNumber code
+	CodeInvalidTemplate   = 40037
+	CodeInvalidURL        = 40066
+	CodeInvalidArgs       = 40097
+	CodeMissingParam      = 40101
+	CodeInvalidSecret     = 40125
+	CodeInvalidScene      = 40129
+	CodeCodeUsed          = 40163
+	CodeIPNotWhitelisted  = 40164
+	CodeSceneTooLong      = 40169
+	CodeSecretFrozen      = 40243
+	CodeMissingToken      = 41001
+	CodeMissingAppID      = 41002
+	CodeMissingSecret     = 41004
+	CodeMissingCode       = 41008
+	CodeInvalidPage       = 41030
+	CodeTokenExpired      = 42001
+	CodeGETRequired       = 43001
+	CodeMethodNotAllowed  = 43002
+	CodeEmptyBody         = 44002
+	CodeDailyQuota        = 45009
+	CodeMinuteQuota       = 45011
+	CodeBadBody           = 47001
+	CodeBadArgument       = 47003
+	CodeAPIUnauthorized   = 48001
+	CodeQuotaResetLimit   = 48006
+	CodePenalized         = 50004
+	CodeAccountFrozen     = 50007
+	CodeIPNotRegistered   = 61004
+	CodeUserInactive      = 61010
+	CodeThirdPartyToken   = 61024
+	CodeCloudNotEnabled   = 85088
+	CodeRiskyContent      = 87014
+
+	// CloudBase HTTP API (/tcb/*) codes.
+	CodeCloudParamInvalid  = -501000 // a wrong env id, or a function that does not exist
+	CodeCloudResource      = -501001 // resource system error (a collection that exists, ...)
+	CodeCloudInvalidParams = -501007 // a statement or argument the database rejects
+	CodeDatabaseFailed     = -502001
+	CodeCollectionMissing  = -502005
+	CodeCollectionExists   = -502006
+	CodeFunctionFailed     = -504002 // the function threw or crashed
+	CodeFunctionTimeout    = -504003
+)
 
 // Kind groups WeChat errcodes by what a caller should do about them.
 type Kind int
@@ -20,12 +81,17 @@ const (
 	// KindQuota: a daily or per-minute quota is exhausted.
 	KindQuota
 	// KindStaleToken: the access_token used for a business call is invalid,
-	// expired or no longer the latest one; refresh it (compare-and-refresh)
-	// and retry once.
+	// expired, missing or no longer the latest one.
 	KindStaleToken
 	// KindInput: the request itself is malformed (a caller bug or bad
 	// arguments).
 	KindInput
+	// KindNotFound: what the request names does not exist (a collection,
+	// a function, the environment).
+	KindNotFound
+	// KindFunction: the cloud function ran and failed (it threw, crashed
+	// or timed out).
+	KindFunction
 )
 
 var kindNames = [...]string{
@@ -36,6 +102,8 @@ var kindNames = [...]string{
 	KindQuota:       "quota",
 	KindStaleToken:  "stale_token",
 	KindInput:       "input",
+	KindNotFound:    "not_found",
+	KindFunction:    "function",
 }
 
 // String returns a stable lower-case name, suitable for logs and metrics.
@@ -44,6 +112,27 @@ func (k Kind) String() string {
 		return kindNames[k]
 	}
 	return "unknown"
+}
+
+// failureKinds is what each WeChat kind is as a failure of the CLI.
+var failureKinds = [...]errkind.Kind{
+	KindOther:       errkind.Remote,
+	KindRetryable:   errkind.Remote,
+	KindConfig:      errkind.Auth,
+	KindIPWhitelist: errkind.Remote,
+	KindQuota:       errkind.Remote,
+	KindStaleToken:  errkind.Auth,
+	KindInput:       errkind.Input,
+	KindNotFound:    errkind.NotFound,
+	KindFunction:    errkind.Failed,
+}
+
+// Failure returns the kind of failure k is (see pkg/errkind).
+func (k Kind) Failure() errkind.Kind {
+	if k >= 0 && int(k) < len(failureKinds) {
+		return failureKinds[k]
+	}
+	return errkind.Remote
 }
 
 // ErrorInfo describes one WeChat errcode.
@@ -69,58 +158,68 @@ const (
 
 // errorTable lists every errcode named in the research reference
 // (token endpoints, stable_token, common business codes, CloudBase HTTP API).
-var errorTable = map[int]ErrorInfo{
-	-1:    {-1, "system error (WeChat busy)", KindRetryable, hintRetry},
-	-1000: {-1000, "system error", KindOther, "a WeChat system error; retry later"},
-	0:     {0, "ok", KindOther, ""},
+var errorTable = byCode(
+	ErrorInfo{CodeSystemBusy, "system error (WeChat busy)", KindRetryable, hintRetry},
+	ErrorInfo{CodeSystemError, "system error", KindOther, "a WeChat system error; retry later"},
+	ErrorInfo{CodeOK, "ok", KindOther, ""},
 
-	40001: {40001, "access_token invalid or not the latest", KindStaleToken, hintStale},
-	40002: {40002, "invalid grant_type", KindConfig, "grant_type must be client_credential"},
-	40013: {40013, "invalid AppID", KindConfig, hintAppID},
-	40014: {40014, "invalid access_token", KindStaleToken, hintStale},
-	40097: {40097, "invalid request parameters", KindInput, "check the request arguments"},
-	40101: {40101, "missing required parameter", KindInput, "check the request arguments"},
-	40125: {40125, "invalid AppSecret", KindConfig, hintSecret},
-	40164: {40164, "caller IP not in the API IP whitelist", KindIPWhitelist, hintWhitelist},
-	40243: {40243, "AppSecret frozen", KindConfig, "the AppSecret is frozen; unfreeze it in the WeChat console"},
-	41001: {41001, "access_token missing", KindInput, "the call was sent without an access_token; this is a caller bug"},
-	41002: {41002, "AppID missing", KindConfig, "set the AppID (TCB_WX_APPID or the apps file)"},
-	41004: {41004, "AppSecret missing", KindConfig, "set the AppSecret (TCB_WX_SECRET or the apps file)"},
-	42001: {42001, "access_token expired", KindStaleToken, hintStale},
-	43002: {43002, "HTTP method not allowed (POST required)", KindInput, hintCaller},
-	44002: {44002, "POST body empty", KindInput, hintCaller},
-	45009: {45009, "daily API quota exhausted", KindQuota, hintDailyQuota},
-	45011: {45011, "per-minute API quota exhausted", KindQuota, hintMinuteQuota},
-	47001: {47001, "POST body malformed", KindInput, hintCaller},
-	48001: {48001, "API not authorized for this app", KindConfig, "this app type may not call this API (tokens of different app types are isolated)"},
-	48006: {48006, "quota reset limit reached", KindQuota, "clear_quota may be used at most 10 times a month"},
-	50004: {50004, "app not allowed to use access_token (penalty)", KindConfig, "the account is restricted by WeChat; check the console notifications"},
-	50007: {50007, "account frozen", KindConfig, "the account is frozen; check the WeChat console"},
-	61004: {61004, "caller IP not registered in the IP whitelist", KindIPWhitelist, hintWhitelist},
-	61024: {61024, "third-party platform token required", KindConfig, "this app is managed by a third-party platform; use the platform's authorizer_access_token"},
-	85088: {85088, "cloud development not enabled for this app", KindConfig, hintCloudEnv},
+	ErrorInfo{CodeInvalidCredential, "access_token invalid or not the latest", KindStaleToken, hintStale},
+	ErrorInfo{CodeInvalidGrantType, "invalid grant_type", KindConfig, "grant_type must be client_credential"},
+	ErrorInfo{CodeInvalidAppID, "invalid AppID", KindConfig, hintAppID},
+	ErrorInfo{CodeInvalidToken, "invalid access_token", KindStaleToken, hintStale},
+	ErrorInfo{CodeInvalidArgs, "invalid request parameters", KindInput, "check the request arguments"},
+	ErrorInfo{CodeMissingParam, "missing required parameter", KindInput, "check the request arguments"},
+	ErrorInfo{CodeInvalidSecret, "invalid AppSecret", KindConfig, hintSecret},
+	ErrorInfo{CodeIPNotWhitelisted, "caller IP not in the API IP whitelist", KindIPWhitelist, hintWhitelist},
+	ErrorInfo{CodeSecretFrozen, "AppSecret frozen", KindConfig, "the AppSecret is frozen; unfreeze it in the WeChat console"},
+	ErrorInfo{CodeMissingToken, "access_token missing", KindStaleToken, "the call was sent without an access_token; this is a caller bug"},
+	ErrorInfo{CodeMissingAppID, "AppID missing", KindConfig, "set the AppID (TCB_WX_APPID or the apps file)"},
+	ErrorInfo{CodeMissingSecret, "AppSecret missing", KindConfig, "set the AppSecret (TCB_WX_SECRET or the apps file)"},
+	ErrorInfo{CodeTokenExpired, "access_token expired", KindStaleToken, hintStale},
+	ErrorInfo{CodeMethodNotAllowed, "HTTP method not allowed (POST required)", KindInput, hintCaller},
+	ErrorInfo{CodeEmptyBody, "POST body empty", KindInput, hintCaller},
+	ErrorInfo{CodeDailyQuota, "daily API quota exhausted", KindQuota, hintDailyQuota},
+	ErrorInfo{CodeMinuteQuota, "per-minute API quota exhausted", KindQuota, hintMinuteQuota},
+	ErrorInfo{CodeBadBody, "POST body malformed", KindInput, hintCaller},
+	ErrorInfo{CodeAPIUnauthorized, "API not authorized for this app", KindConfig, "this app type may not call this API (tokens of different app types are isolated)"},
+	ErrorInfo{CodeQuotaResetLimit, "quota reset limit reached", KindQuota, "clear_quota may be used at most 10 times a month"},
+	ErrorInfo{CodePenalized, "app not allowed to use access_token (penalty)", KindConfig, "the account is restricted by WeChat; check the console notifications"},
+	ErrorInfo{CodeAccountFrozen, "account frozen", KindConfig, "the account is frozen; check the WeChat console"},
+	ErrorInfo{CodeIPNotRegistered, "caller IP not registered in the IP whitelist", KindIPWhitelist, hintWhitelist},
+	ErrorInfo{CodeThirdPartyToken, "third-party platform token required", KindConfig, "this app is managed by a third-party platform; use the platform's authorizer_access_token"},
+	ErrorInfo{CodeCloudNotEnabled, "cloud development not enabled for this app", KindConfig, hintCloudEnv},
 
-	89501: {89501, "IP pending administrator confirmation", KindIPWhitelist, hintAdmin},
-	89502: {89502, "IP pending administrator confirmation", KindIPWhitelist, hintAdmin},
-	89503: {89503, "IP requires administrator confirmation", KindIPWhitelist, hintAdmin},
-	89504: {89504, "IP pending administrator confirmation", KindIPWhitelist, hintAdmin},
-	89505: {89505, "IP pending administrator confirmation", KindIPWhitelist, hintAdmin},
-	89506: {89506, "IP rejected by the administrator (retry in 24 hours)", KindIPWhitelist, "the administrator rejected this IP; try again in 24 hours or add it to the whitelist"},
-	89507: {89507, "IP confirmation rejected (retry in 1 hour)", KindIPWhitelist, "the confirmation was declined; try again in 1 hour or add the IP to the whitelist"},
+	ErrorInfo{89501, "IP pending administrator confirmation", KindIPWhitelist, hintAdmin},
+	ErrorInfo{89502, "IP pending administrator confirmation", KindIPWhitelist, hintAdmin},
+	ErrorInfo{89503, "IP requires administrator confirmation", KindIPWhitelist, hintAdmin},
+	ErrorInfo{89504, "IP pending administrator confirmation", KindIPWhitelist, hintAdmin},
+	ErrorInfo{89505, "IP pending administrator confirmation", KindIPWhitelist, hintAdmin},
+	ErrorInfo{89506, "IP rejected by the administrator (retry in 24 hours)", KindIPWhitelist, "the administrator rejected this IP; try again in 24 hours or add it to the whitelist"},
+	ErrorInfo{89507, "IP confirmation rejected (retry in 1 hour)", KindIPWhitelist, "the confirmation was declined; try again in 1 hour or add the IP to the whitelist"},
 
-	-501000: {-501000, "CloudBase parameter invalid (often a bad env id)", KindInput, hintCloudEnv},
-	-501001: {-501001, "CloudBase resource or system error", KindOther, "a CloudBase error; the collection may already exist, or retry later"},
-	-502001: {-502001, "database request failed", KindOther, "the database rejected the request; check the statement"},
-	-502005: {-502005, "database collection does not exist", KindInput, "create the collection first (tcb db collection create)"},
-	-502006: {-502006, "database collection already exists", KindOther, ""},
-	-504002: {-504002, "cloud function execution failed", KindOther, "the function threw an error; check its logs"},
+	ErrorInfo{CodeCloudParamInvalid, "CloudBase parameter invalid (often a bad env id)", KindNotFound, hintCloudEnv},
+	ErrorInfo{CodeCloudResource, "CloudBase resource or system error", KindOther, "a CloudBase error; the collection may already exist, or retry later"},
+	ErrorInfo{CodeCloudInvalidParams, "CloudBase error", KindInput, ""},
+	ErrorInfo{CodeDatabaseFailed, "database request failed", KindOther, "the database rejected the request; check the statement"},
+	ErrorInfo{CodeCollectionMissing, "database collection does not exist", KindNotFound, "create the collection first (tcb db collection create)"},
+	ErrorInfo{CodeCollectionExists, "database collection already exists", KindOther, ""},
+	ErrorInfo{CodeFunctionFailed, "cloud function execution failed", KindFunction, "the function threw an error; check its logs"},
+	ErrorInfo{CodeFunctionTimeout, "cloud function timed out", KindFunction, ""},
+)
+
+func byCode(infos ...ErrorInfo) map[int]ErrorInfo {
+	m := make(map[int]ErrorInfo, len(infos))
+	for _, info := range infos {
+		m[info.Code] = info
+	}
+	return m
 }
 
 // tokenEndpointOverrides refine codes whose meaning differs on the token
 // endpoints: there, 40001 means the AppSecret is wrong, not that a token is
 // stale.
 var tokenEndpointOverrides = map[int]ErrorInfo{
-	40001: {40001, "invalid AppSecret (or AppID/AppSecret mismatch)", KindConfig, hintSecret},
+	CodeInvalidCredential: {CodeInvalidCredential, "invalid AppSecret (or AppID/AppSecret mismatch)", KindConfig, hintSecret},
 }
 
 // Classify returns what is known about a WeChat errcode. Unknown codes get

@@ -8,6 +8,8 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/tcb-go/tcb/pkg/errkind"
 )
 
 // APIError is a WeChat answer with a non-zero errcode.
@@ -50,6 +52,9 @@ func (e *APIError) Info() ErrorInfo { return classifyAt(e.Code, e.Path) }
 // Kind is shorthand for e.Info().Kind.
 func (e *APIError) Kind() Kind { return e.Info().Kind }
 
+// ErrorKind is the kind of failure of e's Kind.
+func (e *APIError) ErrorKind() errkind.Kind { return e.Kind().Failure() }
+
 // Hint tells the user what to do; it may be empty.
 func (e *APIError) Hint() string { return e.Info().Hint }
 
@@ -88,7 +93,7 @@ func IsStaleToken(err error) bool {
 		return false
 	}
 	switch ae.Code {
-	case 40001, 40014, 42001:
+	case CodeInvalidCredential, CodeInvalidToken, CodeTokenExpired:
 		return true
 	}
 	return false
@@ -120,6 +125,9 @@ func (e *TransportError) Error() string {
 // and friends keep working.
 func (e *TransportError) Unwrap() error { return e.err }
 
+// ErrorKind is errkind.Remote.
+func (e *TransportError) ErrorKind() errkind.Kind { return errkind.Remote }
+
 // Timeout reports whether the failure was a timeout.
 func (e *TransportError) Timeout() bool {
 	var t interface{ Timeout() bool }
@@ -140,6 +148,9 @@ type StatusError struct {
 func (e *StatusError) Error() string {
 	return fmt.Sprintf("wechat %s %s: unexpected HTTP status %d", e.Method, e.Path, e.StatusCode)
 }
+
+// ErrorKind is errkind.Remote.
+func (e *StatusError) ErrorKind() errkind.Kind { return errkind.Remote }
 
 // Retryable reports whether the status is worth retrying (429 and 5xx).
 func (e *StatusError) Retryable() bool {

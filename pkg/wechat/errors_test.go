@@ -15,8 +15,9 @@ func TestClassifyTable(t *testing.T) {
 		{41002, KindConfig}, {41004, KindConfig}, {50004, KindConfig}, {85088, KindConfig},
 		{40164, KindIPWhitelist}, {61004, KindIPWhitelist}, {89503, KindIPWhitelist}, {89507, KindIPWhitelist},
 		{45009, KindQuota}, {45011, KindQuota}, {48006, KindQuota},
-		{41001, KindInput}, {43002, KindInput}, {44002, KindInput}, {47001, KindInput}, {40097, KindInput}, {40101, KindInput},
-		{-502005, KindInput}, {-504002, KindOther}, {-1000, KindOther}, {12345, KindOther}, {-999999, KindOther},
+		{41001, KindStaleToken}, {43002, KindInput}, {44002, KindInput}, {47001, KindInput}, {40097, KindInput}, {40101, KindInput},
+		{-501007, KindInput}, {-502005, KindNotFound}, {-501000, KindNotFound},
+		{-504002, KindFunction}, {-504003, KindFunction}, {-1000, KindOther}, {12345, KindOther}, {-999999, KindOther},
 	}
 	for _, tt := range tests {
 		info := Classify(tt.code)

@@ -6,39 +6,10 @@ import (
 	"strings"
 
 	"github.com/tcb-go/tcb/pkg/emulator/capi"
+	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
-// WeChat (CloudBase HTTP API) error codes used by the module.
-const (
-	codeSystem        = -1      // system error (emulator failure)
-	codeEnvInvalid    = -501000 // [100003] Param Invalid: env check invalid
-	codeResource      = -501001 // resource system error (collection exists, ...)
-	codeInvalidParams = -501007 // invalid parameters (statement rejected)
-	codeDBFailed      = -502001 // database request fail (write errors, E11000)
-	codeNoCollection  = -502005 // database collection not exists
-	codeBadParams     = 40097
-	codeMissingParam  = 40101
-	codeNoToken       = 41001
-	codeBadToken      = 40014
-	codeWrongMethod   = 43002
-	codeEmptyBody     = 44002
-	codeBadBody       = 47001
-)
-
-// Function invocation codes (see FunctionInvoker).
-const (
-	// ErrcodeFunctionNotFound answers a missing function, as the cloud does
-	// ("-501000 [ResourceNotFound] FunctionName parameter could not be
-	// found").
-	ErrcodeFunctionNotFound = -501000
-	// ErrcodeFunctionFailed answers a function that threw or crashed:
-	// errmsg "functions execute fail | errMsg: <message>".
-	ErrcodeFunctionFailed = -504002
-	// ErrcodeFunctionTimeout answers a function that ran out of time.
-	ErrcodeFunctionTimeout = -504003
-)
-
-// FunctionFailedMessage is the errmsg of ErrcodeFunctionFailed for a
+// FunctionFailedMessage is the errmsg of wechat.CodeFunctionFailed for a
 // function error message.
 func FunctionFailedMessage(msg string) string { return "functions execute fail | errMsg: " + msg }
 
@@ -55,14 +26,14 @@ func (e *dbError) Error() string { return e.msg }
 
 // errCollectionMissing: -502005 / ResourceNotFound.
 func errCollectionMissing(name string) *dbError {
-	return &dbError{wxCode: codeNoCollection,
+	return &dbError{wxCode: wechat.CodeCollectionMissing,
 		wxMsg:  "database collection not exists. [ResourceNotFound] Db or Table not exist: " + name,
 		tcCode: "ResourceNotFound", msg: fmt.Sprintf("Db or Table not exist: %s.", name)}
 }
 
 // errCollectionExists: -501001 / ResourceInUse.
 func errCollectionExists(name string) *dbError {
-	return &dbError{wxCode: codeResource,
+	return &dbError{wxCode: wechat.CodeCloudResource,
 		wxMsg:  "resource system error. [ResourceInUse] Table exist: " + name,
 		tcCode: "ResourceInUse", msg: fmt.Sprintf("Table exist: %s.", name)}
 }
@@ -71,14 +42,14 @@ func errCollectionExists(name string) *dbError {
 // it: -501007 / InvalidParameter.
 func errInvalid(format string, a ...any) *dbError {
 	m := fmt.Sprintf(format, a...)
-	return &dbError{wxCode: codeInvalidParams, wxMsg: "invalid parameters. " + m, tcCode: "InvalidParameter", msg: m}
+	return &dbError{wxCode: wechat.CodeCloudInvalidParams, wxMsg: "invalid parameters. " + m, tcCode: "InvalidParameter", msg: m}
 }
 
 // errUnsupported: something the emulator does not do:
 // -501007 [UnsupportedOperation] / UnsupportedOperation.
 func errUnsupported(format string, a ...any) *dbError {
 	m := fmt.Sprintf(format, a...)
-	return &dbError{wxCode: codeInvalidParams, wxMsg: "invalid parameters. [UnsupportedOperation] " + m,
+	return &dbError{wxCode: wechat.CodeCloudInvalidParams, wxMsg: "invalid parameters. [UnsupportedOperation] " + m,
 		tcCode: "UnsupportedOperation", msg: m}
 }
 
@@ -91,19 +62,19 @@ func errFailed(op string, format string, a ...any) *dbError {
 	if op != "" {
 		tag += "." + op
 	}
-	return &dbError{wxCode: codeDBFailed, wxMsg: "database request fail. [" + tag + "] " + m,
+	return &dbError{wxCode: wechat.CodeDatabaseFailed, wxMsg: "database request fail. [" + tag + "] " + m,
 		tcCode: "FailedOperation", msg: m}
 }
 
 // errIndexMissing: dropping an unknown index.
 func errIndexMissing(name string) *dbError {
 	m := fmt.Sprintf("index not found with name [%s]", name)
-	return &dbError{wxCode: codeInvalidParams, wxMsg: "invalid parameters. " + m, tcCode: "ResourceNotFound", msg: m}
+	return &dbError{wxCode: wechat.CodeCloudInvalidParams, wxMsg: "invalid parameters. " + m, tcCode: "ResourceNotFound", msg: m}
 }
 
 // errSystem wraps an emulator failure (store I/O): -1 / InternalError.
 func errSystem(err error) *dbError {
-	return &dbError{wxCode: codeSystem, wxMsg: "system error: " + err.Error(), tcCode: "InternalError", msg: err.Error()}
+	return &dbError{wxCode: wechat.CodeSystemBusy, wxMsg: "system error: " + err.Error(), tcCode: "InternalError", msg: err.Error()}
 }
 
 // statementError classifies an error from dbquery evaluation: unsupported

@@ -315,7 +315,7 @@ func TestGeoIndexRules(t *testing.T) {
 		if (wantNear == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), wantNear)) {
 			t.Fatalf("near: %v, want %q", err, wantNear)
 		}
-		if err != nil && err.(*dbError).wxCode != codeInvalidParams {
+		if err != nil && err.(*dbError).wxCode != wechat.CodeCloudInvalidParams {
 			t.Fatalf("near error code %+v", err)
 		}
 		p, err := c.prepareGeoPipeline(pipeline)

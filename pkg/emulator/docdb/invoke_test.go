@@ -21,17 +21,17 @@ func (fakeFunctions) InvokeHTTP(ctx context.Context, env, name string, event []b
 	case "echo":
 		return `{"event":` + string(event) + `,"env":"` + env + `"}`, 0, "", nil
 	case "throw":
-		return "", ErrcodeFunctionFailed, FunctionFailedMessage("Error: boom"), nil
+		return "", wechat.CodeFunctionFailed, FunctionFailedMessage("Error: boom"), nil
 	case "slow":
 		if timeout != FunctionTimeout {
 			return "", -1, "bad timeout", nil
 		}
 		<-ctx.Done()
-		return "", ErrcodeFunctionTimeout, "Invoking task timed out after 5 seconds", nil
+		return "", wechat.CodeFunctionTimeout, "Invoking task timed out after 5 seconds", nil
 	case "broken":
 		return "", 0, "", errors.New("node exploded")
 	}
-	return "", ErrcodeFunctionNotFound, "[ResourceNotFound] FunctionName parameter could not be found", nil
+	return "", wechat.CodeCloudParamInvalid, "[ResourceNotFound] FunctionName parameter could not be found", nil
 }
 
 func TestInvokeCloudFunction(t *testing.T) {
@@ -99,7 +99,7 @@ func TestInvokeTimeout(t *testing.T) {
 	env, _ := h.newEnv()
 	start := time.Now()
 	_, err := h.wx.InvokeCloudFunction(context.Background(), h.tok, env, "slow", nil)
-	if code, _ := wechat.ErrCode(err); code != ErrcodeFunctionTimeout {
+	if code, _ := wechat.ErrCode(err); code != wechat.CodeFunctionTimeout {
 		t.Fatalf("slow: %v", err)
 	}
 	if d := time.Since(start); d < FunctionTimeout || d > FunctionTimeout+2*time.Second {

@@ -20,7 +20,7 @@ import (
 
 func checkFileType(t int) error {
 	if t != wechat.FileTypeJSON && t != wechat.FileTypeCSV {
-		return wxErr(codeBadParams, "invalid args: file_type must be 1 (JSON) or 2 (CSV), got %d", t)
+		return wxErr(wechat.CodeInvalidArgs, "invalid args: file_type must be 1 (JSON) or 2 (CSV), got %d", t)
 	}
 	return nil
 }
@@ -35,9 +35,9 @@ func (m *Module) wxMigrateExport(ctx context.Context, r *wxRequest) (any, error)
 	}
 	switch {
 	case req.FilePath == "":
-		return nil, wxErr(codeMissingParam, "missing required parameter: file_path")
+		return nil, wxErr(wechat.CodeMissingParam, "missing required parameter: file_path")
 	case req.Query == "":
-		return nil, wxErr(codeMissingParam, "missing required parameter: query")
+		return nil, wxErr(wechat.CodeMissingParam, "missing required parameter: query")
 	}
 	if err := checkFileType(req.FileType); err != nil {
 		return nil, err
@@ -47,7 +47,7 @@ func (m *Module) wxMigrateExport(ctx context.Context, r *wxRequest) (any, error)
 		return nil, err
 	}
 	if q.Action != dbquery.ActionFind {
-		return nil, wxErr(codeBadParams, "invalid query: an export runs a .get() statement, got %s", terminals[q.Action])
+		return nil, wxErr(wechat.CodeInvalidArgs, "invalid query: an export runs a .get() statement, got %s", terminals[q.Action])
 	}
 	f, err := m.compile(q.EffectiveFilter(), m.now())
 	if err != nil {

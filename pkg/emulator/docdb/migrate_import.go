@@ -29,9 +29,9 @@ func (m *Module) wxMigrateImport(ctx context.Context, r *wxRequest) (any, error)
 	}
 	switch {
 	case req.CollectionName == "":
-		return nil, wxErr(codeMissingParam, "missing required parameter: collection_name")
+		return nil, wxErr(wechat.CodeMissingParam, "missing required parameter: collection_name")
 	case req.FilePath == "":
-		return nil, wxErr(codeMissingParam, "missing required parameter: file_path")
+		return nil, wxErr(wechat.CodeMissingParam, "missing required parameter: file_path")
 	}
 	if err := checkFileType(req.FileType); err != nil {
 		return nil, err
@@ -41,15 +41,15 @@ func (m *Module) wxMigrateImport(ctx context.Context, r *wxRequest) (any, error)
 		mode = wechat.ConflictModeInsert
 	}
 	if mode != wechat.ConflictModeInsert && mode != wechat.ConflictModeUpsert {
-		return nil, wxErr(codeBadParams, "invalid args: conflict_mode must be 1 (insert) or 2 (upsert), got %d", req.ConflictMode)
+		return nil, wxErr(wechat.CodeInvalidArgs, "invalid args: conflict_mode must be 1 (insert) or 2 (upsert), got %d", req.ConflictMode)
 	}
 	rel := filepath.FromSlash(strings.TrimPrefix(req.FilePath, "/"))
 	if !filepath.IsLocal(rel) {
-		return nil, wxErr(codeBadParams, "invalid args: file_path %q must be a relative path inside the emulator's imports directory (the emulator has no cloud storage)", req.FilePath)
+		return nil, wxErr(wechat.CodeInvalidArgs, "invalid args: file_path %q must be a relative path inside the emulator's imports directory (the emulator has no cloud storage)", req.FilePath)
 	}
 	path := filepath.Join(m.importDir(), rel)
 	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
-		return nil, wxErr(codeBadParams, "invalid args: file_path %q: no such file in %s (the emulator has no cloud storage: put the file there)", req.FilePath, m.importDir())
+		return nil, wxErr(wechat.CodeInvalidArgs, "invalid args: file_path %q: no such file in %s (the emulator has no cloud storage: put the file there)", req.FilePath, m.importDir())
 	}
 	if ok, err := m.collectionExists(req.Env, req.CollectionName); err != nil {
 		return nil, errSystem(err)

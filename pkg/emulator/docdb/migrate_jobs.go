@@ -172,14 +172,14 @@ func (m *Module) wxMigrateQueryInfo(ctx context.Context, r *wxRequest) (any, err
 		return nil, err
 	}
 	if req.JobID == 0 {
-		return nil, wxErr(codeMissingParam, "missing required parameter: job_id")
+		return nil, wxErr(wechat.CodeMissingParam, "missing required parameter: job_id")
 	}
 	j, err := m.getJob(req.Env, req.JobID)
 	if err != nil {
 		return nil, errSystem(err)
 	}
 	if j == nil {
-		return nil, wxErr(codeResource, "resource system error. [ResourceNotFound] job %d not found", req.JobID)
+		return nil, wxErr(wechat.CodeCloudResource, "resource system error. [ResourceNotFound] job %d not found", req.JobID)
 	}
 	if j.Status == jobWaiting && !m.isRunning(j.ID) {
 		j.Status, j.ErrMsg, j.Finished = jobFail, "the job was interrupted by an emulator restart", m.now()

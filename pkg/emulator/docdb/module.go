@@ -31,8 +31,8 @@ func (f TokenCheckerFunc) CheckToken(token string) (string, int) { return f(toke
 
 // FunctionInvoker runs cloud functions for /tcb/invokecloudfunction, on
 // behalf of the app whose access_token called (appid). It returns the JSON of the function's return value, or a non-zero CloudBase
-// errcode with its errmsg (ErrcodeFunctionNotFound, ErrcodeFunctionFailed
-// with FunctionFailedMessage, ErrcodeFunctionTimeout, ...), or err when the
+// errcode with its errmsg (wechat.CodeCloudParamInvalid, wechat.CodeFunctionFailed
+// with FunctionFailedMessage, wechat.CodeFunctionTimeout, ...), or err when the
 // emulator itself failed (answered as -1). timeout is the HTTP API's limit
 // (5 s) and ctx carries the same deadline.
 type FunctionInvoker interface {

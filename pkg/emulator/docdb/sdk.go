@@ -7,6 +7,7 @@ import (
 
 	"github.com/tcb-go/tcb/pkg/dbquery"
 	"github.com/tcb-go/tcb/pkg/emulator/sdkapi"
+	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
 // The server SDKs' door (POST /admin, database.* actions): the same engine
@@ -48,10 +49,10 @@ func sdkHandler(h func(context.Context, *sdkapi.Request) (sdkapi.Reply, error)) 
 // sdkCodes maps the WeChat errcodes of dbError to the SDKs' string codes and
 // the text the SDK puts in front of the message itself.
 var sdkCodes = map[int]struct{ code, text string }{
-	codeNoCollection:  {sdkapi.CodeCollectionNotExist, "database collection not exists. "},
-	codeDBFailed:      {sdkapi.CodeDatabaseRequest, "database request fail. "},
-	codeInvalidParams: {sdkapi.CodeInvalidParam, "invalid parameters. "},
-	codeResource:      {sdkapi.CodeSystem, "resource system error. "},
+	wechat.CodeCollectionMissing:  {sdkapi.CodeCollectionNotExist, "database collection not exists. "},
+	wechat.CodeDatabaseFailed:     {sdkapi.CodeDatabaseRequest, "database request fail. "},
+	wechat.CodeCloudInvalidParams: {sdkapi.CodeInvalidParam, "invalid parameters. "},
+	wechat.CodeCloudResource:      {sdkapi.CodeSystem, "resource system error. "},
 }
 
 func sdkError(err error) error {

@@ -44,10 +44,10 @@ type wxRequest struct {
 func (q *wxRequest) decode(v any) error {
 	dec := json.NewDecoder(bytes.NewReader(q.body))
 	if err := dec.Decode(v); err != nil {
-		return wxErr(codeBadBody, "data format error hint: %s", jsonProblem(err))
+		return wxErr(wechat.CodeBadBody, "data format error hint: %s", jsonProblem(err))
 	}
 	if dec.More() {
-		return wxErr(codeBadBody, "data format error hint: trailing data after the JSON object")
+		return wxErr(wechat.CodeBadBody, "data format error hint: trailing data after the JSON object")
 	}
 	return nil
 }
@@ -87,18 +87,18 @@ func (m *Module) serveWX(path string, w http.ResponseWriter, r *http.Request, fn
 	defer func() {
 		if p := recover(); p != nil {
 			m.log().Error("handler panic", "path", path, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
-			resp, err = nil, wxErr(codeSystem, "system error")
+			resp, err = nil, wxErr(wechat.CodeSystemBusy, "system error")
 		}
 	}()
 	if r.Method != http.MethodPost {
-		return nil, wxErr(codeWrongMethod, "require POST method")
+		return nil, wxErr(wechat.CodeMethodNotAllowed, "require POST method")
 	}
 	if rule := m.h.Faults.Take(path); rule != nil {
 		if rule.Latency > 0 {
 			select {
 			case <-time.After(time.Duration(rule.Latency)):
 			case <-r.Context().Done():
-				return nil, wxErr(codeSystem, "system error: request canceled")
+				return nil, wxErr(wechat.CodeSystemBusy, "system error: request canceled")
 			}
 		}
 		if rule.Errcode != 0 {
@@ -111,7 +111,7 @@ func (m *Module) serveWX(path string, w http.ResponseWriter, r *http.Request, fn
 	}
 	token := r.URL.Query().Get("access_token")
 	if token == "" {
-		return nil, wxErr(codeNoToken, "access_token missing")
+		return nil, wxErr(wechat.CodeMissingToken, "access_token missing")
 	}
 	appid, code := m.checkToken(token)
 	if code != 0 {
@@ -119,13 +119,13 @@ func (m *Module) serveWX(path string, w http.ResponseWriter, r *http.Request, fn
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, m.opts.MaxBodyBytes+1))
 	if err != nil {
-		return nil, wxErr(codeSystem, "system error: reading the body failed")
+		return nil, wxErr(wechat.CodeSystemBusy, "system error: reading the body failed")
 	}
 	if int64(len(body)) > m.opts.MaxBodyBytes {
-		return nil, wxErr(codeBadParams, "invalid args: the body exceeds %d bytes", m.opts.MaxBodyBytes)
+		return nil, wxErr(wechat.CodeInvalidArgs, "invalid args: the body exceeds %d bytes", m.opts.MaxBodyBytes)
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, wxErr(codeEmptyBody, "empty post data")
+		return nil, wxErr(wechat.CodeEmptyBody, "empty post data")
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), m.opts.RequestTimeout)
 	defer cancel()
@@ -134,20 +134,20 @@ func (m *Module) serveWX(path string, w http.ResponseWriter, r *http.Request, fn
 
 func (m *Module) checkToken(token string) (string, int) {
 	if m.opts.Tokens == nil {
-		return "", codeBadToken
+		return "", wechat.CodeInvalidToken
 	}
 	return m.opts.Tokens.CheckToken(token)
 }
 
 func tokenMessage(code int) string {
 	switch code {
-	case 40001:
+	case wechat.CodeInvalidCredential:
 		return "invalid credential, access_token is invalid or not latest"
-	case 42001:
+	case wechat.CodeTokenExpired:
 		return "access_token expired"
-	case codeBadToken:
+	case wechat.CodeInvalidToken:
 		return "invalid access_token"
-	case codeNoToken:
+	case wechat.CodeMissingToken:
 		return "access_token missing"
 	}
 	return "access_token rejected"
@@ -157,14 +157,14 @@ func tokenMessage(code int) string {
 func (m *Module) errorBody(path string, err error) (any, int) {
 	var we *wxError
 	var de *dbError
-	code, msg := codeSystem, "system error"
+	code, msg := wechat.CodeSystemBusy, "system error"
 	switch {
 	case errors.As(err, &we):
 		code, msg = we.code, we.msg
 	case errors.As(err, &de):
 		code, msg = de.wxCode, de.wxMsg
 	case errors.Is(err, context.DeadlineExceeded):
-		code, msg = codeDBFailed, "database request fail. [FailedOperation] "+errDeadline.Error()
+		code, msg = wechat.CodeDatabaseFailed, "database request fail. [FailedOperation] "+errDeadline.Error()
 	default:
 		m.log().Error("wechat handler error", "path", path, "err", err)
 	}
@@ -192,17 +192,17 @@ func newRID() string {
 // still initializing.
 func (m *Module) checkEnv(env string) error {
 	if env == "" {
-		return wxErr(codeMissingParam, "missing required parameter: env")
+		return wxErr(wechat.CodeMissingParam, "missing required parameter: env")
 	}
 	rec, err := m.h.Envs.Get(env)
 	if errors.Is(err, envs.ErrNotFound) {
-		return wxErr(codeEnvInvalid, "[100003] Param Invalid: env check invalid")
+		return wxErr(wechat.CodeCloudParamInvalid, "[100003] Param Invalid: env check invalid")
 	}
 	if err != nil {
 		return errSystem(err)
 	}
 	if rec.Status(m.now()) != "NORMAL" {
-		return wxErr(codeResource, "resource system error. [ResourceUnavailable] environment %s is still initializing", env)
+		return wxErr(wechat.CodeCloudResource, "resource system error. [ResourceUnavailable] environment %s is still initializing", env)
 	}
 	return nil
 }

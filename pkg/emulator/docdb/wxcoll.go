@@ -16,7 +16,7 @@ func (m *Module) decodeCollection(r *wxRequest) (wechat.CollectionRequest, error
 		return req, err
 	}
 	if req.CollectionName == "" {
-		return req, wxErr(codeMissingParam, "missing required parameter: collection_name")
+		return req, wxErr(wechat.CodeMissingParam, "missing required parameter: collection_name")
 	}
 	return req, nil
 }
@@ -54,7 +54,7 @@ func (m *Module) wxCollectionGet(ctx context.Context, r *wxRequest) (any, error)
 		return nil, err
 	}
 	if req.Limit < 0 || req.Offset < 0 {
-		return nil, wxErr(codeBadParams, "invalid args: limit and offset must not be negative")
+		return nil, wxErr(wechat.CodeInvalidArgs, "invalid args: limit and offset must not be negative")
 	}
 	limit := req.Limit
 	if limit == 0 {
@@ -84,7 +84,7 @@ func (m *Module) wxUpdateIndex(ctx context.Context, r *wxRequest) (any, error) {
 		return nil, err
 	}
 	if req.CollectionName == "" {
-		return nil, wxErr(codeMissingParam, "missing required parameter: collection_name")
+		return nil, wxErr(wechat.CodeMissingParam, "missing required parameter: collection_name")
 	}
 	var create []indexSpec
 	for _, ci := range req.CreateIndexes {

@@ -51,7 +51,7 @@ func (m *Module) statementHandler(path string, want []dbquery.Action, run func(c
 			return nil, err
 		}
 		if req.Query == "" {
-			return nil, wxErr(codeMissingParam, "missing required parameter: query")
+			return nil, wxErr(wechat.CodeMissingParam, "missing required parameter: query")
 		}
 		q, err := m.parse(req.Query)
 		if err != nil {
@@ -62,7 +62,7 @@ func (m *Module) statementHandler(path string, want []dbquery.Action, run func(c
 			ok = ok || q.Action == a
 		}
 		if !ok {
-			return nil, wxErr(codeBadParams, "invalid query: %s runs %s statements, got %s", path, terminals[want[0]], terminals[q.Action])
+			return nil, wxErr(wechat.CodeInvalidArgs, "invalid query: %s runs %s statements, got %s", path, terminals[want[0]], terminals[q.Action])
 		}
 		return run(ctx, req.Env, q)
 	}

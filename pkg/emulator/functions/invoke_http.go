@@ -11,6 +11,7 @@ import (
 	"github.com/tcb-go/tcb/pkg/emulator/docdb"
 	"github.com/tcb-go/tcb/pkg/emulator/sdkapi"
 	"github.com/tcb-go/tcb/pkg/fnrun"
+	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
 // Why a synchronous run by name did not produce a result.
@@ -83,7 +84,7 @@ func (m *Module) InvokeHTTP(ctx context.Context, env, name string, event []byte,
 		event = []byte("{}")
 	}
 	if !json.Valid(event) {
-		return "", 40097, "the request body (the function's event) is not valid JSON", nil
+		return "", wechat.CodeInvalidArgs, "the request body (the function's event) is not valid JSON", nil
 	}
 	data, took, err := m.runByName(ctx, env, name, "", event, creds.Caller{AppID: appid, Source: "wx_http"}, timeout)
 	var failed *failedRun
@@ -91,11 +92,11 @@ func (m *Module) InvokeHTTP(ctx context.Context, env, name string, event []byte,
 	case err == nil:
 		return data, 0, "", nil
 	case errors.Is(err, errNoSuchFunction):
-		return "", docdb.ErrcodeFunctionNotFound, err.Error(), nil
+		return "", wechat.CodeCloudParamInvalid, err.Error(), nil
 	case errors.Is(err, errTimedOut):
-		return "", docdb.ErrcodeFunctionTimeout, timeoutMessage(took), nil
+		return "", wechat.CodeFunctionTimeout, timeoutMessage(took), nil
 	case errors.As(err, &failed):
-		return "", docdb.ErrcodeFunctionFailed, docdb.FunctionFailedMessage(failed.message), nil
+		return "", wechat.CodeFunctionFailed, docdb.FunctionFailedMessage(failed.message), nil
 	}
 	return "", 0, "", err
 }

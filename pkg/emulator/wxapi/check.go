@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"net/http"
 	"time"
+
+	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
 // CheckToken tells whether token may be used for a business call right
@@ -12,13 +14,13 @@ import (
 // (expired) or 40014 (never issued). It implements docdb.TokenChecker.
 func (m *Module) CheckToken(token string) (appid string, errcode int) {
 	if token == "" {
-		return "", CodeMissing
+		return "", wechat.CodeMissingToken
 	}
 	m.mu.RLock()
 	t := m.tokens[token]
 	m.mu.RUnlock()
 	if t == nil {
-		return "", CodeBadToken
+		return "", wechat.CodeInvalidToken
 	}
 	return t.AppID, t.code(m.clock())
 }
@@ -28,7 +30,7 @@ func (m *Module) CheckToken(token string) (appid string, errcode int) {
 // with a rid, HTTP 200) and returns ok=false.
 func (m *Module) RequireToken(w http.ResponseWriter, r *http.Request) (appid string, ok bool) {
 	appid, code := m.CheckToken(r.URL.Query().Get("access_token"))
-	if code != CodeOK {
+	if code != wechat.CodeOK {
 		m.writeErr(w, errOf(code, messages[code]))
 		return "", false
 	}
@@ -51,16 +53,16 @@ type CheckResult struct {
 // Check describes token at this moment.
 func (m *Module) Check(token string) CheckResult {
 	if token == "" {
-		return CheckResult{ErrCode: CodeMissing}
+		return CheckResult{ErrCode: wechat.CodeMissingToken}
 	}
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	t := m.tokens[token]
 	if t == nil {
-		return CheckResult{ErrCode: CodeBadToken}
+		return CheckResult{ErrCode: wechat.CodeInvalidToken}
 	}
 	code := t.code(m.clock())
-	return CheckResult{Valid: code == CodeOK, ErrCode: code, AppID: t.AppID, Family: t.Family,
+	return CheckResult{Valid: code == wechat.CodeOK, ErrCode: code, AppID: t.AppID, Family: t.Family,
 		IssuedAt: t.IssuedAt, ValidUntil: t.validUntil()}
 }
 

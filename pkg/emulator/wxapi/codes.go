@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/tcb-go/tcb/pkg/config"
+	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
 // MintedCode is the answer of /_emulator/wechat/code.
@@ -152,14 +153,14 @@ func (o *openAPI) consume(code, kind, appid string, now time.Time) (*codeRec, in
 	c := o.codes[code]
 	switch {
 	case c == nil || c.Kind != kind || c.AppID != appid:
-		return nil, codeInvalidCode
+		return nil, wechat.CodeInvalidCode
 	case !c.UsedAt.IsZero() && kind == kindLogin:
-		return nil, codeCodeUsed
+		return nil, wechat.CodeCodeUsed
 	case !c.UsedAt.IsZero(), !now.Before(c.ExpiresAt):
-		return nil, codeInvalidCode
+		return nil, wechat.CodeInvalidCode
 	}
 	c.UsedAt = now
-	return c, CodeOK
+	return c, wechat.CodeOK
 }
 
 // sessionAnswer is jscode2session's answer.
@@ -175,7 +176,7 @@ type sessionAnswer struct {
 func (m *Module) handleJSCode2Session(w http.ResponseWriter, r *http.Request) {
 	const path = PathJSCode2Session
 	if r.Method != http.MethodGet {
-		m.answer(w, r, path, "", errOf(codeGetOnly, "require GET method"))
+		m.answer(w, r, path, "", errOf(wechat.CodeGETRequired, "require GET method"))
 		return
 	}
 	if e := m.fault(r, path); e != nil {
@@ -189,22 +190,22 @@ func (m *Module) handleJSCode2Session(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if jsCode == "" {
-		m.answer(w, r, path, appid, errOf(codeMissingCode, "missing code"))
+		m.answer(w, r, path, appid, errOf(wechat.CodeMissingCode, "missing code"))
 		return
 	}
 	sessionKey, err := randomStd(16)
 	if err != nil {
-		m.answer(w, r, path, appid, errOf(codeSystem, messages[codeSystem]))
+		m.answer(w, r, path, appid, errOf(wechat.CodeSystemBusy, messages[wechat.CodeSystemBusy]))
 		return
 	}
 	now := m.clock()
 	o := m.oa
 	o.mu.Lock()
 	c, code := o.consume(jsCode, kindLogin, appid, now)
-	if code != CodeOK {
+	if code != wechat.CodeOK {
 		o.mu.Unlock()
 		msg := "invalid code"
-		if code == codeCodeUsed {
+		if code == wechat.CodeCodeUsed {
 			msg = "code been used"
 		}
 		m.answer(w, r, path, appid, errOf(code, msg))
@@ -223,7 +224,7 @@ func (m *Module) handleJSCode2Session(w http.ResponseWriter, r *http.Request) {
 	o.mu.Unlock()
 	if err != nil {
 		m.log.Error("wechat: persisting a login failed", slog.String("error", err.Error()))
-		m.answer(w, r, path, appid, errOf(codeSystem, messages[codeSystem]))
+		m.answer(w, r, path, appid, errOf(wechat.CodeSystemBusy, messages[wechat.CodeSystemBusy]))
 		return
 	}
 	m.served(r, path, appid)
@@ -236,18 +237,18 @@ func (m *Module) handleJSCode2Session(w http.ResponseWriter, r *http.Request) {
 func (m *Module) loginCredentials(appid, secret, grant string) *wxError {
 	switch {
 	case appid == "":
-		return errOf(codeNoAppID, messages[codeNoAppID])
+		return errOf(wechat.CodeMissingAppID, messages[wechat.CodeMissingAppID])
 	case secret == "":
-		return errOf(codeNoSecret, messages[codeNoSecret])
+		return errOf(wechat.CodeMissingSecret, messages[wechat.CodeMissingSecret])
 	case grant != "" && grant != "authorization_code":
-		return errOf(codeGrantType, messages[codeGrantType])
+		return errOf(wechat.CodeInvalidGrantType, messages[wechat.CodeInvalidGrantType])
 	}
 	want, ok := m.secrets[appid]
 	if !ok {
-		return errOf(codeBadAppID, messages[codeBadAppID])
+		return errOf(wechat.CodeInvalidAppID, messages[wechat.CodeInvalidAppID])
 	}
 	if subtle.ConstantTimeCompare([]byte(want), []byte(secret)) != 1 {
-		return errOf(codeBadSecret, messages[codeBadSecret])
+		return errOf(wechat.CodeInvalidSecret, messages[wechat.CodeInvalidSecret])
 	}
 	return nil
 }
@@ -286,7 +287,7 @@ func (m *Module) handleGetUserPhoneNumber(w http.ResponseWriter, r *http.Request
 		return
 	}
 	if req.Code == "" {
-		m.answer(w, r, path, appid, errOf(codeMissingCode, "missing code"))
+		m.answer(w, r, path, appid, errOf(wechat.CodeMissingCode, "missing code"))
 		return
 	}
 	now := m.clock()
@@ -294,17 +295,17 @@ func (m *Module) handleGetUserPhoneNumber(w http.ResponseWriter, r *http.Request
 	o.mu.Lock()
 	c, code := o.consume(req.Code, kindPhone, appid, now)
 	var err error
-	if code == CodeOK {
+	if code == wechat.CodeOK {
 		err = m.persistOpenAPI(now, []*codeRec{c}, nil, nil, nil)
 	}
 	o.mu.Unlock()
-	if code != CodeOK {
+	if code != wechat.CodeOK {
 		m.answer(w, r, path, appid, errOf(code, "invalid code"))
 		return
 	}
 	if err != nil {
 		m.log.Error("wechat: persisting a phone code failed", slog.String("error", err.Error()))
-		m.answer(w, r, path, appid, errOf(codeSystem, messages[codeSystem]))
+		m.answer(w, r, path, appid, errOf(wechat.CodeSystemBusy, messages[wechat.CodeSystemBusy]))
 		return
 	}
 	m.served(r, path, appid)

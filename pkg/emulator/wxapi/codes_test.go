@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
 func TestOpenAPIMintCode(t *testing.T) {
@@ -87,17 +89,17 @@ func TestOpenAPIJSCode2SessionErrcodes(t *testing.T) {
 		name, method, query string
 		want                int
 	}{
-		{"POST", "POST", sessionQuery(demoID, demoSecret, login), codeGetOnly},
-		{"no appid", "GET", q("secret", demoSecret, "js_code", login), codeNoAppID},
-		{"no secret", "GET", q("appid", demoID, "js_code", login), codeNoSecret},
-		{"bad grant", "GET", q("appid", demoID, "secret", demoSecret, "js_code", login, "grant_type", "client_credential"), codeGrantType},
-		{"unknown appid", "GET", sessionQuery("wxnope00000000000", demoSecret, login), codeBadAppID},
-		{"wrong secret", "GET", sessionQuery(demoID, "wrong-secret-value", login), codeBadSecret},
-		{"other app's secret", "GET", sessionQuery(demoID, otherSecret, login), codeBadSecret},
-		{"no code", "GET", q("appid", demoID, "secret", demoSecret), codeMissingCode},
-		{"unknown code", "GET", sessionQuery(demoID, demoSecret, "0a1b2c3d4e5f"), codeInvalidCode},
-		{"phone code", "GET", sessionQuery(demoID, demoSecret, phone), codeInvalidCode},
-		{"another app's code", "GET", sessionQuery(demoID, demoSecret, otherApps), codeInvalidCode},
+		{"POST", "POST", sessionQuery(demoID, demoSecret, login), wechat.CodeGETRequired},
+		{"no appid", "GET", q("secret", demoSecret, "js_code", login), wechat.CodeMissingAppID},
+		{"no secret", "GET", q("appid", demoID, "js_code", login), wechat.CodeMissingSecret},
+		{"bad grant", "GET", q("appid", demoID, "secret", demoSecret, "js_code", login, "grant_type", "client_credential"), wechat.CodeInvalidGrantType},
+		{"unknown appid", "GET", sessionQuery("wxnope00000000000", demoSecret, login), wechat.CodeInvalidAppID},
+		{"wrong secret", "GET", sessionQuery(demoID, "wrong-secret-value", login), wechat.CodeInvalidSecret},
+		{"other app's secret", "GET", sessionQuery(demoID, otherSecret, login), wechat.CodeInvalidSecret},
+		{"no code", "GET", q("appid", demoID, "secret", demoSecret), wechat.CodeMissingCode},
+		{"unknown code", "GET", sessionQuery(demoID, demoSecret, "0a1b2c3d4e5f"), wechat.CodeInvalidCode},
+		{"phone code", "GET", sessionQuery(demoID, demoSecret, phone), wechat.CodeInvalidCode},
+		{"another app's code", "GET", sessionQuery(demoID, demoSecret, otherApps), wechat.CodeInvalidCode},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			a := h.api(c.method, PathJSCode2Session, c.query, "")
@@ -114,7 +116,7 @@ func TestOpenAPIJSCode2SessionErrcodes(t *testing.T) {
 	if a.ErrCode != 0 || a.OpenID != "oAlice" || a.UnionID != "uAlice" || len(a.SessionKey) != 24 {
 		t.Fatalf("exchange: %+v", a)
 	}
-	if a := h.api("GET", PathJSCode2Session, sessionQuery(demoID, demoSecret, login), ""); a.ErrCode != codeCodeUsed || !strings.HasPrefix(a.ErrMsg, "code been used rid: ") {
+	if a := h.api("GET", PathJSCode2Session, sessionQuery(demoID, demoSecret, login), ""); a.ErrCode != wechat.CodeCodeUsed || !strings.HasPrefix(a.ErrMsg, "code been used rid: ") {
 		t.Fatalf("reuse: %+v", a)
 	}
 	// The other app exchanges its own code with its own secret.
@@ -142,20 +144,20 @@ func TestOpenAPICodeExpiry(t *testing.T) {
 		t.Fatalf("a second before expiry: %+v", a)
 	}
 	h.clock.Advance(time.Second)
-	if a := h.api("GET", PathJSCode2Session, sessionQuery(demoID, demoSecret, late), ""); a.ErrCode != codeInvalidCode {
+	if a := h.api("GET", PathJSCode2Session, sessionQuery(demoID, demoSecret, late), ""); a.ErrCode != wechat.CodeInvalidCode {
 		t.Fatalf("expired: %+v", a)
 	}
 	tok := h.stable(false).AccessToken
-	if a := h.post(PathGetUserPhoneNumber, tok, `{"code":"`+phone+`"}`); a.ErrCode != codeInvalidCode {
+	if a := h.post(PathGetUserPhoneNumber, tok, `{"code":"`+phone+`"}`); a.ErrCode != wechat.CodeInvalidCode {
 		t.Fatalf("expired phone code: %+v", a)
 	}
 	// A used code still says "used" after its expiry, until it is pruned.
-	if a := h.api("GET", PathJSCode2Session, sessionQuery(demoID, demoSecret, used), ""); a.ErrCode != codeCodeUsed {
+	if a := h.api("GET", PathJSCode2Session, sessionQuery(demoID, demoSecret, used), ""); a.ErrCode != wechat.CodeCodeUsed {
 		t.Fatalf("used, after expiry: %+v", a)
 	}
 	h.clock.Advance(codeRetention + time.Minute)
 	h.mint("openid=oA", http.StatusOK) // prunes
-	if a := h.api("GET", PathJSCode2Session, sessionQuery(demoID, demoSecret, used), ""); a.ErrCode != codeInvalidCode {
+	if a := h.api("GET", PathJSCode2Session, sessionQuery(demoID, demoSecret, used), ""); a.ErrCode != wechat.CodeInvalidCode {
 		t.Fatalf("pruned: %+v", a)
 	}
 	if st := h.state().OpenAPI; st.PendingCodes != 1 {
@@ -174,13 +176,13 @@ func TestOpenAPIGetUserPhoneNumber(t *testing.T) {
 		name, tok, body string
 		want            int
 	}{
-		{"no code", tok, `{}`, codeMissingCode},
-		{"empty body", tok, ``, codeEmptyBody},
-		{"malformed", tok, `{"code":`, codeDataFormat},
-		{"unknown code", tok, `{"code":"nope"}`, codeInvalidCode},
-		{"login code", tok, `{"code":"` + login + `"}`, codeInvalidCode},
-		{"another app's code", tok, `{"code":"` + otherApps + `"}`, codeInvalidCode},
-		{"code of this app with another app's token", h.otherToken(), `{"code":"` + cn + `"}`, codeInvalidCode},
+		{"no code", tok, `{}`, wechat.CodeMissingCode},
+		{"empty body", tok, ``, wechat.CodeEmptyBody},
+		{"malformed", tok, `{"code":`, wechat.CodeBadBody},
+		{"unknown code", tok, `{"code":"nope"}`, wechat.CodeInvalidCode},
+		{"login code", tok, `{"code":"` + login + `"}`, wechat.CodeInvalidCode},
+		{"another app's code", tok, `{"code":"` + otherApps + `"}`, wechat.CodeInvalidCode},
+		{"code of this app with another app's token", h.otherToken(), `{"code":"` + cn + `"}`, wechat.CodeInvalidCode},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if a := h.post(PathGetUserPhoneNumber, c.tok, c.body); a.ErrCode != c.want || a.PhoneInfo.PurePhoneNumber != "" {
@@ -194,7 +196,7 @@ func TestOpenAPIGetUserPhoneNumber(t *testing.T) {
 		p.Watermark.AppID != demoID || p.Watermark.Timestamp != h.clock.Now().Unix() {
 		t.Fatalf("phone: %+v", a)
 	}
-	if a := h.post(PathGetUserPhoneNumber, tok, `{"code":"`+cn+`"}`); a.ErrCode != codeInvalidCode {
+	if a := h.post(PathGetUserPhoneNumber, tok, `{"code":"`+cn+`"}`); a.ErrCode != wechat.CodeInvalidCode {
 		t.Fatalf("reuse: %+v", a)
 	}
 	if a := h.post(PathGetUserPhoneNumber, tok, `{"code":"`+us+`"}`); a.PhoneInfo.PhoneNumber != "+14155552671" || a.PhoneInfo.CountryCode != "1" {

@@ -34,25 +34,25 @@ func TestErrcodes(t *testing.T) {
 		body             string
 		want             int
 	}{
-		{"token POST", "POST", wechat.PathToken, legacyQuery(demoID, demoSecret), "", codeWrongMeth},
-		{"token bad grant", "GET", wechat.PathToken, q("grant_type", "password", "appid", demoID, "secret", demoSecret), "", codeGrantType},
-		{"token no grant", "GET", wechat.PathToken, q("appid", demoID, "secret", demoSecret), "", codeGrantType},
-		{"token no appid", "GET", wechat.PathToken, q("grant_type", "client_credential", "secret", demoSecret), "", codeNoAppID},
-		{"token no secret", "GET", wechat.PathToken, q("grant_type", "client_credential", "appid", demoID), "", codeNoSecret},
-		{"token bad appid", "GET", wechat.PathToken, legacyQuery("wxdoesnotexist0000", demoSecret), "", codeBadAppID},
-		{"token appid case", "GET", wechat.PathToken, legacyQuery(strings.ToUpper(demoID), demoSecret), "", codeBadAppID},
-		{"token bad secret", "GET", wechat.PathToken, legacyQuery(demoID, "wrong-secret-value"), "", CodeNotLatest},
-		{"stable GET", "GET", wechat.PathStableToken, "", "", codeWrongMeth},
-		{"stable empty", "POST", wechat.PathStableToken, "", "", codeEmptyBody},
-		{"stable malformed", "POST", wechat.PathStableToken, "", `{"appid":`, codeDataFormat},
-		{"stable not an object", "POST", wechat.PathStableToken, "", `[1,2]`, codeDataFormat},
-		{"stable huge", "POST", wechat.PathStableToken, "", huge, codeDataFormat},
-		{"stable query only", "POST", wechat.PathStableToken, legacyQuery(demoID, demoSecret), " ", codeEmptyBody},
-		{"stable bad grant", "POST", wechat.PathStableToken, "", `{"grant_type":"x","appid":"` + demoID + `","secret":"` + demoSecret + `"}`, codeGrantType},
-		{"stable no appid", "POST", wechat.PathStableToken, "", `{"grant_type":"client_credential","secret":"s"}`, codeNoAppID},
-		{"stable no secret", "POST", wechat.PathStableToken, "", `{"grant_type":"client_credential","appid":"` + demoID + `"}`, codeNoSecret},
-		{"stable bad appid", "POST", wechat.PathStableToken, "", stableBody("wxdoesnotexist0000", demoSecret, false), codeBadAppID},
-		{"stable bad secret", "POST", wechat.PathStableToken, "", stableBody(demoID, "wrong-secret-value", false), codeBadSecret},
+		{"token POST", "POST", wechat.PathToken, legacyQuery(demoID, demoSecret), "", wechat.CodeMethodNotAllowed},
+		{"token bad grant", "GET", wechat.PathToken, q("grant_type", "password", "appid", demoID, "secret", demoSecret), "", wechat.CodeInvalidGrantType},
+		{"token no grant", "GET", wechat.PathToken, q("appid", demoID, "secret", demoSecret), "", wechat.CodeInvalidGrantType},
+		{"token no appid", "GET", wechat.PathToken, q("grant_type", "client_credential", "secret", demoSecret), "", wechat.CodeMissingAppID},
+		{"token no secret", "GET", wechat.PathToken, q("grant_type", "client_credential", "appid", demoID), "", wechat.CodeMissingSecret},
+		{"token bad appid", "GET", wechat.PathToken, legacyQuery("wxdoesnotexist0000", demoSecret), "", wechat.CodeInvalidAppID},
+		{"token appid case", "GET", wechat.PathToken, legacyQuery(strings.ToUpper(demoID), demoSecret), "", wechat.CodeInvalidAppID},
+		{"token bad secret", "GET", wechat.PathToken, legacyQuery(demoID, "wrong-secret-value"), "", wechat.CodeInvalidCredential},
+		{"stable GET", "GET", wechat.PathStableToken, "", "", wechat.CodeMethodNotAllowed},
+		{"stable empty", "POST", wechat.PathStableToken, "", "", wechat.CodeEmptyBody},
+		{"stable malformed", "POST", wechat.PathStableToken, "", `{"appid":`, wechat.CodeBadBody},
+		{"stable not an object", "POST", wechat.PathStableToken, "", `[1,2]`, wechat.CodeBadBody},
+		{"stable huge", "POST", wechat.PathStableToken, "", huge, wechat.CodeBadBody},
+		{"stable query only", "POST", wechat.PathStableToken, legacyQuery(demoID, demoSecret), " ", wechat.CodeEmptyBody},
+		{"stable bad grant", "POST", wechat.PathStableToken, "", `{"grant_type":"x","appid":"` + demoID + `","secret":"` + demoSecret + `"}`, wechat.CodeInvalidGrantType},
+		{"stable no appid", "POST", wechat.PathStableToken, "", `{"grant_type":"client_credential","secret":"s"}`, wechat.CodeMissingAppID},
+		{"stable no secret", "POST", wechat.PathStableToken, "", `{"grant_type":"client_credential","appid":"` + demoID + `"}`, wechat.CodeMissingSecret},
+		{"stable bad appid", "POST", wechat.PathStableToken, "", stableBody("wxdoesnotexist0000", demoSecret, false), wechat.CodeInvalidAppID},
+		{"stable bad secret", "POST", wechat.PathStableToken, "", stableBody(demoID, "wrong-secret-value", false), wechat.CodeInvalidSecret},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -83,11 +83,11 @@ func TestClientSeesRealErrors(t *testing.T) {
 	ctx := context.Background()
 	_, err := h.wx.StableToken(ctx, demoID, "wrong-secret-value", false)
 	var ae *wechat.APIError
-	if !errors.As(err, &ae) || ae.Code != codeBadSecret || ae.RID == "" || ae.Kind() != wechat.KindConfig {
+	if !errors.As(err, &ae) || ae.Code != wechat.CodeInvalidSecret || ae.RID == "" || ae.Kind() != wechat.KindConfig {
 		t.Fatalf("stable bad secret: %v", err)
 	}
 	_, err = h.wx.LegacyToken(ctx, demoID, "wrong-secret-value")
-	if !errors.As(err, &ae) || ae.Code != CodeNotLatest || ae.Kind() != wechat.KindConfig {
+	if !errors.As(err, &ae) || ae.Code != wechat.CodeInvalidCredential || ae.Kind() != wechat.KindConfig {
 		t.Fatalf("legacy bad secret: %v (kind %v)", err, ae.Kind())
 	}
 	if strings.Contains(err.Error(), "wrong-secret-value") {
@@ -132,7 +132,7 @@ func TestFaults(t *testing.T) {
 
 	post(`{"action":"/cgi-bin/token","count":1,"errcode":45009}`)
 	a := h.do("GET", wechat.PathToken, legacyQuery(demoID, demoSecret), "")
-	if a.ErrCode != codeDaily || !strings.HasPrefix(a.ErrMsg, "reach max api daily quota limit rid: ") {
+	if a.ErrCode != wechat.CodeDailyQuota || !strings.HasPrefix(a.ErrMsg, "reach max api daily quota limit rid: ") {
 		t.Fatalf("45009 fault: %+v", a)
 	}
 	post(`{"action":"/cgi-bin/token","count":1,"errcode":40164,"message":"invalid ip 1.2.3.4"}`)
@@ -171,17 +171,17 @@ func TestCheckAndRequireToken(t *testing.T) {
 	if r := get(s.AccessToken); !r.Valid || r.AppID != demoID || r.ErrCode != 0 || !r.ValidUntil.Equal(h.clock.Now().Add(7200*time.Second)) {
 		t.Fatalf("valid: %+v", r)
 	}
-	if r := get("nope"); r.Valid || r.ErrCode != CodeBadToken {
+	if r := get("nope"); r.Valid || r.ErrCode != wechat.CodeInvalidToken {
 		t.Fatalf("unknown: %+v", r)
 	}
-	if r := get(""); r.Valid || r.ErrCode != CodeMissing {
+	if r := get(""); r.Valid || r.ErrCode != wechat.CodeMissingToken {
 		t.Fatalf("missing: %+v", r)
 	}
 
 	for _, c := range []struct {
 		tok  string
 		want int
-	}{{s.AccessToken, 0}, {"", CodeMissing}, {"bogus", CodeBadToken}} {
+	}{{s.AccessToken, 0}, {"", wechat.CodeMissingToken}, {"bogus", wechat.CodeInvalidToken}} {
 		rec := httptest.NewRecorder()
 		req := httptest.NewRequest("POST", "/tcb/databasequery?access_token="+c.tok, nil)
 		appid, ok := h.m.RequireToken(rec, req)
@@ -196,7 +196,7 @@ func TestCheckAndRequireToken(t *testing.T) {
 		}
 	}
 	h.clock.Advance(7200 * time.Second)
-	if r := get(s.AccessToken); r.Valid || r.ErrCode != CodeExpired {
+	if r := get(s.AccessToken); r.Valid || r.ErrCode != wechat.CodeTokenExpired {
 		t.Fatalf("expired: %+v", r)
 	}
 }

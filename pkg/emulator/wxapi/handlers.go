@@ -23,22 +23,22 @@ func errOf(code int, msg string) *wxError { return &wxError{code: code, msg: msg
 
 // messages are the platform's errmsg texts (before " rid: ...").
 var messages = map[int]string{
-	codeSystem:     "system error",
-	codeGrantType:  "invalid grant_type",
-	codeNoAppID:    "appid missing",
-	codeNoSecret:   "appsecret missing",
-	codeBadAppID:   "invalid appid",
-	codeBadSecret:  "invalid appsecret",
-	CodeNotLatest:  "invalid credential, access_token is invalid or not latest",
-	CodeExpired:    "access_token expired",
-	CodeBadToken:   "invalid access_token",
-	CodeMissing:    "access_token missing",
-	codeDaily:      "reach max api daily quota limit",
-	codeMinute:     "api minute-quota reach limit mustslower retry next minute",
-	codeEmptyBody:  "empty post data",
-	codeDataFormat: "data format error",
-	40164:          "invalid ip, not in whitelist",
-	50004:          "user not allow to use accesstoken, maybe for punishment",
+	wechat.CodeSystemBusy:        "system error",
+	wechat.CodeInvalidGrantType:  "invalid grant_type",
+	wechat.CodeMissingAppID:      "appid missing",
+	wechat.CodeMissingSecret:     "appsecret missing",
+	wechat.CodeInvalidAppID:      "invalid appid",
+	wechat.CodeInvalidSecret:     "invalid appsecret",
+	wechat.CodeInvalidCredential: "invalid credential, access_token is invalid or not latest",
+	wechat.CodeTokenExpired:      "access_token expired",
+	wechat.CodeInvalidToken:      "invalid access_token",
+	wechat.CodeMissingToken:      "access_token missing",
+	wechat.CodeDailyQuota:        "reach max api daily quota limit",
+	wechat.CodeMinuteQuota:       "api minute-quota reach limit mustslower retry next minute",
+	wechat.CodeEmptyBody:         "empty post data",
+	wechat.CodeBadBody:           "data format error",
+	wechat.CodeIPNotWhitelisted:  "invalid ip, not in whitelist",
+	wechat.CodePenalized:         "user not allow to use accesstoken, maybe for punishment",
 }
 
 // Message returns the platform's errmsg for code (without the rid), or "".
@@ -84,7 +84,7 @@ func (m *Module) fault(r *http.Request, path string) *wxError {
 		case <-t.C:
 		case <-r.Context().Done():
 			t.Stop()
-			return errOf(codeSystem, "system error")
+			return errOf(wechat.CodeSystemBusy, "system error")
 		}
 	}
 	if rule.Errcode == 0 {
@@ -106,15 +106,15 @@ func (m *Module) fault(r *http.Request, path string) *wxError {
 func (m *Module) credentials(grant, appid, secret string, badSecret int) *wxError {
 	switch {
 	case grant != "client_credential":
-		return errOf(codeGrantType, messages[codeGrantType])
+		return errOf(wechat.CodeInvalidGrantType, messages[wechat.CodeInvalidGrantType])
 	case appid == "":
-		return errOf(codeNoAppID, messages[codeNoAppID])
+		return errOf(wechat.CodeMissingAppID, messages[wechat.CodeMissingAppID])
 	case secret == "":
-		return errOf(codeNoSecret, messages[codeNoSecret])
+		return errOf(wechat.CodeMissingSecret, messages[wechat.CodeMissingSecret])
 	}
 	want, ok := m.secrets[appid]
 	if !ok {
-		return errOf(codeBadAppID, messages[codeBadAppID])
+		return errOf(wechat.CodeInvalidAppID, messages[wechat.CodeInvalidAppID])
 	}
 	if subtle.ConstantTimeCompare([]byte(want), []byte(secret)) != 1 {
 		return errOf(badSecret, messages[badSecret])
@@ -125,7 +125,7 @@ func (m *Module) credentials(grant, appid, secret string, badSecret int) *wxErro
 // handleToken serves GET /cgi-bin/token.
 func (m *Module) handleToken(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
-		m.answer(w, r, wechat.PathToken, "", errOf(codeWrongMeth, "require GET method"))
+		m.answer(w, r, wechat.PathToken, "", errOf(wechat.CodeMethodNotAllowed, "require GET method"))
 		return
 	}
 	if e := m.fault(r, wechat.PathToken); e != nil {
@@ -134,7 +134,7 @@ func (m *Module) handleToken(w http.ResponseWriter, r *http.Request) {
 	}
 	q := r.URL.Query()
 	appid := q.Get("appid")
-	if e := m.credentials(q.Get("grant_type"), appid, q.Get("secret"), CodeNotLatest); e != nil {
+	if e := m.credentials(q.Get("grant_type"), appid, q.Get("secret"), wechat.CodeInvalidCredential); e != nil {
 		m.answer(w, r, wechat.PathToken, appid, e)
 		return
 	}
@@ -151,7 +151,7 @@ func (m *Module) handleToken(w http.ResponseWriter, r *http.Request) {
 func (m *Module) handleStableToken(w http.ResponseWriter, r *http.Request) {
 	const path = wechat.PathStableToken
 	if r.Method != http.MethodPost {
-		m.answer(w, r, path, "", errOf(codeWrongMeth, "require POST method"))
+		m.answer(w, r, path, "", errOf(wechat.CodeMethodNotAllowed, "require POST method"))
 		return
 	}
 	if e := m.fault(r, path); e != nil {
@@ -160,23 +160,23 @@ func (m *Module) handleStableToken(w http.ResponseWriter, r *http.Request) {
 	}
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 	if err != nil {
-		m.answer(w, r, path, "", errOf(codeSystem, messages[codeSystem]))
+		m.answer(w, r, path, "", errOf(wechat.CodeSystemBusy, messages[wechat.CodeSystemBusy]))
 		return
 	}
 	if len(body) > MaxBodyBytes {
-		m.answer(w, r, path, "", errOf(codeDataFormat, "data format error: body larger than 64 KiB"))
+		m.answer(w, r, path, "", errOf(wechat.CodeBadBody, "data format error: body larger than 64 KiB"))
 		return
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		m.answer(w, r, path, "", errOf(codeEmptyBody, messages[codeEmptyBody]))
+		m.answer(w, r, path, "", errOf(wechat.CodeEmptyBody, messages[wechat.CodeEmptyBody]))
 		return
 	}
 	var req wechat.StableTokenRequest
 	if err := json.Unmarshal(body, &req); err != nil {
-		m.answer(w, r, path, "", errOf(codeDataFormat, messages[codeDataFormat]))
+		m.answer(w, r, path, "", errOf(wechat.CodeBadBody, messages[wechat.CodeBadBody]))
 		return
 	}
-	if e := m.credentials(req.GrantType, req.AppID, req.Secret, codeBadSecret); e != nil {
+	if e := m.credentials(req.GrantType, req.AppID, req.Secret, wechat.CodeInvalidSecret); e != nil {
 		m.answer(w, r, path, req.AppID, e)
 		return
 	}
@@ -211,11 +211,11 @@ func (m *Module) issueLegacy(appid string) (string, int, *wxError) {
 	a := m.app(appid)
 	a.rollDay(now)
 	if q := m.opts.LegacyDailyQuota; q >= 0 && a.LegacyToday >= q {
-		return "", 0, errOf(codeDaily, messages[codeDaily])
+		return "", 0, errOf(wechat.CodeDailyQuota, messages[wechat.CodeDailyQuota])
 	}
 	t, err := m.mint(appid, familyLegacy, now)
 	if err != nil {
-		return "", 0, errOf(codeSystem, messages[codeSystem])
+		return "", 0, errOf(wechat.CodeSystemBusy, messages[wechat.CodeSystemBusy])
 	}
 	c := &change{app: a}
 	c.touch(t)
@@ -232,7 +232,7 @@ func (m *Module) issueLegacy(appid string) (string, int, *wxError) {
 	a.FetchesToken++
 	if err := m.persist(c, now); err != nil {
 		m.log.Error("wechat: persisting a token failed", slog.String("error", err.Error()))
-		return "", 0, errOf(codeSystem, messages[codeSystem])
+		return "", 0, errOf(wechat.CodeSystemBusy, messages[wechat.CodeSystemBusy])
 	}
 	return t.Token, expiresIn(t, now), nil
 }
@@ -247,10 +247,10 @@ func (m *Module) issueStable(appid string, force bool) (tok string, exp int, for
 	a := m.app(appid)
 	a.rollDay(now)
 	if q := m.opts.StableMinuteQuota; q >= 0 && a.StableMinute >= q {
-		return "", 0, false, errOf(codeMinute, messages[codeMinute])
+		return "", 0, false, errOf(wechat.CodeMinuteQuota, messages[wechat.CodeMinuteQuota])
 	}
 	if q := m.opts.StableDailyQuota; q >= 0 && a.StableToday >= q {
-		return "", 0, false, errOf(codeDaily, messages[codeDaily])
+		return "", 0, false, errOf(wechat.CodeDailyQuota, messages[wechat.CodeDailyQuota])
 	}
 	a.StableMinute++
 	a.StableToday++
@@ -270,7 +270,7 @@ func (m *Module) issueStable(appid string, force bool) (tok string, exp int, for
 		a.ForceToday++
 		a.ForceLast = now
 		a.StablePrev = ""
-	case cur != nil && cur.code(now) == CodeOK && cur.validUntil().Sub(now) > m.opts.Overlap:
+	case cur != nil && cur.code(now) == wechat.CodeOK && cur.validUntil().Sub(now) > m.opts.Overlap:
 		t = cur // idempotent: the same token, its remaining life
 	default:
 		// None yet, expired, or inside the pre-rotation window: the next
@@ -285,7 +285,7 @@ func (m *Module) issueStable(appid string, force bool) (tok string, exp int, for
 	if t == nil {
 		var err error
 		if t, err = m.mint(appid, familyStable, now); err != nil {
-			return "", 0, false, errOf(codeSystem, messages[codeSystem])
+			return "", 0, false, errOf(wechat.CodeSystemBusy, messages[wechat.CodeSystemBusy])
 		}
 		c.touch(t)
 		a.StableCurrent = t.Token
@@ -293,7 +293,7 @@ func (m *Module) issueStable(appid string, force bool) (tok string, exp int, for
 	a.FetchesStable++
 	if err := m.persist(c, now); err != nil {
 		m.log.Error("wechat: persisting a token failed", slog.String("error", err.Error()))
-		return "", 0, false, errOf(codeSystem, messages[codeSystem])
+		return "", 0, false, errOf(wechat.CodeSystemBusy, messages[wechat.CodeSystemBusy])
 	}
 	return t.Token, expiresIn(t, now), forced, nil
 }

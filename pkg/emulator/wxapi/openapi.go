@@ -17,6 +17,7 @@ import (
 
 	"github.com/tcb-go/tcb/pkg/emulator/store"
 	"github.com/tcb-go/tcb/pkg/emulator/unimpl"
+	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
 // Paths of the server APIs a mini program's backend calls (see doc.go).
@@ -55,24 +56,6 @@ const (
 	// codeRetention: a code is remembered this long after it expired, so
 	// a reuse still answers 40163 rather than 40029.
 	codeRetention = time.Hour
-)
-
-// Errcodes of the server APIs.
-const (
-	codeGetOnly       = 43001 // require GET method
-	codeInvalidOpenID = 40003
-	codeInvalidCode   = 40029
-	codeCodeUsed      = 40163
-	codeMissingCode   = 41008
-	codeBadTemplate   = 40037
-	codeBadArgument   = 47003
-	codeInvalidPage   = 41030
-	codeInvalidArgs   = 40097
-	codeSceneLength   = 40169
-	codeInvalidScene  = 40129
-	codeUserInactive  = 61010
-	codeRiskyContent  = 87014
-	codeInvalidURL    = 40066
 )
 
 // Bucket names of the server API state.
@@ -230,14 +213,14 @@ func (m *Module) handleUnknown(w http.ResponseWriter, r *http.Request) {
 	if m.h != nil && m.h.Unimplemented != nil {
 		m.h.Unimplemented.Record(unimpl.KindPath, r.Method+" "+r.URL.Path, r.UserAgent())
 	}
-	m.writeErr(w, errOf(codeInvalidURL, "invalid url"))
+	m.writeErr(w, errOf(wechat.CodeInvalidURL, "invalid url"))
 }
 
 // begin does what every server API does first: the method, an injected
 // fault, then the access_token. It returns the token's appid.
 func (m *Module) begin(w http.ResponseWriter, r *http.Request, path string) (appid string, ok bool) {
 	if r.Method != http.MethodPost {
-		m.answer(w, r, path, "", errOf(codeWrongMeth, "require POST method"))
+		m.answer(w, r, path, "", errOf(wechat.CodeMethodNotAllowed, "require POST method"))
 		return "", false
 	}
 	if e := m.fault(r, path); e != nil {
@@ -252,19 +235,19 @@ func (m *Module) begin(w http.ResponseWriter, r *http.Request, path string) (app
 func (m *Module) readBody(w http.ResponseWriter, r *http.Request, path, appid string, v any) bool {
 	body, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
 	if err != nil {
-		m.answer(w, r, path, appid, errOf(codeSystem, messages[codeSystem]))
+		m.answer(w, r, path, appid, errOf(wechat.CodeSystemBusy, messages[wechat.CodeSystemBusy]))
 		return false
 	}
 	if len(body) > MaxBodyBytes {
-		m.answer(w, r, path, appid, errOf(codeDataFormat, "data format error: body larger than 64 KiB"))
+		m.answer(w, r, path, appid, errOf(wechat.CodeBadBody, "data format error: body larger than 64 KiB"))
 		return false
 	}
 	if len(bytes.TrimSpace(body)) == 0 {
-		m.answer(w, r, path, appid, errOf(codeEmptyBody, messages[codeEmptyBody]))
+		m.answer(w, r, path, appid, errOf(wechat.CodeEmptyBody, messages[wechat.CodeEmptyBody]))
 		return false
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		m.answer(w, r, path, appid, errOf(codeDataFormat, messages[codeDataFormat]))
+		m.answer(w, r, path, appid, errOf(wechat.CodeBadBody, messages[wechat.CodeBadBody]))
 		return false
 	}
 	return true

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
 // Every server API checks the access_token like the platform: missing
@@ -29,10 +31,10 @@ func TestOpenAPIChecksTheToken(t *testing.T) {
 			name, method, tok string
 			want              int
 		}{
-			{"missing", "POST", "", CodeMissing},
-			{"never issued", "POST", "89_not-a-token", CodeBadToken},
-			{"superseded", "POST", legacy1, CodeNotLatest},
-			{"GET", "GET", stable, codeWrongMeth},
+			{"missing", "POST", "", wechat.CodeMissingToken},
+			{"never issued", "POST", "89_not-a-token", wechat.CodeInvalidToken},
+			{"superseded", "POST", legacy1, wechat.CodeInvalidCredential},
+			{"GET", "GET", stable, wechat.CodeMethodNotAllowed},
 		} {
 			t.Run(path+"/"+c.name, func(t *testing.T) {
 				a := h.api(c.method, path, "access_token="+c.tok, bodies[path])
@@ -44,7 +46,7 @@ func TestOpenAPIChecksTheToken(t *testing.T) {
 	}
 	h.clock.Advance(DefaultTTL)
 	for _, path := range sortedKeys(bodies) {
-		if a := h.post(path, stable, bodies[path]); a.ErrCode != CodeExpired {
+		if a := h.post(path, stable, bodies[path]); a.ErrCode != wechat.CodeTokenExpired {
 			t.Fatalf("%s with an expired token: %+v", path, a)
 		}
 	}
@@ -66,7 +68,7 @@ func TestOpenAPIUnknownWeChatPaths(t *testing.T) {
 		{"POST", "/cgi-bin/"},
 	} {
 		a := h.api(c.method, c.path, "access_token=x", "{}")
-		if a.ErrCode != codeInvalidURL || !strings.HasPrefix(a.ErrMsg, "invalid url rid: ") || !ridRe.MatchString(a.ErrMsg) {
+		if a.ErrCode != wechat.CodeInvalidURL || !strings.HasPrefix(a.ErrMsg, "invalid url rid: ") || !ridRe.MatchString(a.ErrMsg) {
 			t.Fatalf("%s %s: %+v", c.method, c.path, a)
 		}
 	}
@@ -117,13 +119,13 @@ func TestOpenAPIFaults(t *testing.T) {
 	}
 	resp.Body.Close()
 	c := h.mint("openid=oA", http.StatusOK).Code
-	if a := h.api("GET", PathJSCode2Session, sessionQuery(demoID, demoSecret, c), ""); a.ErrCode != codeMinute {
+	if a := h.api("GET", PathJSCode2Session, sessionQuery(demoID, demoSecret, c), ""); a.ErrCode != wechat.CodeMinuteQuota {
 		t.Fatalf("fault: %+v", a)
 	}
 	if a := h.api("GET", PathJSCode2Session, sessionQuery(demoID, demoSecret, c), ""); a.ErrCode != 0 {
 		t.Fatalf("after the fault: %+v", a)
 	}
-	if a := h.post(PathMsgSecCheck, "", `{}`); a.ErrCode != codeSystem {
+	if a := h.post(PathMsgSecCheck, "", `{}`); a.ErrCode != wechat.CodeSystemBusy {
 		t.Fatalf("fault before the token check: %+v", a)
 	}
 }
@@ -151,7 +153,7 @@ func TestOpenAPIStatePersists(t *testing.T) {
 	if st.Users != 2 || st.MessagesSent != 3 || len(st.Messages) != 3 || st.Messages[2].Data["thing1"].Value != "n2" || st.PendingCodes != 1 {
 		t.Fatalf("after restart: %+v", st)
 	}
-	if a := h.api("GET", PathJSCode2Session, sessionQuery(demoID, demoSecret, used), ""); a.ErrCode != codeCodeUsed {
+	if a := h.api("GET", PathJSCode2Session, sessionQuery(demoID, demoSecret, used), ""); a.ErrCode != wechat.CodeCodeUsed {
 		t.Fatalf("used code after restart: %+v", a)
 	}
 	if a := h.api("GET", PathJSCode2Session, sessionQuery(demoID, demoSecret, pending), ""); a.ErrCode != 0 {
@@ -169,7 +171,7 @@ func TestOpenAPIStatePersists(t *testing.T) {
 	if st := h.state().OpenAPI; st.Users != 0 || st.MessagesSent != 0 || len(st.Messages) != 0 || st.PendingCodes != 0 {
 		t.Fatalf("after reset: %+v", st)
 	}
-	if a := h.api("GET", PathJSCode2Session, sessionQuery(demoID, demoSecret, pending), ""); a.ErrCode != codeInvalidCode {
+	if a := h.api("GET", PathJSCode2Session, sessionQuery(demoID, demoSecret, pending), ""); a.ErrCode != wechat.CodeInvalidCode {
 		t.Fatalf("code after reset: %+v", a)
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/emulator"
+	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
 // Tokens, counters and force bookkeeping survive a restart.
@@ -26,7 +27,7 @@ func TestRestartPersistence(t *testing.T) {
 	h = start(t, dir, Options{}, clock)
 	h.wantCode(l1.AccessToken, 0, "l1 inside its overlap after restart")
 	h.wantCode(l2.AccessToken, 0, "l2 after restart")
-	h.wantCode(s1.AccessToken, CodeNotLatest, "s1 after restart")
+	h.wantCode(s1.AccessToken, wechat.CodeInvalidCredential, "s1 after restart")
 	h.wantCode(s2.AccessToken, 0, "s2 after restart")
 	if a := h.stable(false); a.AccessToken != s2.AccessToken || a.ExpiresIn != 7199 {
 		t.Fatalf("stable after restart: same=%v expires_in=%d", a.AccessToken == s2.AccessToken, a.ExpiresIn)
@@ -37,7 +38,7 @@ func TestRestartPersistence(t *testing.T) {
 	}
 	// The overlap keeps running across the restart.
 	clock.Advance(5 * time.Minute)
-	h.wantCode(l1.AccessToken, CodeNotLatest, "l1 after the overlap")
+	h.wantCode(l1.AccessToken, wechat.CodeInvalidCredential, "l1 after the overlap")
 	l3 := h.legacy()
 	h.wantCode(l2.AccessToken, 0, "l2 in l3's overlap")
 	h.wantCode(l3.AccessToken, 0, "l3")
@@ -98,7 +99,7 @@ func TestStateShapeAndReset(t *testing.T) {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	h.wantCode(s.AccessToken, CodeBadToken, "after reset")
+	h.wantCode(s.AccessToken, wechat.CodeInvalidToken, "after reset")
 	if n := path(get(), "wechat", "apps", demoID, "fetches", "stable_token"); n != 0.0 {
 		t.Fatalf("after reset fetches = %v", n)
 	}
@@ -114,12 +115,12 @@ func TestPrune(t *testing.T) {
 	h := start(t, dir, Options{TTL: 10 * time.Second, Overlap: 2 * time.Second}, clock)
 	old := h.legacy()
 	clock.Advance(10*time.Second + DefaultRetention + time.Minute)
-	h.wantCode(old.AccessToken, CodeExpired, "before pruning")
+	h.wantCode(old.AccessToken, wechat.CodeTokenExpired, "before pruning")
 	h.legacy() // prunes
-	h.wantCode(old.AccessToken, CodeBadToken, "after pruning")
+	h.wantCode(old.AccessToken, wechat.CodeInvalidToken, "after pruning")
 	h.stop()
 	h = start(t, dir, Options{TTL: 10 * time.Second, Overlap: 2 * time.Second}, clock)
-	h.wantCode(old.AccessToken, CodeBadToken, "pruned token after restart")
+	h.wantCode(old.AccessToken, wechat.CodeInvalidToken, "pruned token after restart")
 }
 
 func TestOptionsAndParseApp(t *testing.T) {

@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
 // Labels of msg_sec_check results (result.label).
@@ -177,19 +179,19 @@ func (m *Module) handleMsgSecCheck(w http.ResponseWriter, r *http.Request) {
 	fail := func(code int, msg string) { m.answer(w, r, path, appid, errOf(code, msg)) }
 	switch {
 	case req.Version != 0 && req.Version != 1 && req.Version != 2:
-		fail(codeInvalidArgs, "invalid args: version must be 2")
+		fail(wechat.CodeInvalidArgs, "invalid args: version must be 2")
 		return
 	case req.Content == "":
-		fail(codeInvalidArgs, "invalid args: content is empty")
+		fail(wechat.CodeInvalidArgs, "invalid args: content is empty")
 		return
 	case utf8.RuneCountInString(req.Content) > MaxSecCheckContent:
-		fail(codeInvalidArgs, fmt.Sprintf("invalid args: content longer than %d characters", MaxSecCheckContent))
+		fail(wechat.CodeInvalidArgs, fmt.Sprintf("invalid args: content longer than %d characters", MaxSecCheckContent))
 		return
 	}
 	if req.Version != 2 {
 		suggest, _, _ := m.SecCheck(req.Content)
 		if suggest == SuggestRisky {
-			fail(codeRiskyContent, "risky content")
+			fail(wechat.CodeRiskyContent, "risky content")
 			return
 		}
 		m.served(r, path, appid)
@@ -197,26 +199,26 @@ func (m *Module) handleMsgSecCheck(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if req.Scene < 1 || req.Scene > 4 {
-		fail(codeInvalidArgs, "invalid args: scene must be 1 to 4")
+		fail(wechat.CodeInvalidArgs, "invalid args: scene must be 1 to 4")
 		return
 	}
 	if req.OpenID == "" {
-		fail(codeInvalidOpenID, "invalid openid")
+		fail(wechat.CodeInvalidOpenID, "invalid openid")
 		return
 	}
 	u := m.oa.knownUser(appid, req.OpenID)
 	if u == nil {
-		fail(codeInvalidOpenID, "invalid openid")
+		fail(wechat.CodeInvalidOpenID, "invalid openid")
 		return
 	}
 	if m.clock().Sub(u.LastLogin) > ActiveWindow {
-		fail(codeUserInactive, "openid expired: the user has not opened the mini program in the last 2 hours")
+		fail(wechat.CodeUserInactive, "openid expired: the user has not opened the mini program in the last 2 hours")
 		return
 	}
 	suggest, label, hits := m.SecCheck(req.Content, req.Title, req.Nickname, req.Signature)
 	trace, err := randomString(12)
 	if err != nil {
-		fail(codeSystem, messages[codeSystem])
+		fail(wechat.CodeSystemBusy, messages[wechat.CodeSystemBusy])
 		return
 	}
 	ans := secCheckAnswer{ErrMsg: "ok", Result: secResult{Suggest: suggest, Label: label}, TraceID: trace,

@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
 func TestOpenAPIMsgSecCheck(t *testing.T) {
@@ -29,17 +31,17 @@ func TestOpenAPIMsgSecCheck(t *testing.T) {
 		{"risky beats review, first rule wins", tok, v2("tcb-review porn idiot", 1, "oAlice"), 0, SuggestRisky, LabelPorn, "tcb-review,porn,idiot"},
 		{"title checked too", tok, `{"content":"fine","title":"tcb-risky","version":2,"scene":1,"openid":"oAlice"}`, 0, SuggestRisky, LabelOther, "tcb-risky"},
 		{"v1 pass", tok, `{"content":"buy milk"}`, 0, "", 0, ""},
-		{"v1 risky", tok, `{"content":"buy cocaine","version":1}`, codeRiskyContent, "", 0, ""},
-		{"no content", tok, v2("", 1, "oAlice"), codeInvalidArgs, "", 0, ""},
-		{"content too long", tok, v2(strings.Repeat("长", MaxSecCheckContent+1), 1, "oAlice"), codeInvalidArgs, "", 0, ""},
-		{"bad version", tok, `{"content":"x","version":3,"scene":1,"openid":"oAlice"}`, codeInvalidArgs, "", 0, ""},
-		{"bad scene", tok, v2("x", 5, "oAlice"), codeInvalidArgs, "", 0, ""},
-		{"no openid", tok, v2("x", 1, ""), codeInvalidOpenID, "", 0, ""},
-		{"unknown openid", tok, v2("x", 1, "oNobody"), codeInvalidOpenID, "", 0, ""},
-		{"another app's user", h.otherToken(), v2("x", 1, "oAlice"), codeInvalidOpenID, "", 0, ""},
-		{"empty body", tok, "", codeEmptyBody, "", 0, ""},
-		{"malformed", tok, `{"content":`, codeDataFormat, "", 0, ""},
-		{"version as string", tok, `{"content":"x","version":"2"}`, codeDataFormat, "", 0, ""},
+		{"v1 risky", tok, `{"content":"buy cocaine","version":1}`, wechat.CodeRiskyContent, "", 0, ""},
+		{"no content", tok, v2("", 1, "oAlice"), wechat.CodeInvalidArgs, "", 0, ""},
+		{"content too long", tok, v2(strings.Repeat("长", MaxSecCheckContent+1), 1, "oAlice"), wechat.CodeInvalidArgs, "", 0, ""},
+		{"bad version", tok, `{"content":"x","version":3,"scene":1,"openid":"oAlice"}`, wechat.CodeInvalidArgs, "", 0, ""},
+		{"bad scene", tok, v2("x", 5, "oAlice"), wechat.CodeInvalidArgs, "", 0, ""},
+		{"no openid", tok, v2("x", 1, ""), wechat.CodeInvalidOpenID, "", 0, ""},
+		{"unknown openid", tok, v2("x", 1, "oNobody"), wechat.CodeInvalidOpenID, "", 0, ""},
+		{"another app's user", h.otherToken(), v2("x", 1, "oAlice"), wechat.CodeInvalidOpenID, "", 0, ""},
+		{"empty body", tok, "", wechat.CodeEmptyBody, "", 0, ""},
+		{"malformed", tok, `{"content":`, wechat.CodeBadBody, "", 0, ""},
+		{"version as string", tok, `{"content":"x","version":"2"}`, wechat.CodeBadBody, "", 0, ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			a := h.post(PathMsgSecCheck, c.tok, c.body)
@@ -87,7 +89,7 @@ func TestOpenAPIMsgSecCheckActiveWindow(t *testing.T) {
 		t.Fatalf("at the edge of the window: %+v", a)
 	}
 	h.clock.Advance(time.Second)
-	if a := h.post(PathMsgSecCheck, tok, body); a.ErrCode != codeUserInactive {
+	if a := h.post(PathMsgSecCheck, tok, body); a.ErrCode != wechat.CodeUserInactive {
 		t.Fatalf("after the window: %+v", a)
 	}
 	// Version 1 takes no openid.

@@ -3,6 +3,8 @@ package wxapi
 import (
 	"testing"
 	"time"
+
+	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
 // cgi-bin/token: every call mints a token; the previous one works for the
@@ -22,23 +24,23 @@ func TestLegacyOverlapInvalidation(t *testing.T) {
 	h.clock.Advance(5*time.Minute - time.Second)
 	h.wantCode(t1.AccessToken, 0, "t1 at the end of the overlap")
 	h.clock.Advance(time.Second)
-	h.wantCode(t1.AccessToken, CodeNotLatest, "t1 after the overlap")
+	h.wantCode(t1.AccessToken, wechat.CodeInvalidCredential, "t1 after the overlap")
 	h.wantCode(t2.AccessToken, 0, "t2")
 
 	// Two quick calls: t2 gets the overlap from t3, then dies with t4.
 	t3 := h.legacy()
 	h.wantCode(t2.AccessToken, 0, "t2 inside t3's overlap")
 	t4 := h.legacy()
-	h.wantCode(t2.AccessToken, CodeNotLatest, "t2 once two newer tokens exist")
+	h.wantCode(t2.AccessToken, wechat.CodeInvalidCredential, "t2 once two newer tokens exist")
 	h.wantCode(t3.AccessToken, 0, "t3 inside t4's overlap")
 	h.wantCode(t4.AccessToken, 0, "t4")
 
 	// Natural expiry.
 	h.clock.Advance(7200 * time.Second)
-	h.wantCode(t4.AccessToken, CodeExpired, "t4 after its TTL")
-	h.wantCode(t3.AccessToken, CodeNotLatest, "t3 superseded")
-	h.wantCode("89_never-issued", CodeBadToken, "unknown token")
-	h.wantCode("", CodeMissing, "no token")
+	h.wantCode(t4.AccessToken, wechat.CodeTokenExpired, "t4 after its TTL")
+	h.wantCode(t3.AccessToken, wechat.CodeInvalidCredential, "t3 superseded")
+	h.wantCode("89_never-issued", wechat.CodeInvalidToken, "unknown token")
+	h.wantCode("", wechat.CodeMissingToken, "no token")
 
 	st := h.state().Apps[demoID]
 	if st.Fetches.Token != 4 || st.Fetches.StableToken != 0 || st.ValidTokens != 0 {
@@ -76,7 +78,7 @@ func TestStableIdempotentAndPreRotation(t *testing.T) {
 		t.Fatal("after pre-rotation the new token must be returned")
 	}
 	h.clock.Advance(299 * time.Second)
-	h.wantCode(s1.AccessToken, CodeExpired, "s1 after its expiry")
+	h.wantCode(s1.AccessToken, wechat.CodeTokenExpired, "s1 after its expiry")
 	h.wantCode(s2.AccessToken, 0, "s2")
 
 	// Invariant over a long walk: expires_in >= overlap, and one new token
@@ -109,7 +111,7 @@ func TestStableForceRefreshLimits(t *testing.T) {
 	if s2.AccessToken == s1.AccessToken || s2.ExpiresIn != 7200 {
 		t.Fatal("force_refresh must mint a new token")
 	}
-	h.wantCode(s1.AccessToken, CodeNotLatest, "s1 after force_refresh")
+	h.wantCode(s1.AccessToken, wechat.CodeInvalidCredential, "s1 after force_refresh")
 	// Within 30 s: no refresh, the current token.
 	h.clock.Advance(29 * time.Second)
 	if a := h.stable(true); a.AccessToken != s2.AccessToken || a.ExpiresIn != 7171 {
@@ -121,7 +123,7 @@ func TestStableForceRefreshLimits(t *testing.T) {
 	if s3.AccessToken == s2.AccessToken {
 		t.Fatal("force after 30 s must refresh")
 	}
-	h.wantCode(s2.AccessToken, CodeNotLatest, "s2")
+	h.wantCode(s2.AccessToken, wechat.CodeInvalidCredential, "s2")
 
 	// Use up the day (2 used so far).
 	cur := s3.AccessToken
@@ -158,7 +160,7 @@ func TestStableShortTTL(t *testing.T) {
 		t.Fatalf("rotation: %+v", s2)
 	}
 	h.clock.Advance(1500 * time.Millisecond) // s1 expired, s2 has 1.5 s
-	h.wantCode(s1.AccessToken, CodeExpired, "s1")
+	h.wantCode(s1.AccessToken, wechat.CodeTokenExpired, "s1")
 	s3 := h.stable(false)
 	if s3.AccessToken == s2.AccessToken {
 		t.Fatal("want a third token")
@@ -179,11 +181,11 @@ func TestFamiliesIsolated(t *testing.T) {
 	if a := h.stable(false); a.AccessToken != s.AccessToken {
 		t.Fatal("cgi-bin/token must not rotate the stable token")
 	}
-	h.wantCode(l1.AccessToken, CodeNotLatest, "l1")
+	h.wantCode(l1.AccessToken, wechat.CodeInvalidCredential, "l1")
 	l4 := h.legacy()
 	h.stable(true)
 	h.wantCode(l4.AccessToken, 0, "legacy after a forced stable refresh")
-	h.wantCode(s.AccessToken, CodeNotLatest, "stable after force")
+	h.wantCode(s.AccessToken, wechat.CodeInvalidCredential, "stable after force")
 	if got := h.m.Check(s.AccessToken); got.Family != familyStable || got.AppID != demoID {
 		t.Fatalf("check = %+v", got)
 	}
@@ -199,7 +201,7 @@ func TestAppsAndQuota(t *testing.T) {
 		h.legacy()
 	}
 	a := h.do("GET", "/cgi-bin/token", legacyQuery(demoID, demoSecret), "")
-	if a.ErrCode != codeDaily || a.AccessToken != "" {
+	if a.ErrCode != wechat.CodeDailyQuota || a.AccessToken != "" {
 		t.Fatalf("4th call: %+v", a)
 	}
 	other := h.do("GET", "/cgi-bin/token", legacyQuery("wx1111111111111111", "secret-one"), "")
@@ -224,13 +226,13 @@ func TestStableMinuteAndDailyQuota(t *testing.T) {
 	h := start(t, "", Options{StableMinuteQuota: 2, StableDailyQuota: 3}, nil)
 	h.stable(false)
 	h.stable(false)
-	if a := h.do("POST", "/cgi-bin/stable_token", "", stableBody(demoID, demoSecret, false)); a.ErrCode != codeMinute {
+	if a := h.do("POST", "/cgi-bin/stable_token", "", stableBody(demoID, demoSecret, false)); a.ErrCode != wechat.CodeMinuteQuota {
 		t.Fatalf("3rd call in a minute: %+v", a)
 	}
 	h.clock.Advance(time.Minute)
 	h.stable(false)
 	h.clock.Advance(time.Minute)
-	if a := h.do("POST", "/cgi-bin/stable_token", "", stableBody(demoID, demoSecret, false)); a.ErrCode != codeDaily {
+	if a := h.do("POST", "/cgi-bin/stable_token", "", stableBody(demoID, demoSecret, false)); a.ErrCode != wechat.CodeDailyQuota {
 		t.Fatalf("4th call of the day: %+v", a)
 	}
 }

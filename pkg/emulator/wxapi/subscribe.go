@@ -9,6 +9,8 @@ import (
 	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
 // subscribeRequest is subscribeMessage.send's body.
@@ -59,7 +61,7 @@ func (m *Module) handleSubscribeSend(w http.ResponseWriter, r *http.Request) {
 	o.mu.Unlock()
 	if err != nil {
 		m.log.Error("wechat: persisting a message failed", slog.String("error", err.Error()))
-		m.answer(w, r, path, appid, errOf(codeSystem, messages[codeSystem]))
+		m.answer(w, r, path, appid, errOf(wechat.CodeSystemBusy, messages[wechat.CodeSystemBusy]))
 		return
 	}
 	m.log.LogAttrs(r.Context(), slog.LevelInfo, "wechat subscribe message sent", slog.String("appid", appid),
@@ -73,18 +75,18 @@ func (m *Module) handleSubscribeSend(w http.ResponseWriter, r *http.Request) {
 // naming the keyword like the platform: "argument invalid!
 // data.thing1.value is empty").
 func (m *Module) validateSubscribe(appid string, req *subscribeRequest) (*SentMessage, *wxError) {
-	bad := func(what string) *wxError { return errOf(codeBadArgument, "argument invalid! "+what) }
+	bad := func(what string) *wxError { return errOf(wechat.CodeBadArgument, "argument invalid! "+what) }
 	if req.ToUser == "" {
-		return nil, errOf(codeInvalidOpenID, "invalid openid")
+		return nil, errOf(wechat.CodeInvalidOpenID, "invalid openid")
 	}
 	if !validID(req.TemplateID, 128) {
-		return nil, errOf(codeBadTemplate, "invalid template id")
+		return nil, errOf(wechat.CodeInvalidTemplate, "invalid template id")
 	}
 	if m.oa.knownUser(appid, req.ToUser) == nil {
-		return nil, errOf(codeInvalidOpenID, "invalid openid")
+		return nil, errOf(wechat.CodeInvalidOpenID, "invalid openid")
 	}
 	if len(req.Page) > 1024 || hasControl(req.Page) || strings.HasPrefix(req.Page, "/") {
-		return nil, errOf(codeInvalidPage, "invalid page")
+		return nil, errOf(wechat.CodeInvalidPage, "invalid page")
 	}
 	msg := &SentMessage{AppID: appid, ToUser: req.ToUser, TemplateID: req.TemplateID, Page: req.Page,
 		MiniprogramState: req.MiniprogramState, Lang: req.Lang, Data: map[string]MessageValue{}}

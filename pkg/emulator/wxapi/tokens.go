@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tcb-go/tcb/pkg/emulator/store"
+	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
 // Bucket names in the host's store.
@@ -20,26 +21,6 @@ const (
 const (
 	familyLegacy = "legacy" // GET /cgi-bin/token
 	familyStable = "stable" // POST /cgi-bin/stable_token
-)
-
-// Token check answers.
-const (
-	CodeOK         = 0
-	CodeMissing    = 41001 // access_token missing
-	CodeNotLatest  = 40001 // superseded or force-invalidated
-	CodeExpired    = 42001 // past its expiry
-	CodeBadToken   = 40014 // never issued (or forgotten)
-	codeSystem     = -1
-	codeWrongMeth  = 43002
-	codeGrantType  = 40002
-	codeNoAppID    = 41002
-	codeNoSecret   = 41004
-	codeBadAppID   = 40013
-	codeBadSecret  = 40125
-	codeDaily      = 45009
-	codeMinute     = 45011
-	codeEmptyBody  = 44002
-	codeDataFormat = 47001
 )
 
 // chinaTime is UTC+8: the platform's daily quotas reset at its midnight.
@@ -70,12 +51,12 @@ func (t *tokenRec) validUntil() time.Time {
 // code is the check answer at now.
 func (t *tokenRec) code(now time.Time) int {
 	if now.Before(t.validUntil()) {
-		return CodeOK
+		return wechat.CodeOK
 	}
 	if !t.RevokedAt.IsZero() && t.RevokedAt.Before(t.ExpiresAt) {
-		return CodeNotLatest
+		return wechat.CodeInvalidCredential
 	}
-	return CodeExpired
+	return wechat.CodeTokenExpired
 }
 
 // revokeBy cuts the token's life to at most at.

@@ -14,6 +14,8 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+
+	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
 // Width limits of getwxacodeunlimit (pixels); widths outside are clamped.
@@ -102,7 +104,7 @@ func (m *Module) handleWxaCodeUnlimit(w http.ResponseWriter, r *http.Request) {
 	var buf bytes.Buffer
 	enc := png.Encoder{CompressionLevel: png.BestSpeed}
 	if err := enc.Encode(&buf, img); err != nil {
-		m.answer(w, r, path, appid, errOf(codeSystem, messages[codeSystem]))
+		m.answer(w, r, path, appid, errOf(wechat.CodeSystemBusy, messages[wechat.CodeSystemBusy]))
 		return
 	}
 	out := withText(buf.Bytes(), [][2]string{{"scene", req.Scene}, {"page", req.Page}, {"env_version", req.EnvVersion}})
@@ -122,11 +124,11 @@ func (m *Module) handleWxaCodeUnlimit(w http.ResponseWriter, r *http.Request) {
 // (40097).
 func checkWxaCode(req *wxaCodeRequest) *wxError {
 	if n := len([]rune(req.Scene)); n == 0 || n > MaxSceneLength {
-		return errOf(codeSceneLength, "invalid length for scene, or the data is not json string")
+		return errOf(wechat.CodeSceneTooLong, "invalid length for scene, or the data is not json string")
 	}
 	for _, c := range req.Scene {
 		if !(c < 0x80 && (isASCIILetter(c) || c >= '0' && c <= '9' || strings.ContainsRune(sceneChars, c))) {
-			return errOf(codeInvalidScene, "invalid scene")
+			return errOf(wechat.CodeInvalidScene, "invalid scene")
 		}
 	}
 	switch req.EnvVersion {
@@ -134,16 +136,16 @@ func checkWxaCode(req *wxaCodeRequest) *wxError {
 		req.EnvVersion = "release"
 	case "release", "trial", "develop":
 	default:
-		return errOf(codeInvalidArgs, "invalid args: env_version must be release, trial or develop")
+		return errOf(wechat.CodeInvalidArgs, "invalid args: env_version must be release, trial or develop")
 	}
 	checkPath := req.CheckPath == nil || *req.CheckPath
 	if len(req.Page) > 1024 || hasControl(req.Page) || checkPath && !pagePath(req.Page) {
-		return errOf(codeInvalidPage, "invalid page")
+		return errOf(wechat.CodeInvalidPage, "invalid page")
 	}
 	if lc := req.LineColor; lc != nil && !req.AutoColor {
 		for _, c := range []flexInt{lc.R, lc.G, lc.B} {
 			if c.v < 0 || c.v > 255 {
-				return errOf(codeInvalidArgs, "invalid args: line_color channels are 0 to 255")
+				return errOf(wechat.CodeInvalidArgs, "invalid args: line_color channels are 0 to 255")
 			}
 		}
 	}

@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+
+	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
 // pngText reads a PNG's tEXt chunks.
@@ -93,19 +95,19 @@ func TestOpenAPIGetWxaCodeUnlimit(t *testing.T) {
 		name, body string
 		want       int
 	}{
-		{"no scene", `{}`, codeSceneLength},
-		{"empty scene", `{"scene":""}`, codeSceneLength},
-		{"scene too long", `{"scene":"` + strings.Repeat("a", 33) + `"}`, codeSceneLength},
-		{"scene with a space", `{"scene":"a b"}`, codeInvalidScene},
-		{"scene with chinese", `{"scene":"名字"}`, codeInvalidScene},
-		{"absolute page", `{"scene":"x","page":"/pages/index/index"}`, codeInvalidPage},
-		{"page with query", `{"scene":"x","page":"pages/index/index?id=1"}`, codeInvalidPage},
-		{"page with dots", `{"scene":"x","page":"pages/../secret"}`, codeInvalidPage},
-		{"page with a space even unchecked", `{"scene":"x","page":"pages/a b","check_path":false}`, codeInvalidPage},
-		{"bad env_version", `{"scene":"x","env_version":"beta"}`, codeInvalidArgs},
-		{"bad line_color", `{"scene":"x","line_color":{"r":256,"g":0,"b":0}}`, codeInvalidArgs},
-		{"width not a number", `{"scene":"x","width":"wide"}`, codeDataFormat},
-		{"empty body", ``, codeEmptyBody},
+		{"no scene", `{}`, wechat.CodeSceneTooLong},
+		{"empty scene", `{"scene":""}`, wechat.CodeSceneTooLong},
+		{"scene too long", `{"scene":"` + strings.Repeat("a", 33) + `"}`, wechat.CodeSceneTooLong},
+		{"scene with a space", `{"scene":"a b"}`, wechat.CodeInvalidScene},
+		{"scene with chinese", `{"scene":"名字"}`, wechat.CodeInvalidScene},
+		{"absolute page", `{"scene":"x","page":"/pages/index/index"}`, wechat.CodeInvalidPage},
+		{"page with query", `{"scene":"x","page":"pages/index/index?id=1"}`, wechat.CodeInvalidPage},
+		{"page with dots", `{"scene":"x","page":"pages/../secret"}`, wechat.CodeInvalidPage},
+		{"page with a space even unchecked", `{"scene":"x","page":"pages/a b","check_path":false}`, wechat.CodeInvalidPage},
+		{"bad env_version", `{"scene":"x","env_version":"beta"}`, wechat.CodeInvalidArgs},
+		{"bad line_color", `{"scene":"x","line_color":{"r":256,"g":0,"b":0}}`, wechat.CodeInvalidArgs},
+		{"width not a number", `{"scene":"x","width":"wide"}`, wechat.CodeBadBody},
+		{"empty body", ``, wechat.CodeEmptyBody},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			if a := h.post(PathWxaCodeUnlimit, tok, c.body); a.ErrCode != c.want || !ridRe.MatchString(a.ErrMsg) {
