@@ -29,6 +29,7 @@ import (
 	"github.com/tcb-go/tcb/pkg/emulator/sdkapi"
 	"github.com/tcb-go/tcb/pkg/emulator/store"
 	"github.com/tcb-go/tcb/pkg/emulator/unimpl"
+	"github.com/tcb-go/tcb/pkg/hostcheck"
 )
 
 // DefaultListen is the default address.
@@ -56,6 +57,15 @@ type Options struct {
 	Version string
 	// Module options, read by the modules that need them.
 	Extra map[string]any
+	// AllowHosts are names (or *.domain, or IP addresses) the emulator
+	// answers to besides loopback names and its own addresses.
+	AllowHosts []string
+	// MaxConns caps the connections open at once (default: below the
+	// descriptor limit, see hostcheck.DefaultMaxConns).
+	MaxConns int
+	// BodyGrace is the time a client has to send a body beyond what its
+	// size takes at MinBodyRate (default BodyGrace).
+	BodyGrace time.Duration
 }
 
 // Host is what a Module gets to plug itself in.
@@ -241,20 +251,88 @@ func (e *Emulator) DataDir() string { return e.opts.DataDir }
 func (e *Emulator) Ephemeral() bool { return e.ephemeral }
 
 // Listen binds the address ("127.0.0.1:0" picks a free port).
+//
+// The server answers only requests whose Host (and Origin) name it
+// (pkg/hostcheck: loopback names, its own addresses, Options.AllowHosts),
+// gives clients 10 s to send their headers and a time proportional to the
+// declared size for the body, and closes connections beyond
+// Options.MaxConns at once.
 func (e *Emulator) Listen() error {
 	ln, err := net.Listen("tcp", e.opts.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", e.opts.Listen, err)
 	}
+	policy, err := hostcheck.New(ln.Addr().String(), e.opts.AllowHosts)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	maxConns := e.opts.MaxConns
+	if maxConns <= 0 {
+		maxConns = hostcheck.DefaultMaxConns()
+	}
 	e.mu.Lock()
-	e.ln = ln
+	e.ln = hostcheck.LimitListener(ln, maxConns)
 	e.srv = &http.Server{
-		Handler:           e,
+		Handler:           policy.Handler(bodyDeadline(e, e.opts.BodyGrace)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
 	}
 	e.mu.Unlock()
 	return nil
+}
+
+// Body read limits: a client gets BodyGrace plus the time its declared
+// body takes at MinBodyRate (a chunked body of unknown size gets
+// ChunkedBodyTime), so clients that trickle a body cannot hold a
+// connection. A module serving long uploads may extend the deadline with
+// http.ResponseController.
+const (
+	BodyGrace       = 15 * time.Second
+	MinBodyRate     = 64 << 10 // bytes per second
+	ChunkedBodyTime = 2 * time.Minute
+)
+
+func bodyDeadline(next http.Handler, grace time.Duration) http.Handler {
+	if grace <= 0 {
+		grace = BodyGrace
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.ContentLength == 0 || r.Body == nil || r.Body == http.NoBody {
+			next.ServeHTTP(w, r)
+			return
+		}
+		d := ChunkedBodyTime
+		if r.ContentLength > 0 {
+			d = grace + time.Duration(r.ContentLength/MinBodyRate)*time.Second
+		}
+		rc := http.NewResponseController(w)
+		if rc.SetReadDeadline(time.Now().Add(d)) == nil {
+			// The deadline is for the body only: a handler that runs
+			// long after reading it (a function invocation) must not
+			// see its connection time out.
+			r.Body = &deadlineBody{ReadCloser: r.Body, rc: rc}
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// deadlineBody clears the connection's read deadline once the body has
+// been read to its end.
+type deadlineBody struct {
+	io.ReadCloser
+	rc      *http.ResponseController
+	cleared bool
+}
+
+func (b *deadlineBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err == io.EOF && !b.cleared {
+		b.cleared = true
+		_ = b.rc.SetReadDeadline(time.Time{})
+	}
+	return n, err
 }
 
 // Serve serves until Close; it returns nil after a clean shutdown.

@@ -5,6 +5,7 @@ package fnrun
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strconv"
 	"strings"
@@ -27,19 +28,30 @@ func requireCgroups(t *testing.T) {
 // gone waits until pid has exited (absent, or a zombie nobody reaped yet).
 func gone(t *testing.T, pid int) {
 	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); ; {
+	pollUntil(t, 30*time.Second, fmt.Sprintf("process %d to end", pid), func() bool {
 		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
 		if err != nil {
-			return
+			return true
 		}
 		s := string(b)
-		if i := strings.LastIndexByte(s, ')'); i >= 0 && strings.HasPrefix(strings.TrimSpace(s[i+1:]), "Z") {
-			return
+		i := strings.LastIndexByte(s, ')')
+		return i >= 0 && strings.HasPrefix(strings.TrimSpace(s[i+1:]), "Z")
+	})
+}
+
+// pollUntil polls cond until it holds; the timeout only guards against a
+// hang.
+func pollUntil(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	tick := time.NewTicker(5 * time.Millisecond)
+	defer tick.Stop()
+	guard := time.After(timeout)
+	for !cond() {
+		select {
+		case <-tick.C:
+		case <-guard:
+			t.Fatalf("waited %s for %s", timeout, what)
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("process %d still runs: %s", pid, s)
-		}
-		time.Sleep(10 * time.Millisecond) // polling a condition, not a fixed wait
 	}
 }
 
@@ -94,15 +106,12 @@ exports.main = async (event) => {
 		close(done)
 	}()
 	var pid int
-	for deadline := time.Now().Add(30 * time.Second); pid == 0; {
+	pollUntil(t, 30*time.Second, "the function's daemon", func() bool {
 		if b, err := os.ReadFile(dir + "/daemon.pid"); err == nil {
 			pid, _ = strconv.Atoi(strings.TrimSpace(string(b)))
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the function never started its daemon")
-		}
-		time.Sleep(10 * time.Millisecond) // polling a condition
-	}
+		return pid != 0
+	})
 	p.Close()
 	<-done
 	gone(t, pid)

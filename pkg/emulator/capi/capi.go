@@ -228,20 +228,12 @@ func (d *Dispatcher) prepare(r *http.Request, requestID string, now time.Time) (
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		return nil, Errorf("UnsupportedProtocol", "Only GET and POST are supported, got %s.", r.Method)
 	}
-	var body []byte
-	if r.Method == http.MethodPost {
-		b, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
-		if err != nil {
-			return nil, Errorf("InvalidRequest", "Reading the request body failed: %v.", err)
-		}
-		if len(b) > MaxBody {
-			return nil, Errorf("RequestSizeLimitExceeded", "The request body exceeds the 10 MB limit.")
-		}
-		body = b
-	} else if len(r.URL.RawQuery) > MaxQuery {
+	if r.Method == http.MethodPost && r.ContentLength > MaxBody {
+		return nil, Errorf("RequestSizeLimitExceeded", "The request body (%d bytes) exceeds the 10 MB limit.", r.ContentLength)
+	}
+	if r.Method == http.MethodGet && len(r.URL.RawQuery) > MaxQuery {
 		return nil, Errorf("RequestSizeLimitExceeded", "The query string exceeds the 32 KB limit.")
 	}
-
 	auth, perr := tc3.ParseAuthorization(r.Header.Get("Authorization"))
 	if perr != nil {
 		return nil, &Error{perr.Code, perr.Message}
@@ -252,20 +244,41 @@ func (d *Dispatcher) prepare(r *http.Request, requestID string, now time.Time) (
 		return nil, err
 	}
 	var principal *creds.Principal
-	if !d.opts.Lenient {
-		var cerr *creds.Error
-		lookup := func(id string) (string, bool) {
-			principal, cerr = d.opts.Credentials.Lookup(id, r.Header.Get("X-TC-Token"))
-			if principal == nil {
-				return "", false
-			}
-			return principal.SecretKey, true
+	var cerr *creds.Error
+	lookup := func(id string) (string, bool) {
+		principal, cerr = d.opts.Credentials.Lookup(id, r.Header.Get("X-TC-Token"))
+		if principal == nil {
+			return "", false
 		}
+		return principal.SecretKey, true
+	}
+	failed := func(verr *tc3.Error) error {
+		if cerr != nil {
+			return &Error{cerr.Code, cerr.Message}
+		}
+		return &Error{verr.Code, verr.Message}
+	}
+	// Everything that needs no body is checked before the body is read:
+	// requests with unknown keys or stale timestamps cost no memory.
+	if !d.opts.Lenient {
+		if verr := tc3.Precheck(r, now, lookup); verr != nil {
+			return nil, failed(verr)
+		}
+	}
+	var body []byte
+	if r.Method == http.MethodPost {
+		b, err := io.ReadAll(io.LimitReader(r.Body, MaxBody+1))
+		if err != nil {
+			return nil, Errorf("InvalidRequest", "Reading the request body failed: %v.", err)
+		}
+		if len(b) > MaxBody {
+			return nil, Errorf("RequestSizeLimitExceeded", "The request body exceeds the 10 MB limit.")
+		}
+		body = b
+	}
+	if !d.opts.Lenient {
 		if _, verr := tc3.Verify(r, body, now, lookup); verr != nil {
-			if cerr != nil {
-				return nil, &Error{cerr.Code, cerr.Message}
-			}
-			return nil, &Error{verr.Code, verr.Message}
+			return nil, failed(verr)
 		}
 	} else if _, terr := tc3.Timestamp(r); terr != nil {
 		return nil, &Error{terr.Code, terr.Message}

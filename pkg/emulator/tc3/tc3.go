@@ -89,25 +89,11 @@ type Verified struct {
 
 // Verify checks r (whose raw body is body) against the keys. It checks, in
 // order: the Authorization header's shape, the SecretId, the timestamp
-// skew, the scope date, and the signature itself.
+// skew, the scope date (Precheck), and the signature itself.
 func Verify(r *http.Request, body []byte, now time.Time, lookup KeyLookup) (*Verified, *Error) {
-	auth, perr := ParseAuthorization(r.Header.Get("Authorization"))
+	auth, ts, key, perr := precheck(r, now, lookup)
 	if perr != nil {
 		return nil, perr
-	}
-	ts, terr := Timestamp(r)
-	if terr != nil {
-		return nil, terr
-	}
-	key, ok := lookup(auth.SecretID)
-	if !ok {
-		return nil, &Error{"AuthFailure.SecretIdNotFound", "The SecretId is not found, please ensure that your SecretId is correct."}
-	}
-	if d := now.Sub(time.Unix(ts, 0)); d > MaxSkew || d < -MaxSkew {
-		return nil, &Error{"AuthFailure.SignatureExpire", fmt.Sprintf("The request timestamp %d differs from the server time by more than five minutes.", ts)}
-	}
-	if want := time.Unix(ts, 0).UTC().Format("2006-01-02"); auth.Date != want {
-		return nil, &Error{"AuthFailure.SignatureFailure", fmt.Sprintf("The credential scope date %s is not the UTC date of the timestamp (%s).", auth.Date, want)}
 	}
 	for _, host := range canonicalHosts(r.Host) {
 		sig := Signature(key, auth.Service, ts, canonicalRequest(r, host, body, auth.SignedHeaders))
@@ -116,6 +102,36 @@ func Verify(r *http.Request, body []byte, now time.Time, lookup KeyLookup) (*Ver
 		}
 	}
 	return nil, &Error{"AuthFailure.SignatureFailure", "The provided credentials could not be validated. Please check your signature is correct."}
+}
+
+// Precheck does every check of Verify that needs no body: a server calls
+// it before reading the body, so that requests with unknown keys or stale
+// timestamps cost no memory.
+func Precheck(r *http.Request, now time.Time, lookup KeyLookup) *Error {
+	_, _, _, err := precheck(r, now, lookup)
+	return err
+}
+
+func precheck(r *http.Request, now time.Time, lookup KeyLookup) (*Authorization, int64, string, *Error) {
+	auth, perr := ParseAuthorization(r.Header.Get("Authorization"))
+	if perr != nil {
+		return nil, 0, "", perr
+	}
+	ts, terr := Timestamp(r)
+	if terr != nil {
+		return nil, 0, "", terr
+	}
+	key, ok := lookup(auth.SecretID)
+	if !ok {
+		return nil, 0, "", &Error{"AuthFailure.SecretIdNotFound", "The SecretId is not found, please ensure that your SecretId is correct."}
+	}
+	if d := now.Sub(time.Unix(ts, 0)); d > MaxSkew || d < -MaxSkew {
+		return nil, 0, "", &Error{"AuthFailure.SignatureExpire", fmt.Sprintf("The request timestamp %d differs from the server time by more than five minutes.", ts)}
+	}
+	if want := time.Unix(ts, 0).UTC().Format("2006-01-02"); auth.Date != want {
+		return nil, 0, "", &Error{"AuthFailure.SignatureFailure", fmt.Sprintf("The credential scope date %s is not the UTC date of the timestamp (%s).", auth.Date, want)}
+	}
+	return auth, ts, key, nil
 }
 
 // canonicalHosts are the host values a correct client may have signed: the

@@ -33,6 +33,8 @@ type Options struct {
 	Auth      string
 	Latency   time.Duration
 	MaxEnvs   int
+	// AllowHosts are extra names the emulator answers to (--allow-host).
+	AllowHosts []string
 
 	// WeChat token endpoints (pkg/emulator/wxapi).
 	WxApps          []string // APPID:SECRET flags
@@ -133,6 +135,7 @@ func NewCmdStart(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 	fl.StringVar(&opts.Auth, "auth", "strict", "signature checking: strict (verify TC3 signatures) or lenient (accept any keys)")
 	fl.DurationVar(&opts.Latency, "latency", 500*time.Millisecond, "how long async states last (env INITIALIZING, function Creating/Updating)")
 	fl.IntVar(&opts.MaxEnvs, "max-envs", 10, "environment limit reported by DescribeEnvLimit and enforced by CreateEnv")
+	fl.StringArrayVar(&opts.AllowHosts, "allow-host", nil, "also answer requests for this `host` name (or *.domain, or IP); only loopback names and the listen address are served otherwise (DNS rebinding protection; repeatable)")
 	fl.StringArrayVar(&opts.WxApps, "wx-app", nil, "extra WeChat app `APPID:SECRET` for the token endpoints (repeatable; the demo app is always there)")
 	fl.DurationVar(&opts.TokenTTL, "token-ttl", wxapi.DefaultTTL, "lifetime of WeChat access_tokens (expires_in)")
 	fl.DurationVar(&opts.TokenOverlap, "token-overlap", wxapi.DefaultOverlap, "how long a superseded cgi-bin/token token keeps working; also the stable_token pre-rotation window")
@@ -165,6 +168,8 @@ func Run(ctx context.Context, opts *Options) error {
 		MaxEnvs:   opts.MaxEnvs,
 		Logger:    logger,
 		Version:   build.Version,
+
+		AllowHosts: opts.AllowHosts,
 	}
 	e, err := emulator.New(eopts, Modules(opts, logger)...)
 	if err != nil {
