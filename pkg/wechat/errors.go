@@ -8,7 +8,9 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
+	"github.com/tcb-go/tcb/internal/ascii"
 	"github.com/tcb-go/tcb/pkg/errkind"
 )
 
@@ -58,13 +60,24 @@ func (e *APIError) ErrorKind() errkind.Kind { return e.Kind().Failure() }
 // Hint tells the user what to do; it may be empty.
 func (e *APIError) Hint() string { return e.Info().Hint }
 
-var ridRe = regexp.MustCompile(`rid:\s*([0-9A-Za-z_-]+)`)
-
+// parseRID finds the request id in an errmsg: the first "rid:" followed
+// by optional spaces and a run of [0-9A-Za-z_-] (rid:\s*([0-9A-Za-z_-]+)).
 func parseRID(msg string) string {
-	if m := ridRe.FindStringSubmatch(msg); m != nil {
-		return m[1]
+	for {
+		i := strings.Index(msg, "rid:")
+		if i < 0 {
+			return ""
+		}
+		msg = msg[i+len("rid:"):]
+		rest := strings.TrimLeft(msg, "\t\n\f\r ")
+		n := 0
+		for n < len(rest) && (ascii.Alnum(rest[n]) || rest[n] == '_' || rest[n] == '-') {
+			n++
+		}
+		if n > 0 {
+			return rest[:n]
+		}
 	}
-	return ""
 }
 
 // cleanMsg drops the rid suffix and keeps errmsg short.
@@ -197,7 +210,10 @@ func sanitizeTransport(err error, secrets []string) error {
 	return se
 }
 
-var secretParamRe = regexp.MustCompile(`(?i)((?:app)?secret|access_token|cloudbase_access_token)=[^&\s"']*`)
+// secretParamRe is compiled on first use, not at start-up.
+var secretParamRe = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(?i)((?:app)?secret|access_token|cloudbase_access_token)=[^&\s"']*`)
+})
 
 // scrub removes every known secret value and anything that looks like a
 // secret-bearing query parameter from s.
@@ -211,7 +227,7 @@ func scrub(s string, secrets []string) string {
 		}
 	}
 	if strings.Contains(s, "=") {
-		s = secretParamRe.ReplaceAllString(s, "$1=****")
+		s = secretParamRe().ReplaceAllString(s, "$1=****")
 	}
 	return s
 }
