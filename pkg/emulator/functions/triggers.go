@@ -79,7 +79,7 @@ func (m *Module) createTrigger(ctx context.Context, c *capi.Call) (any, error) {
 	if err := requireName(req.FunctionName); err != nil {
 		return nil, err
 	}
-	if !reTriggerName.MatchString(req.TriggerName) {
+	if !project.IsTriggerName(req.TriggerName) {
 		return nil, capi.Errorf("InvalidParameterValue.TriggerName", "TriggerName %q is invalid: up to 100 letters, digits, '-' and '_', starting with a letter.", req.TriggerName)
 	}
 	if !triggerTypes[req.Type] {

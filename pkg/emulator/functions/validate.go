@@ -4,13 +4,14 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
-	"regexp"
 	"strings"
 	"time"
 
+	"github.com/tcb-go/tcb/internal/ascii"
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/emulator/capi"
 	"github.com/tcb-go/tcb/pkg/funcpack"
+	"github.com/tcb-go/tcb/pkg/project"
 )
 
 // Limits of the API.
@@ -52,21 +53,41 @@ func init() {
 	}
 }
 
-var (
-	reFunctionName = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,58}[A-Za-z0-9]$`)
-	reTriggerName  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_-]{0,99}$`)
-	reEnvKey       = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	// A handler's file part: path segments of letters, digits, '_', '-'
-	// and '.', separated by '/'.
-	reHandlerFile = regexp.MustCompile(`^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$`)
-	// A handler's method part (an export name).
-	reHandlerMethod = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$-]*$`)
-	reJavaHandler   = regexp.MustCompile(`^[A-Za-z_$][A-Za-z0-9_$.]*::[A-Za-z_$][A-Za-z0-9_$]*$`)
-	reGoHandler     = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]*$`)
-)
+// Function, trigger and variable names follow the project config's rules
+// (project.IsFunctionName, IsTriggerName, IsEnvVarName, IsExportName);
+// the handler shapes below are the API's own, looser than the config's.
+
+// handlerFileByte is [A-Za-z0-9_.-].
+func handlerFileByte(c byte) bool { return ascii.Alnum(c) || c == '_' || c == '-' || c == '.' }
+
+// isHandlerFile checks a handler's file part, path segments of letters,
+// digits, '_', '-' and '.' (not first), separated by '/':
+// ^[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*$.
+func isHandlerFile(s string) bool {
+	for seg := range strings.SplitSeq(s, "/") {
+		if seg == "" || seg[0] == '.' || !ascii.Only(seg, handlerFileByte) {
+			return false
+		}
+	}
+	return true
+}
+
+// isJavaHandler: ^[A-Za-z_$][A-Za-z0-9_$.]*::[A-Za-z_$][A-Za-z0-9_$]*$.
+func isJavaHandler(s string) bool {
+	identStart := func(c byte) bool { return ascii.Letter(c) || c == '_' || c == '$' }
+	identByte := func(c byte) bool { return ascii.Word(c) || c == '$' }
+	class, method, ok := strings.Cut(s, "::")
+	return ok && class != "" && identStart(class[0]) && ascii.Only(class[1:], func(c byte) bool { return identByte(c) || c == '.' }) &&
+		method != "" && identStart(method[0]) && ascii.Only(method[1:], identByte)
+}
+
+// isGoHandler: ^[A-Za-z0-9_][A-Za-z0-9_.-]*$.
+func isGoHandler(s string) bool {
+	return s != "" && ascii.Word(s[0]) && ascii.Only(s[1:], handlerFileByte)
+}
 
 func validateFunctionName(name string) error {
-	if !reFunctionName.MatchString(name) {
+	if !project.IsFunctionName(name) {
 		return capi.Errorf("InvalidParameterValue.FunctionName",
 			"FunctionName %q is invalid: 2-60 characters of letters, digits, '-' and '_', starting with a letter and ending with a letter or digit.", name)
 	}
@@ -92,12 +113,12 @@ func validateHandler(runtime, h string) error {
 	}
 	switch {
 	case strings.HasPrefix(runtime, "Java"):
-		if !reJavaHandler.MatchString(h) {
+		if !isJavaHandler(h) {
 			return bad("Java handlers are package.Class::method")
 		}
 		return nil
 	case runtime == "Go1":
-		if !reGoHandler.MatchString(h) {
+		if !isGoHandler(h) {
 			return bad("Go handlers name the executable")
 		}
 		return nil
@@ -112,10 +133,10 @@ func validateHandler(runtime, h string) error {
 	if len(file) > 60 || len(method) > 60 {
 		return bad("the file and the method are at most 60 characters each")
 	}
-	if !reHandlerFile.MatchString(file) || strings.Contains(file, "..") {
+	if !isHandlerFile(file) || strings.Contains(file, "..") {
 		return bad("the file part %q may hold letters, digits, '_', '-' and '/' between path segments", file)
 	}
-	if !reHandlerMethod.MatchString(method) {
+	if !project.IsExportName(method) {
 		return bad("the method part %q must be an identifier", method)
 	}
 	return nil
@@ -162,7 +183,7 @@ func validateEnvironment(env *cloudapi.Environment) ([]cloudapi.Variable, error)
 	seen := map[string]bool{}
 	size := 0
 	for _, v := range env.Variables {
-		if !reEnvKey.MatchString(v.Key) {
+		if !project.IsEnvVarName(v.Key) {
 			return nil, capi.Errorf("InvalidParameterValue.Environment", "Environment variable name %q is invalid: letters, digits and '_', not starting with a digit.", v.Key)
 		}
 		if seen[v.Key] {
