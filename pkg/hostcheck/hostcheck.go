@@ -28,6 +28,7 @@ type Policy struct {
 	ips      []net.IP        // addresses the server listens on
 	anyLocal bool            // listening on 0.0.0.0 / [::]: every local address
 	local    []net.IP        // the machine's interface addresses (anyLocal)
+	any      bool            // "*" was allowed: no check
 	// Flag names the option that allows more hosts ("--allow-host"), for
 	// the refusal message.
 	Flag string
@@ -35,7 +36,7 @@ type Policy struct {
 
 // New returns the policy of a server listening on listenAddr (host:port)
 // that also answers to the allowed names ("example.test",
-// "*.example.test", an IP address).
+// "*.example.test", an IP address, or "*" for any name).
 func New(listenAddr string, allowed []string) (*Policy, error) {
 	p := &Policy{names: map[string]bool{}, Flag: "--allow-host"}
 	host, _, err := net.SplitHostPort(listenAddr)
@@ -56,6 +57,8 @@ func New(listenAddr string, allowed []string) (*Policy, error) {
 		a = strings.ToLower(strings.TrimSpace(a))
 		switch {
 		case a == "":
+		case a == "*":
+			p.any = true
 		case strings.HasPrefix(a, "*."):
 			if len(a) < 4 || strings.ContainsAny(a[2:], "*/:") {
 				return nil, fmt.Errorf("allowed host %q: a wildcard is *.domain", a)
@@ -89,6 +92,9 @@ func interfaceIPs() []net.IP {
 // Allows reports whether host (a Host header value, with or without port)
 // names this server.
 func (p *Policy) Allows(host string) bool {
+	if p.any {
+		return true
+	}
 	h := host
 	if hh, _, err := net.SplitHostPort(host); err == nil {
 		h = hh
@@ -172,3 +178,6 @@ func (p *Policy) Handler(next http.Handler) http.Handler {
 		next.ServeHTTP(w, r)
 	})
 }
+
+// AllowsAny reports whether "*" switched the check off.
+func (p *Policy) AllowsAny() bool { return p.any }

@@ -24,6 +24,7 @@ import (
 
 	"github.com/tcb-go/tcb/pkg/cmd/token/shared"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
+	"github.com/tcb-go/tcb/pkg/hostcheck"
 	"github.com/tcb-go/tcb/pkg/token"
 )
 
@@ -46,6 +47,7 @@ type Options struct {
 	InsecureNoAuth bool
 	LogFormat      string
 	ShutdownGrace  time.Duration
+	AllowHosts     []string
 
 	// Ready, when set, is called with the bound address once serving (tests).
 	Ready func(addr string)
@@ -127,6 +129,7 @@ func NewCmdServe(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 	fl.BoolVar(&opts.InsecureNoAuth, "insecure-no-auth", false, "serve without bearer keys (only on a loopback address)")
 	fl.StringVar(&opts.LogFormat, "log-format", "text", "log format on stderr: text or json")
 	fl.DurationVar(&opts.ShutdownGrace, "shutdown-grace", 10*time.Second, "how long in-flight requests may take to finish on shutdown")
+	fl.StringArrayVar(&opts.AllowHosts, "allow-host", nil, "also answer requests for this `host` name (*.domain, an IP, or * for any; with keys only): a load balancer's or service's name (repeatable)")
 	return cmd
 }
 
@@ -173,6 +176,19 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
+	// Only requests for this server's names are answered (DNS rebinding:
+	// a page whose name resolves to 127.0.0.1 must not read tokens).
+	policy, err := hostcheck.New(ln.Addr().String(), opts.AllowHosts)
+	if err != nil {
+		ln.Close()
+		return cmdutil.FlagErrorf("--allow-host: %v", err)
+	}
+	if policy.AllowsAny() && noAuth != "" {
+		ln.Close()
+		return cmdutil.FlagErrorf("--allow-host '*' needs bearer keys: without them any web page could read tokens through DNS rebinding")
+	}
+	handler = policy.Handler(handler)
+	ln = hostcheck.LimitListener(ln, hostcheck.DefaultMaxConns())
 	log.Info("token server listening",
 		slog.String("addr", ln.Addr().String()), slog.Bool("tls", opts.TLSCert != ""),
 		slog.Bool("auth", noAuth == ""), slog.Int("apps", len(apps)),

@@ -203,3 +203,62 @@ func TestRunTLSAndGracefulStop(t *testing.T) {
 		}
 	}
 }
+
+// DNS rebinding against an unauthenticated server: a page whose name
+// resolves to 127.0.0.1 must not read tokens; the server's own names work.
+func TestRunRefusesOtherHosts(t *testing.T) {
+	m := wxapi.New(wxapi.Options{})
+	e, err := emulator.New(emulator.Options{Listen: "127.0.0.1:0", Ephemeral: true}, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close(context.Background())
+	f, _ := testFactory(t, map[string]string{"TCB_EMULATOR_HOST": e.Addr()})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	opts := &Options{F: f, Listen: "127.0.0.1:0", RefreshMargin: 5 * time.Minute, InsecureNoAuth: true,
+		AllowHosts: []string{"tokens.internal.test"}, ShutdownGrace: time.Second, Ready: func(a string) { ready <- a }}
+	go func() { done <- Run(ctx, opts) }()
+	var addr string
+	select {
+	case addr = <-ready:
+	case err := <-done:
+		t.Fatalf("Run: %v", err)
+	}
+	_, port, _ := net.SplitHostPort(addr)
+	get := func(host, origin string) (int, string) {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/v1/token?appid="+config.EmulatorWxAppID, nil)
+		req.Host = host
+		if origin != "" {
+			req.Header.Set("Origin", origin)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := get("rebound.example:"+port, ""); code != 403 || strings.Contains(body, "access_token") || !strings.Contains(body, "--allow-host") {
+		t.Fatalf("a rebound name: %d %s", code, body)
+	}
+	if code, _ := get("127.0.0.1:"+port, "http://rebound.example"); code != 403 {
+		t.Fatalf("a foreign page: %d", code)
+	}
+	for _, h := range []string{"127.0.0.1:" + port, "localhost:" + port, "tokens.internal.test:" + port} {
+		if code, body := get(h, ""); code != 200 || !strings.Contains(body, "access_token") {
+			t.Errorf("Host %s: %d %s", h, code, body)
+		}
+	}
+	// Switching the check off needs keys.
+	opts2 := &Options{F: f, Listen: "127.0.0.1:0", InsecureNoAuth: true, AllowHosts: []string{"*"}, RefreshMargin: 5 * time.Minute}
+	if err := Run(ctx, opts2); code(err) != cmdutil.ExitInput || !strings.Contains(err.Error(), "needs bearer keys") {
+		t.Fatalf("--allow-host '*' without keys: %v", err)
+	}
+}
