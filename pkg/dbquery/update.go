@@ -113,6 +113,14 @@ func checkUpdatePaths(update *Document) error {
 				if p == "" || strings.HasPrefix(p, ".") || strings.HasSuffix(p, ".") || strings.Contains(p, "..") {
 					return fmt.Errorf("invalid update path %q", p)
 				}
+				for _, part := range strings.Split(p, ".") {
+					switch {
+					case part == "$" || strings.HasPrefix(part, "$["):
+						return fmt.Errorf("unsupported: the positional operator %s in update path %q", part, p)
+					case strings.HasPrefix(part, "$"):
+						return fmt.Errorf("the dollar ($) prefixed field '%s' in '%s' is not valid for storage", part, p)
+					}
+				}
 				if short, ok := paths.add(p); !ok {
 					return fmt.Errorf("updating the path '%s' would create a conflict at '%s'", p, short)
 				}

@@ -130,3 +130,25 @@ func TestApplyProjection(t *testing.T) {
 		}
 	}
 }
+
+// A "$" in an update path is never stored as a field: positional operators
+// are not supported (an error says so), other $-fields are invalid.
+func TestUpdateRefusesDollarPaths(t *testing.T) {
+	d := D("_id", "x", "a", []any{int64(1), int64(2)})
+	for _, c := range []struct {
+		upd  *Document
+		want string
+	}{
+		{D("$set", D("a.$", int64(5))), "unsupported: the positional operator $"},
+		{D("$set", D("b.$", int64(5))), "unsupported: the positional operator $"},
+		{D("$inc", D("a.$[]", int64(1))), "unsupported: the positional operator $[]"},
+		{D("$set", D("a.$[i]", int64(1))), "unsupported: the positional operator $[i]"},
+		{D("$set", D("$x", int64(5))), "'$x' in '$x' is not valid for storage"},
+		{D("$set", D("n.$y.z", int64(5))), "'$y' in 'n.$y.z' is not valid for storage"},
+		{D("$rename", D("a", "b.$")), "positional operator $"},
+	} {
+		if _, _, err := ApplyUpdate(d, c.upd); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%v: %v, want %q", c.upd, err, c.want)
+		}
+	}
+}
