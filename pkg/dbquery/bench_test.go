@@ -69,6 +69,37 @@ func BenchmarkParseStatement(b *testing.B) {
 	}
 }
 
+// BenchmarkParsePaths compares the three ways a Cache parses a statement.
+func BenchmarkParsePaths(b *testing.B) {
+	stmt := `db.collection("bench").where({group: 17, status: "active"}).orderBy("i", "desc").limit(10).get()`
+	b.Run("fast", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, ok := parseFast(stmt); !ok {
+				b.Fatal("not fast")
+			}
+		}
+	})
+	b.Run("sandbox", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			if _, err := Parse(stmt); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("cached", func(b *testing.B) {
+		c := NewCache(16)
+		cmd := `db.collection("bench").where({group: _.eq(17)}).get()`
+		if _, err := c.Parse(Parser{}, cmd); err != nil {
+			b.Fatal(err)
+		}
+		for i := 0; i < b.N; i++ {
+			if _, err := c.Parse(Parser{}, cmd); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
 func BenchmarkExecuteFindSorted100k(b *testing.B) {
 	docs := benchDocs(100_000)
 	q, err := Parse(`db.collection("u").where({status: "active"}).orderBy("age", "desc").orderBy("name", "asc").skip(10).limit(20).get()`)

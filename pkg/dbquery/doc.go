@@ -12,6 +12,10 @@
 // (ApplyUpdate), aggregation pipelines (RunPipeline) and a reference executor
 // over a slice of documents (Execute).
 //
+// Cache (cache.go) is how a server parses: a hand-written fast path for the
+// simplest shapes (fastparse.go, equal to the sandbox's Query by test), then
+// an LRU of earlier results, then the sandbox.
+//
 // Files: parse.go and validate.go (sandboxed parsing), build.go (DSL values to
 // MongoDB forms), statement.go, query.go (AST, Explain), flags.go, value.go and
 // ejson.go (value model, Extended JSON), compare.go, path.go, match.go,

@@ -310,35 +310,6 @@ func BenchmarkLoad(b *testing.B) {
 	b.ReportMetric(f.buildMs, "insert-100k-ms")
 }
 
-// BenchmarkParse compares the three ways a statement is parsed.
-func BenchmarkParse(b *testing.B) {
-	stmt := `db.collection("bench").where({group: 17, status: "active"}).orderBy("i", "desc").limit(10).get()`
-	b.Run("fast", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			if _, ok := fastParse(stmt); !ok {
-				b.Fatal("not fast")
-			}
-		}
-	})
-	b.Run("sandbox", func(b *testing.B) {
-		for i := 0; i < b.N; i++ {
-			if _, err := dbquery.Parse(stmt); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-	b.Run("cached", func(b *testing.B) {
-		m := New(Options{})
-		cmd := `db.collection("bench").where({group: _.eq(17)}).get()`
-		m.parse(cmd)
-		for i := 0; i < b.N; i++ {
-			if _, err := m.parse(cmd); err != nil {
-				b.Fatal(err)
-			}
-		}
-	})
-}
-
 // BenchmarkSDKGetByID: one op = one signed database.getDocument DOC query
 // of a random _id through the /admin door, as wx-server-sdk sends it
 // (signature check, Extended JSON decoding and encoding included).

@@ -12,6 +12,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/tcb-go/tcb/pkg/dbquery"
 	"github.com/tcb-go/tcb/pkg/emulator"
 )
 
@@ -89,7 +90,7 @@ type Module struct {
 	cmu   sync.Mutex
 	cache map[string]map[string]*collection // env -> name -> loaded
 
-	stmts *stmtCache
+	stmts *dbquery.Cache
 
 	// txns are the open transactions of the server SDKs.
 	txns txnRegistry
@@ -125,7 +126,7 @@ func New(opts Options) *Module {
 		opts.MaxBodyBytes = DefaultMaxBodyBytes
 	}
 	m := &Module{opts: opts, cache: map[string]map[string]*collection{}, running: map[int64]bool{}}
-	m.stmts = newStmtCache(opts.StatementCache)
+	m.stmts = dbquery.NewCache(opts.StatementCache)
 	m.bgCtx, m.bgStop = context.WithCancel(context.Background())
 	return m
 }
@@ -286,9 +287,7 @@ func (m *Module) State() any {
 			return nil
 		})
 	})
-	m.stmts.mu.Lock()
-	nstmts := m.stmts.ll.Len()
-	m.stmts.mu.Unlock()
+	nstmts := m.stmts.Len()
 	m.txns.mu.Lock()
 	ntxns := len(m.txns.open)
 	m.txns.mu.Unlock()
@@ -304,7 +303,7 @@ func (m *Module) Reset() error {
 	m.cmu.Lock()
 	m.cache = map[string]map[string]*collection{}
 	m.cmu.Unlock()
-	m.stmts.clear()
+	m.stmts.Clear()
 	m.txns.mu.Lock()
 	m.txns.open = nil
 	m.txns.mu.Unlock()

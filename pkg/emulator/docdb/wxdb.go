@@ -191,3 +191,23 @@ func idString(v dbquery.Value) string {
 	}
 	return string(b)
 }
+
+// parse turns a statement into a Query through the statement cache (the
+// Query is shared: do not modify it). Errors are *dbError (-501007 invalid
+// parameters).
+func (m *Module) parse(text string) (*dbquery.Query, error) {
+	if len(text) > m.opts.MaxStatementLength {
+		return nil, errInvalid("statement is too long (%d bytes, limit %d)", len(text), m.opts.MaxStatementLength)
+	}
+	q, err := m.stmts.Parse(dbquery.Parser{
+		MaxLength: m.opts.MaxStatementLength,
+		MaxNodes:  max(dbquery.DefaultMaxNodes, m.opts.MaxStatementLength/4),
+		// A large add() batch builds a value per date: calls grow with size.
+		MaxCalls: max(dbquery.DefaultMaxCalls, m.opts.MaxStatementLength/16),
+		Now:      m.now,
+	}, text)
+	if err != nil {
+		return nil, errInvalid("%v", err)
+	}
+	return q, nil
+}

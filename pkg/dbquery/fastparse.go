@@ -1,14 +1,12 @@
-package docdb
+package dbquery
 
 import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
-
-	"github.com/tcb-go/tcb/pkg/dbquery"
 )
 
-// fastParse recognises the simplest statements without JavaScript:
+// parseFast recognises the simplest statements without JavaScript:
 //
 //	db.collection(S) [.doc(ID) [.field(P)]] .get() | .remove()
 //	db.collection(S) { .where(W) | .orderBy(S, "asc"|"desc") | .skip(N) | .limit(N) | .field(P) } .get() | .count() | .remove()
@@ -16,10 +14,10 @@ import (
 // where S is a string literal without escapes, ID a string or a number,
 // W a flat object of identifier or dotted keys with string, number,
 // boolean or null values, P an object of keys with boolean values, N a
-// small non-negative integer. It builds exactly the Query dbquery.Parse
+// small non-negative integer. It builds exactly the Query Parse
 // returns (tests compare the two) and reports ok=false for anything else,
 // including statements Parse would reject, which then take the slow path.
-func fastParse(s string) (*dbquery.Query, bool) {
+func parseFast(s string) (*Query, bool) {
 	if len(s) > 4096 || !utf8.ValidString(s) {
 		return nil, false
 	}
@@ -61,20 +59,20 @@ func (p *fastParser) lit(tok string) bool {
 	return false
 }
 
-func isIdentStart(c byte) bool {
+func isFastIdentStart(c byte) bool {
 	return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
 }
 
-func isIdentPart(c byte) bool { return isIdentStart(c) || (c >= '0' && c <= '9') }
+func isFastIdentPart(c byte) bool { return isFastIdentStart(c) || (c >= '0' && c <= '9') }
 
 // ident reads an identifier (ASCII letters, digits, _; no $).
 func (p *fastParser) ident() (string, bool) {
 	p.space()
 	start := p.i
-	if p.i >= len(p.s) || !isIdentStart(p.s[p.i]) {
+	if p.i >= len(p.s) || !isFastIdentStart(p.s[p.i]) {
 		return "", false
 	}
-	for p.i < len(p.s) && isIdentPart(p.s[p.i]) {
+	for p.i < len(p.s) && isFastIdentPart(p.s[p.i]) {
 		p.i++
 	}
 	return p.s[start:p.i], true
@@ -107,7 +105,7 @@ func (p *fastParser) str() (string, bool) {
 }
 
 // number reads -?(0|[1-9]\d{0,14})(\.\d{1,15})? as a JavaScript number.
-func (p *fastParser) number() (dbquery.Value, bool) {
+func (p *fastParser) number() (Value, bool) {
 	p.space()
 	start := p.i
 	j := p.i
@@ -132,7 +130,7 @@ func (p *fastParser) number() (dbquery.Value, bool) {
 		}
 		j = k
 	}
-	if j < len(p.s) && (isIdentPart(p.s[j]) || p.s[j] == '.' || p.s[j] == '$') {
+	if j < len(p.s) && (isFastIdentPart(p.s[j]) || p.s[j] == '.' || p.s[j] == '$') {
 		return nil, false
 	}
 	f, err := strconv.ParseFloat(p.s[start:j], 64)
@@ -140,7 +138,7 @@ func (p *fastParser) number() (dbquery.Value, bool) {
 		return nil, false
 	}
 	p.i = j
-	return dbquery.NormalizeNumber(f), true
+	return NormalizeNumber(f), true
 }
 
 // uint reads a small non-negative integer.
@@ -157,7 +155,7 @@ func (p *fastParser) uint() (int64, bool) {
 }
 
 // scalar reads a string, number, true, false or null.
-func (p *fastParser) scalar() (dbquery.Value, bool) {
+func (p *fastParser) scalar() (Value, bool) {
 	p.space()
 	if p.i >= len(p.s) {
 		return nil, false
@@ -200,11 +198,11 @@ func (p *fastParser) key() (string, bool) {
 
 func validFastPath(k string) bool {
 	for _, seg := range strings.Split(k, ".") {
-		if seg == "" || !isIdentStart(seg[0]) {
+		if seg == "" || !isFastIdentStart(seg[0]) {
 			return false
 		}
 		for i := 1; i < len(seg); i++ {
-			if !isIdentPart(seg[i]) {
+			if !isFastIdentPart(seg[i]) {
 				return false
 			}
 		}
@@ -213,11 +211,11 @@ func validFastPath(k string) bool {
 }
 
 // object reads {k: v, ...} with distinct keys, values read by val.
-func (p *fastParser) object(val func() (dbquery.Value, bool)) (*dbquery.Document, bool) {
+func (p *fastParser) object(val func() (Value, bool)) (*Document, bool) {
 	if !p.lit("{") {
 		return nil, false
 	}
-	d := dbquery.NewDocument()
+	d := NewDocument()
 	if p.lit("}") {
 		return d, true
 	}
@@ -240,7 +238,7 @@ func (p *fastParser) object(val func() (dbquery.Value, bool)) (*dbquery.Document
 	}
 }
 
-func (p *fastParser) statement() (*dbquery.Query, bool) {
+func (p *fastParser) statement() (*Query, bool) {
 	if !p.lit("db") || !p.lit(".") || !p.lit("collection") || !p.lit("(") {
 		return nil, false
 	}
@@ -248,7 +246,7 @@ func (p *fastParser) statement() (*dbquery.Query, bool) {
 	if !ok || name == "" || strings.ContainsAny(name, "$\x00") || len(name) > 255 || !p.lit(")") {
 		return nil, false
 	}
-	q := &dbquery.Query{Collection: name}
+	q := &Query{Collection: name}
 	var where, field bool
 	isDoc := false
 	for {
@@ -292,7 +290,7 @@ func (p *fastParser) statement() (*dbquery.Query, bool) {
 			if field {
 				return nil, false
 			}
-			proj, ok := p.object(func() (dbquery.Value, bool) {
+			proj, ok := p.object(func() (Value, bool) {
 				switch {
 				case p.lit("true"):
 					return int64(1), true
@@ -301,7 +299,7 @@ func (p *fastParser) statement() (*dbquery.Query, bool) {
 				}
 				return nil, false
 			})
-			if !ok || !validProjection(proj) {
+			if !ok || !validFastProjection(proj) {
 				return nil, false
 			}
 			q.Projection, field = proj, true
@@ -317,7 +315,7 @@ func (p *fastParser) statement() (*dbquery.Query, bool) {
 			if !ok || (dir != "asc" && dir != "desc") {
 				return nil, false
 			}
-			q.Sort = append(q.Sort, dbquery.SortKey{Field: f, Desc: dir == "desc"})
+			q.Sort = append(q.Sort, SortKey{Field: f, Desc: dir == "desc"})
 		case "skip", "limit":
 			if isDoc {
 				return nil, false
@@ -343,15 +341,15 @@ func (p *fastParser) statement() (*dbquery.Query, bool) {
 			}
 			switch m {
 			case "get":
-				q.Action = dbquery.ActionFind
+				q.Action = ActionFind
 			case "count":
 				if isDoc {
 					return nil, false
 				}
-				q.Action = dbquery.ActionCount
+				q.Action = ActionCount
 				q.Sort, q.Skip, q.Limit, q.Projection = nil, nil, nil, nil
 			case "remove":
-				q.Action, q.Multi = dbquery.ActionRemove, !q.HasDocID
+				q.Action, q.Multi = ActionRemove, !q.HasDocID
 				q.Sort, q.Skip, q.Limit, q.Projection = nil, nil, nil, nil
 			}
 			return q, true
@@ -366,7 +364,7 @@ func (p *fastParser) statement() (*dbquery.Query, bool) {
 
 // validProjection mirrors field()'s rule: no mixing of included and
 // excluded fields except _id.
-func validProjection(d *dbquery.Document) bool {
+func validFastProjection(d *Document) bool {
 	incl, excl := false, false
 	for _, f := range d.Fields() {
 		if f.Key == "_id" {

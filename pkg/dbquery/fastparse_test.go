@@ -1,24 +1,22 @@
-package docdb
+package dbquery
 
 import (
 	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
-
-	"github.com/tcb-go/tcb/pkg/dbquery"
 )
 
-// checkFast fails when fastParse accepts s but dbquery.Parse disagrees.
+// checkFast fails when parseFast accepts s but Parse disagrees.
 func checkFast(t testing.TB, s string) bool {
 	t.Helper()
-	q, ok := fastParse(s)
+	q, ok := parseFast(s)
 	if !ok {
 		return false
 	}
-	want, err := dbquery.Parse(s)
+	want, err := Parse(s)
 	if err != nil {
-		t.Fatalf("fastParse accepted %q, Parse rejects it: %v", s, err)
+		t.Fatalf("parseFast accepted %q, Parse rejects it: %v", s, err)
 	}
 	if !q.Equal(want) {
 		a, _ := q.Explain()
@@ -28,7 +26,7 @@ func checkFast(t testing.TB, s string) bool {
 	return true
 }
 
-func TestFastParseMatchesParse(t *testing.T) {
+func TestParseFastMatchesParse(t *testing.T) {
 	accepted := []string{
 		`db.collection("todos").doc("abc").get()`,
 		`db.collection('todos').doc(12).get()`,
@@ -49,7 +47,7 @@ func TestFastParseMatchesParse(t *testing.T) {
 	}
 	for _, s := range accepted {
 		if !checkFast(t, s) {
-			t.Errorf("fastParse rejected %q", s)
+			t.Errorf("parseFast rejected %q", s)
 		}
 	}
 	// Shapes the fast path leaves to the sandbox (some valid, some not).
@@ -86,8 +84,8 @@ func TestFastParseMatchesParse(t *testing.T) {
 		`db.collection("t").where({a: 'x"}).get()`,
 	}
 	for _, s := range rejected {
-		if _, ok := fastParse(s); ok {
-			t.Errorf("fastParse accepted %q", s)
+		if _, ok := parseFast(s); ok {
+			t.Errorf("parseFast accepted %q", s)
 		}
 	}
 
@@ -145,9 +143,9 @@ func randomStatement(r *rand.Rand) string {
 	return b.String()
 }
 
-// FuzzFastParse: whatever fastParse accepts, Parse accepts with an equal
+// FuzzFastParse: whatever parseFast accepts, Parse accepts with an equal
 // Query.
-func FuzzFastParse(f *testing.F) {
+func FuzzParseFast(f *testing.F) {
 	r := rand.New(rand.NewPCG(5, 6))
 	for i := 0; i < 50; i++ {
 		f.Add(randomStatement(r))
