@@ -65,7 +65,8 @@ func (o *Options) applyDefaults() error {
 		o.TTL = DefaultTTL
 	}
 	if o.Overlap == 0 {
-		o.Overlap = DefaultOverlap
+		// At most half the TTL, so a short TTL alone is enough.
+		o.Overlap = min(DefaultOverlap, o.TTL/2)
 	}
 	if o.TTL < time.Second {
 		return fmt.Errorf("token TTL %v is below 1s (expires_in is in whole seconds)", o.TTL)

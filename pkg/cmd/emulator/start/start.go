@@ -116,6 +116,11 @@ func NewCmdStart(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 			if _, _, err := net.SplitHostPort(opts.Listen); err != nil {
 				return cmdutil.FlagErrorf("--listen %q: expected host:port", opts.Listen)
 			}
+			if !cmd.Flags().Changed("token-overlap") {
+				// The default overlap is at most half the TTL, so
+				// --token-ttl 60s alone works.
+				opts.TokenOverlap = min(wxapi.DefaultOverlap, opts.TokenTTL/2)
+			}
 			if err := opts.parseWx(); err != nil {
 				return err
 			}
@@ -138,7 +143,7 @@ func NewCmdStart(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 	fl.StringArrayVar(&opts.AllowHosts, "allow-host", nil, "also answer requests for this `host` name (or *.domain, or IP); only loopback names and the listen address are served otherwise (DNS rebinding protection; repeatable)")
 	fl.StringArrayVar(&opts.WxApps, "wx-app", nil, "extra WeChat app `APPID:SECRET` for the token endpoints (repeatable; the demo app is always there)")
 	fl.DurationVar(&opts.TokenTTL, "token-ttl", wxapi.DefaultTTL, "lifetime of WeChat access_tokens (expires_in)")
-	fl.DurationVar(&opts.TokenOverlap, "token-overlap", wxapi.DefaultOverlap, "how long a superseded cgi-bin/token token keeps working; also the stable_token pre-rotation window")
+	fl.DurationVar(&opts.TokenOverlap, "token-overlap", wxapi.DefaultOverlap, "how long a superseded cgi-bin/token token keeps working; also the stable_token pre-rotation window (default: 5m, at most half of --token-ttl)")
 	fl.StringVar(&opts.NodePath, "node", "", "node binary that runs functions (default: node on PATH)")
 	fl.BoolVar(&opts.SkipInstallDeps, "skip-install-deps", false, "never run npm install for functions with installDependency")
 	fl.IntVar(&opts.TokenDailyQuota, "token-daily-quota", wxapi.DefaultLegacyDailyQuota, "cgi-bin/token calls per app per day before errcode 45009 (-1: unlimited)")

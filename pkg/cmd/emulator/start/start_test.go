@@ -220,3 +220,29 @@ func TestChildArgs(t *testing.T) {
 		t.Errorf("child args\n got %q\nwant %q", got, want)
 	}
 }
+
+// --token-ttl alone works: the default overlap is at most half of it; an
+// explicit overlap must still be below the TTL.
+func TestTokenTTLAlone(t *testing.T) {
+	h := newHarness(t)
+	run := func(args ...string) (*Options, error) {
+		var got *Options
+		cmd := NewCmdStart(h.f, func(ctx context.Context, o *Options) error {
+			got = o
+			return nil
+		})
+		cmd.SetArgs(args)
+		cmd.SilenceUsage, cmd.SilenceErrors = true, true
+		return got, cmd.Execute()
+	}
+	o, err := run("--token-ttl", "60s")
+	if err != nil || o.TokenOverlap != 30*time.Second {
+		t.Fatalf("--token-ttl 60s: %v %+v", err, o)
+	}
+	if o, err := run("--token-ttl", "2h"); err != nil || o.TokenOverlap != 5*time.Minute {
+		t.Fatalf("--token-ttl 2h: %v", err)
+	}
+	if _, err := run("--token-ttl", "60s", "--token-overlap", "90s"); err == nil || !strings.Contains(err.Error(), "below --token-ttl") {
+		t.Fatalf("an explicit overlap over the TTL: %v", err)
+	}
+}
