@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 )
@@ -51,11 +52,33 @@ func LoadApps(path string, getenv func(string) string) (Apps, error) {
 	if err != nil {
 		return nil, fmt.Errorf("apps file: %w", err)
 	}
+	// Inline secrets in a file others can read are refused, like a
+	// credentials file readable by others.
+	if fi, err := os.Stat(path); err == nil && runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 && hasInlineSecret(b) {
+		return nil, fmt.Errorf("apps file %s holds AppSecrets and can be read by other users (mode %04o): run `chmod 600 %s`, or move the secrets to secret_file/secret_env",
+			path, fi.Mode().Perm(), path)
+	}
 	apps, err := ParseApps(b, filepath.Dir(path), getenv)
 	if err != nil {
 		return nil, fmt.Errorf("apps file %s: %w", path, err)
 	}
 	return apps, nil
+}
+
+// hasInlineSecret reports whether an apps file holds a "secret" itself.
+func hasInlineSecret(data []byte) bool {
+	var raw map[string]struct {
+		Secret string `json:"secret"`
+	}
+	if json.Unmarshal(data, &raw) != nil {
+		return false // ParseApps reports the malformed file
+	}
+	for _, e := range raw {
+		if e.Secret != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // ParseApps parses apps-file JSON; relative secret_file paths are resolved

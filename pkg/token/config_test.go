@@ -126,3 +126,24 @@ func TestMaskAndRecordFormatting(t *testing.T) {
 		}
 	}
 }
+
+// Inline AppSecrets in an apps file other users can read are refused (like
+// a credentials file readable by others); references to secrets are fine.
+func TestLoadAppsRefusesReadableInlineSecrets(t *testing.T) {
+	dir := t.TempDir()
+	inline := filepath.Join(dir, "inline.json")
+	os.WriteFile(inline, []byte(`{"wx0123456789abcdef": {"secret": "s3cr3t-value"}}`), 0o644)
+	_, err := LoadApps(inline, nil)
+	if err == nil || !strings.Contains(err.Error(), "chmod 600") || strings.Contains(err.Error(), "s3cr3t") {
+		t.Fatalf("a 0644 apps file with an inline secret: %v", err)
+	}
+	os.Chmod(inline, 0o600)
+	if apps, err := LoadApps(inline, nil); err != nil || apps["wx0123456789abcdef"] != "s3cr3t-value" {
+		t.Fatalf("0600: %v", err)
+	}
+	byEnv := filepath.Join(dir, "env.json")
+	os.WriteFile(byEnv, []byte(`{"wx0123456789abcdef": {"secret_env": "WX_S"}}`), 0o644)
+	if _, err := LoadApps(byEnv, func(string) string { return "from-env" }); err != nil {
+		t.Fatalf("a 0644 apps file without secrets in it: %v", err)
+	}
+}
