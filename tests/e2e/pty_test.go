@@ -27,6 +27,8 @@ type console struct {
 
 func (c *console) read() {
 	b := make([]byte, 4096)
+	const query = "\x1b[6n"
+	carry := "" // the end of the last read: a query may be split across reads
 	for {
 		n, err := c.f.Read(b)
 		c.mu.Lock()
@@ -34,9 +36,14 @@ func (c *console) read() {
 		c.mu.Unlock()
 		// Answer cursor-position queries the way a terminal does; survey
 		// waits for them.
-		for i := strings.Count(string(b[:n]), "\x1b[6n"); i > 0; i-- {
+		seen := carry + string(b[:n])
+		for i := strings.Count(seen, query); i > 0; i-- {
 			io.WriteString(c.f, "\x1b[1;1R")
 		}
+		if i := strings.LastIndex(seen, query); i >= 0 {
+			seen = seen[i+len(query):]
+		}
+		carry = seen[max(0, len(seen)-(len(query)-1)):]
 		if err != nil {
 			return
 		}
