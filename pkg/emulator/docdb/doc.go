@@ -1,20 +1,20 @@
 // Package docdb is the emulator's document database: an emulator.Module
 // named "database" that stores CloudBase documents per environment and
 // collection, indexes them, and serves them through the WeChat CloudBase
-// HTTP API (/tcb/database*, updateindex, databasemigrate*,
-// invokecloudfunction), tcb RunCommands, the flexdb collection actions and
+// HTTP API (/tcb/database*, updateindex, databasemigrate*; the checks all
+// /tcb/* paths share are pkg/emulator/wxhttp's), tcb RunCommands, the flexdb
+// collection actions and
 // the server SDKs' database.* actions on /admin (package sdkapi).
 // Statements are parsed and evaluated by pkg/dbquery; this package adds
 // storage, indexes, the wire protocols and the error codes.
 //
 // # Construction
 //
-//	db := docdb.New(docdb.Options{Tokens: tokenChecker, Functions: invoker})
+//	db := docdb.New(docdb.Options{Tokens: tokenChecker})
 //	e, _ := emulator.New(emulator.Options{...}, db, ...)
 //
-// Tokens validates access_tokens (nil rejects every token with 40014);
-// Functions runs cloud functions for /tcb/invokecloudfunction (nil answers
-// -501001). The other options bound the work of a request (see Options).
+// Tokens validates access_tokens (nil rejects every token with 40014). The
+// other options bound the work of a request (see Options).
 //
 // # Storage
 //
@@ -126,13 +126,6 @@
 // Lines or CSV under <data dir>/database/exports/<env>/; file_url downloads
 // it from the emulator. Jobs run in the background ("waiting", then
 // "success" or "fail"); a job interrupted by a restart reports "fail".
-//
-// # invokecloudfunction
-//
-// The raw body is the event (JSON, 47001 otherwise), env and name come from
-// the query string (40101). The FunctionInvoker gets 5 s; its errcode and
-// errmsg pass through (-501000 missing function, -504002 "functions execute
-// fail | errMsg: ..." when the function threw, -504003 timeout).
 //
 // # Tencent Cloud API
 //

@@ -9,10 +9,6 @@ import (
 	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
-// FunctionFailedMessage is the errmsg of wechat.CodeFunctionFailed for a
-// function error message.
-func FunctionFailedMessage(msg string) string { return "functions execute fail | errMsg: " + msg }
-
 // dbError is an error of the database with its WeChat and Tencent Cloud API
 // renderings.
 type dbError struct {

@@ -18,13 +18,14 @@ import (
 	"github.com/tcb-go/tcb/pkg/dbquery"
 	"github.com/tcb-go/tcb/pkg/emulator"
 	"github.com/tcb-go/tcb/pkg/emulator/wxapi"
+	"github.com/tcb-go/tcb/pkg/emulator/wxhttp"
 	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
 // tokOK is the one token testTokens accepts (benchmarks: no token module).
 const tokOK = "tok-ok"
 
-var testTokens = TokenCheckerFunc(func(tok string) (string, int) {
+var testTokens = wxhttp.TokenCheckerFunc(func(tok string) (string, int) {
 	if tok == tokOK {
 		return "wx0123456789abcdef", 0
 	}

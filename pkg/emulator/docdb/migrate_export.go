@@ -15,19 +15,20 @@ import (
 	"strings"
 
 	"github.com/tcb-go/tcb/pkg/dbquery"
+	"github.com/tcb-go/tcb/pkg/emulator/wxhttp"
 	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
 func checkFileType(t int) error {
 	if t != wechat.FileTypeJSON && t != wechat.FileTypeCSV {
-		return wxErr(wechat.CodeInvalidArgs, "invalid args: file_type must be 1 (JSON) or 2 (CSV), got %d", t)
+		return wxhttp.Errorf(wechat.CodeInvalidArgs, "invalid args: file_type must be 1 (JSON) or 2 (CSV), got %d", t)
 	}
 	return nil
 }
 
-func (m *Module) wxMigrateExport(ctx context.Context, r *wxRequest) (any, error) {
+func (m *Module) wxMigrateExport(ctx context.Context, r *wxhttp.Request) (any, error) {
 	var req wechat.MigrateExportRequest
-	if err := r.decode(&req); err != nil {
+	if err := r.Decode(&req); err != nil {
 		return nil, err
 	}
 	if err := m.checkEnv(req.Env); err != nil {
@@ -35,9 +36,9 @@ func (m *Module) wxMigrateExport(ctx context.Context, r *wxRequest) (any, error)
 	}
 	switch {
 	case req.FilePath == "":
-		return nil, wxErr(wechat.CodeMissingParam, "missing required parameter: file_path")
+		return nil, wxhttp.Errorf(wechat.CodeMissingParam, "missing required parameter: file_path")
 	case req.Query == "":
-		return nil, wxErr(wechat.CodeMissingParam, "missing required parameter: query")
+		return nil, wxhttp.Errorf(wechat.CodeMissingParam, "missing required parameter: query")
 	}
 	if err := checkFileType(req.FileType); err != nil {
 		return nil, err
@@ -47,7 +48,7 @@ func (m *Module) wxMigrateExport(ctx context.Context, r *wxRequest) (any, error)
 		return nil, err
 	}
 	if q.Action != dbquery.ActionFind {
-		return nil, wxErr(wechat.CodeInvalidArgs, "invalid query: an export runs a .get() statement, got %s", terminals[q.Action])
+		return nil, wxhttp.Errorf(wechat.CodeInvalidArgs, "invalid query: an export runs a .get() statement, got %s", terminals[q.Action])
 	}
 	f, err := m.compile(q.EffectiveFilter(), m.now())
 	if err != nil {
@@ -68,12 +69,12 @@ func (m *Module) wxMigrateExport(ctx context.Context, r *wxRequest) (any, error)
 		return nil, errSystem(err)
 	}
 	j.File = filepath.Join(m.exportDir(req.Env), fmt.Sprintf("%d-%s", j.ID, base))
-	j.URL = fmt.Sprintf("http://%s%s%s/%d?token=%s", r.r.Host, exportRoute, req.Env, j.ID, j.Token)
+	j.URL = fmt.Sprintf("http://%s%s%s/%d?token=%s", r.HTTP.Host, exportRoute, req.Env, j.ID, j.Token)
 	if err := m.saveJob(j); err != nil {
 		return nil, errSystem(err)
 	}
 	m.startJob(j, func(ctx context.Context, j *job) error { return m.runExport(ctx, j, q, f) })
-	return wechat.MigrateJobResponse{Envelope: okEnvelope, JobID: j.ID}, nil
+	return wechat.MigrateJobResponse{Envelope: wxhttp.OK, JobID: j.ID}, nil
 }
 
 // runExport writes the statement's documents (all of them unless it has

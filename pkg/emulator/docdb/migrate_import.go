@@ -14,14 +14,15 @@ import (
 	"strings"
 
 	"github.com/tcb-go/tcb/pkg/dbquery"
+	"github.com/tcb-go/tcb/pkg/emulator/wxhttp"
 	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
 func (m *Module) importDir() string { return filepath.Join(m.h.Options.DataDir, "imports") }
 
-func (m *Module) wxMigrateImport(ctx context.Context, r *wxRequest) (any, error) {
+func (m *Module) wxMigrateImport(ctx context.Context, r *wxhttp.Request) (any, error) {
 	var req wechat.MigrateImportRequest
-	if err := r.decode(&req); err != nil {
+	if err := r.Decode(&req); err != nil {
 		return nil, err
 	}
 	if err := m.checkEnv(req.Env); err != nil {
@@ -29,9 +30,9 @@ func (m *Module) wxMigrateImport(ctx context.Context, r *wxRequest) (any, error)
 	}
 	switch {
 	case req.CollectionName == "":
-		return nil, wxErr(wechat.CodeMissingParam, "missing required parameter: collection_name")
+		return nil, wxhttp.Errorf(wechat.CodeMissingParam, "missing required parameter: collection_name")
 	case req.FilePath == "":
-		return nil, wxErr(wechat.CodeMissingParam, "missing required parameter: file_path")
+		return nil, wxhttp.Errorf(wechat.CodeMissingParam, "missing required parameter: file_path")
 	}
 	if err := checkFileType(req.FileType); err != nil {
 		return nil, err
@@ -41,15 +42,15 @@ func (m *Module) wxMigrateImport(ctx context.Context, r *wxRequest) (any, error)
 		mode = wechat.ConflictModeInsert
 	}
 	if mode != wechat.ConflictModeInsert && mode != wechat.ConflictModeUpsert {
-		return nil, wxErr(wechat.CodeInvalidArgs, "invalid args: conflict_mode must be 1 (insert) or 2 (upsert), got %d", req.ConflictMode)
+		return nil, wxhttp.Errorf(wechat.CodeInvalidArgs, "invalid args: conflict_mode must be 1 (insert) or 2 (upsert), got %d", req.ConflictMode)
 	}
 	rel := filepath.FromSlash(strings.TrimPrefix(req.FilePath, "/"))
 	if !filepath.IsLocal(rel) {
-		return nil, wxErr(wechat.CodeInvalidArgs, "invalid args: file_path %q must be a relative path inside the emulator's imports directory (the emulator has no cloud storage)", req.FilePath)
+		return nil, wxhttp.Errorf(wechat.CodeInvalidArgs, "invalid args: file_path %q must be a relative path inside the emulator's imports directory (the emulator has no cloud storage)", req.FilePath)
 	}
 	path := filepath.Join(m.importDir(), rel)
 	if st, err := os.Stat(path); err != nil || !st.Mode().IsRegular() {
-		return nil, wxErr(wechat.CodeInvalidArgs, "invalid args: file_path %q: no such file in %s (the emulator has no cloud storage: put the file there)", req.FilePath, m.importDir())
+		return nil, wxhttp.Errorf(wechat.CodeInvalidArgs, "invalid args: file_path %q: no such file in %s (the emulator has no cloud storage: put the file there)", req.FilePath, m.importDir())
 	}
 	if ok, err := m.collectionExists(req.Env, req.CollectionName); err != nil {
 		return nil, errSystem(err)
@@ -64,7 +65,7 @@ func (m *Module) wxMigrateImport(ctx context.Context, r *wxRequest) (any, error)
 	m.startJob(j, func(ctx context.Context, j *job) error {
 		return m.runImport(ctx, j, path, mode == wechat.ConflictModeUpsert, req.StopOnError)
 	})
-	return wechat.MigrateJobResponse{Envelope: okEnvelope, JobID: j.ID}, nil
+	return wechat.MigrateJobResponse{Envelope: wxhttp.OK, JobID: j.ID}, nil
 }
 
 const importBatch = 500

@@ -13,6 +13,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/tcb-go/tcb/pkg/emulator/envs"
+	"github.com/tcb-go/tcb/pkg/emulator/wxhttp"
 	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
@@ -163,23 +164,23 @@ func (m *Module) removeExports(env string) {
 	}
 }
 
-func (m *Module) wxMigrateQueryInfo(ctx context.Context, r *wxRequest) (any, error) {
+func (m *Module) wxMigrateQueryInfo(ctx context.Context, r *wxhttp.Request) (any, error) {
 	var req wechat.MigrateQueryInfoRequest
-	if err := r.decode(&req); err != nil {
+	if err := r.Decode(&req); err != nil {
 		return nil, err
 	}
 	if err := m.checkEnv(req.Env); err != nil {
 		return nil, err
 	}
 	if req.JobID == 0 {
-		return nil, wxErr(wechat.CodeMissingParam, "missing required parameter: job_id")
+		return nil, wxhttp.Errorf(wechat.CodeMissingParam, "missing required parameter: job_id")
 	}
 	j, err := m.getJob(req.Env, req.JobID)
 	if err != nil {
 		return nil, errSystem(err)
 	}
 	if j == nil {
-		return nil, wxErr(wechat.CodeCloudResource, "resource system error. [ResourceNotFound] job %d not found", req.JobID)
+		return nil, wxhttp.Errorf(wechat.CodeCloudResource, "resource system error. [ResourceNotFound] job %d not found", req.JobID)
 	}
 	if j.Status == jobWaiting && !m.isRunning(j.ID) {
 		j.Status, j.ErrMsg, j.Finished = jobFail, "the job was interrupted by an emulator restart", m.now()
@@ -187,7 +188,7 @@ func (m *Module) wxMigrateQueryInfo(ctx context.Context, r *wxRequest) (any, err
 			return nil, errSystem(err)
 		}
 	}
-	out := wechat.MigrateQueryInfoResponse{Envelope: okEnvelope, Status: j.Status,
+	out := wechat.MigrateQueryInfoResponse{Envelope: wxhttp.OK, Status: j.Status,
 		RecordSuccess: j.RecordSuccess, RecordFail: j.RecordFail, ErrMsg: j.ErrMsg}
 	if j.Kind == "export" && j.Status == jobSuccess {
 		out.FileURL = j.URL

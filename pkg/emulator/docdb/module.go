@@ -14,31 +14,8 @@ import (
 
 	"github.com/tcb-go/tcb/pkg/dbquery"
 	"github.com/tcb-go/tcb/pkg/emulator"
+	"github.com/tcb-go/tcb/pkg/emulator/wxhttp"
 )
-
-// TokenChecker validates WeChat access_tokens for the /tcb/* endpoints. It
-// returns the token's appid and 0, or the errcode to answer: 40001 (not
-// the latest), 42001 (expired) or 40014 (invalid). The WeChat token module
-// (pkg/emulator/wxapi) provides it.
-type TokenChecker interface {
-	CheckToken(token string) (appid string, errcode int)
-}
-
-// TokenCheckerFunc adapts a function to TokenChecker.
-type TokenCheckerFunc func(token string) (string, int)
-
-// CheckToken calls f.
-func (f TokenCheckerFunc) CheckToken(token string) (string, int) { return f(token) }
-
-// FunctionInvoker runs cloud functions for /tcb/invokecloudfunction, on
-// behalf of the app whose access_token called (appid). It returns the JSON of the function's return value, or a non-zero CloudBase
-// errcode with its errmsg (wechat.CodeCloudParamInvalid, wechat.CodeFunctionFailed
-// with FunctionFailedMessage, wechat.CodeFunctionTimeout, ...), or err when the
-// emulator itself failed (answered as -1). timeout is the HTTP API's limit
-// (5 s) and ctx carries the same deadline.
-type FunctionInvoker interface {
-	InvokeHTTP(ctx context.Context, env, name string, event []byte, appid string, timeout time.Duration) (respData string, errcode int, errmsg string, err error)
-}
 
 // Defaults of Options.
 const (
@@ -48,15 +25,12 @@ const (
 	DefaultStatementCache     = 512
 	DefaultMaxResultBytes     = 32 << 20
 	DefaultMaxBodyBytes       = 10 << 20
-	FunctionTimeout           = 5 * time.Second
 )
 
 // Options configure the module. Zero values mean the defaults.
 type Options struct {
 	// Tokens checks access_tokens; nil rejects every token with 40014.
-	Tokens TokenChecker
-	// Functions runs /tcb/invokecloudfunction; nil answers -501001.
-	Functions FunctionInvoker
+	Tokens wxhttp.TokenChecker
 	// MaxLimit caps .limit() of databasequery and QUERY (default 1000):
 	// larger limits are clamped and the pager shows the limit applied.
 	MaxLimit int64

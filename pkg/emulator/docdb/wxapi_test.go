@@ -11,11 +11,12 @@ import (
 	"github.com/tcb-go/tcb/pkg/dbquery"
 	"github.com/tcb-go/tcb/pkg/emulator"
 	"github.com/tcb-go/tcb/pkg/emulator/wxapi"
+	"github.com/tcb-go/tcb/pkg/emulator/wxhttp"
 	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
 // The WeChat token module plugs in as the TokenChecker as it is.
-var _ TokenChecker = (*wxapi.Module)(nil)
+var _ wxhttp.TokenChecker = (*wxapi.Module)(nil)
 
 // stableSource is a wechat.TokenSource over the emulator's stable_token.
 type stableSource struct {

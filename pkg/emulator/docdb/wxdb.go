@@ -6,13 +6,16 @@ import (
 	"strconv"
 
 	"github.com/tcb-go/tcb/pkg/dbquery"
+	"github.com/tcb-go/tcb/pkg/emulator/wxhttp"
 	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
-// registerWeChat adds the /tcb/* routes.
+// registerWeChat adds the database's /tcb/* routes.
 func (m *Module) registerWeChat(mux *http.ServeMux) {
+	wx := m.wxServer()
+	handle := func(path string, fn wxhttp.Handler) { mux.HandleFunc(path, wx.Handle(path, fn)) }
 	stmt := func(path string, want []dbquery.Action, run func(context.Context, string, *dbquery.Query) (any, error)) {
-		mux.HandleFunc(path, m.wx(path, m.statementHandler(path, want, run)))
+		handle(path, m.statementHandler(path, want, run))
 	}
 	stmt(wechat.PathDatabaseQuery, []dbquery.Action{dbquery.ActionFind}, m.wxQuery)
 	stmt(wechat.PathDatabaseAggregate, []dbquery.Action{dbquery.ActionAggregate}, m.wxAggregate)
@@ -20,14 +23,13 @@ func (m *Module) registerWeChat(mux *http.ServeMux) {
 	stmt(wechat.PathDatabaseAdd, []dbquery.Action{dbquery.ActionInsert}, m.wxAdd)
 	stmt(wechat.PathDatabaseUpdate, []dbquery.Action{dbquery.ActionUpdate, dbquery.ActionSet}, m.wxUpdate)
 	stmt(wechat.PathDatabaseDelete, []dbquery.Action{dbquery.ActionRemove}, m.wxDelete)
-	mux.HandleFunc(wechat.PathDatabaseCollectionAdd, m.wx(wechat.PathDatabaseCollectionAdd, m.wxCollectionAdd))
-	mux.HandleFunc(wechat.PathDatabaseCollectionDelete, m.wx(wechat.PathDatabaseCollectionDelete, m.wxCollectionDelete))
-	mux.HandleFunc(wechat.PathDatabaseCollectionGet, m.wx(wechat.PathDatabaseCollectionGet, m.wxCollectionGet))
-	mux.HandleFunc(wechat.PathUpdateIndex, m.wx(wechat.PathUpdateIndex, m.wxUpdateIndex))
-	mux.HandleFunc(wechat.PathDatabaseMigrateImport, m.wx(wechat.PathDatabaseMigrateImport, m.wxMigrateImport))
-	mux.HandleFunc(wechat.PathDatabaseMigrateExport, m.wx(wechat.PathDatabaseMigrateExport, m.wxMigrateExport))
-	mux.HandleFunc(wechat.PathDatabaseMigrateQueryInfo, m.wx(wechat.PathDatabaseMigrateQueryInfo, m.wxMigrateQueryInfo))
-	mux.HandleFunc(wechat.PathInvokeCloudFunction, m.wx(wechat.PathInvokeCloudFunction, m.wxInvoke))
+	handle(wechat.PathDatabaseCollectionAdd, m.wxCollectionAdd)
+	handle(wechat.PathDatabaseCollectionDelete, m.wxCollectionDelete)
+	handle(wechat.PathDatabaseCollectionGet, m.wxCollectionGet)
+	handle(wechat.PathUpdateIndex, m.wxUpdateIndex)
+	handle(wechat.PathDatabaseMigrateImport, m.wxMigrateImport)
+	handle(wechat.PathDatabaseMigrateExport, m.wxMigrateExport)
+	handle(wechat.PathDatabaseMigrateQueryInfo, m.wxMigrateQueryInfo)
 	mux.HandleFunc("GET "+exportRoute, m.serveExport)
 }
 
@@ -41,17 +43,17 @@ var terminals = map[dbquery.Action]string{
 // statementHandler decodes {env, query}, checks the env, parses the
 // statement (-501007 when it does not parse), checks that its action is the
 // endpoint's (40097) and runs it.
-func (m *Module) statementHandler(path string, want []dbquery.Action, run func(context.Context, string, *dbquery.Query) (any, error)) wxHandler {
-	return func(ctx context.Context, r *wxRequest) (any, error) {
+func (m *Module) statementHandler(path string, want []dbquery.Action, run func(context.Context, string, *dbquery.Query) (any, error)) wxhttp.Handler {
+	return func(ctx context.Context, r *wxhttp.Request) (any, error) {
 		var req wechat.QueryRequest
-		if err := r.decode(&req); err != nil {
+		if err := r.Decode(&req); err != nil {
 			return nil, err
 		}
 		if err := m.checkEnv(req.Env); err != nil {
 			return nil, err
 		}
 		if req.Query == "" {
-			return nil, wxErr(wechat.CodeMissingParam, "missing required parameter: query")
+			return nil, wxhttp.Errorf(wechat.CodeMissingParam, "missing required parameter: query")
 		}
 		q, err := m.parse(req.Query)
 		if err != nil {
@@ -62,7 +64,7 @@ func (m *Module) statementHandler(path string, want []dbquery.Action, run func(c
 			ok = ok || q.Action == a
 		}
 		if !ok {
-			return nil, wxErr(wechat.CodeInvalidArgs, "invalid query: %s runs %s statements, got %s", path, terminals[want[0]], terminals[q.Action])
+			return nil, wxhttp.Errorf(wechat.CodeInvalidArgs, "invalid query: %s runs %s statements, got %s", path, terminals[want[0]], terminals[q.Action])
 		}
 		return run(ctx, req.Env, q)
 	}
@@ -115,7 +117,7 @@ func (m *Module) wxQuery(ctx context.Context, env string, q *dbquery.Query) (any
 	if err != nil {
 		return nil, err
 	}
-	return wechat.DatabaseQueryResponse{Envelope: okEnvelope,
+	return wechat.DatabaseQueryResponse{Envelope: wxhttp.OK,
 		Pager: wechat.Pager{Offset: skip, Limit: limit, Total: res.total}, Data: data}, nil
 }
 
@@ -128,7 +130,7 @@ func (m *Module) wxAggregate(ctx context.Context, env string, q *dbquery.Query) 
 	if err != nil {
 		return nil, err
 	}
-	return wechat.DatabaseAggregateResponse{Envelope: okEnvelope, Data: data}, nil
+	return wechat.DatabaseAggregateResponse{Envelope: wxhttp.OK, Data: data}, nil
 }
 
 func (m *Module) wxCount(ctx context.Context, env string, q *dbquery.Query) (any, error) {
@@ -136,7 +138,7 @@ func (m *Module) wxCount(ctx context.Context, env string, q *dbquery.Query) (any
 	if err != nil {
 		return nil, err
 	}
-	return wechat.DatabaseCountResponse{Envelope: okEnvelope, Count: n}, nil
+	return wechat.DatabaseCountResponse{Envelope: wxhttp.OK, Count: n}, nil
 }
 
 func (m *Module) wxAdd(ctx context.Context, env string, q *dbquery.Query) (any, error) {
@@ -148,7 +150,7 @@ func (m *Module) wxAdd(ctx context.Context, env string, q *dbquery.Query) (any, 
 	for i, id := range ids {
 		list[i] = idString(id)
 	}
-	return wechat.DatabaseAddResponse{Envelope: okEnvelope, IDList: list}, nil
+	return wechat.DatabaseAddResponse{Envelope: wxhttp.OK, IDList: list}, nil
 }
 
 func (m *Module) wxUpdate(ctx context.Context, env string, q *dbquery.Query) (any, error) {
@@ -161,7 +163,7 @@ func (m *Module) wxUpdate(ctx context.Context, env string, q *dbquery.Query) (an
 	if err != nil {
 		return nil, err
 	}
-	out := wechat.DatabaseUpdateResponse{Envelope: okEnvelope, Matched: res.matched, Modified: res.modified}
+	out := wechat.DatabaseUpdateResponse{Envelope: wxhttp.OK, Matched: res.matched, Modified: res.modified}
 	if res.upserted != nil {
 		out.ID = idString(res.upserted)
 	}
@@ -173,7 +175,7 @@ func (m *Module) wxDelete(ctx context.Context, env string, q *dbquery.Query) (an
 	if err != nil {
 		return nil, err
 	}
-	return wechat.DatabaseDeleteResponse{Envelope: okEnvelope, Deleted: n}, nil
+	return wechat.DatabaseDeleteResponse{Envelope: wxhttp.OK, Deleted: n}, nil
 }
 
 // idString renders an _id for id_list and id: strings as they are, other

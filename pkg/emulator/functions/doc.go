@@ -64,6 +64,14 @@
 // for the server SDKs' callFunction (functions.invokeFunction on /admin,
 // package sdkapi).
 //
+// The module serves /tcb/invokecloudfunction itself, with the checks every
+// /tcb/* path makes (pkg/emulator/wxhttp; Options.Tokens, the WeChat
+// module, checks the access_token): the raw body is the event (JSON, 47001
+// otherwise), env and name come from the query string (40101); the function
+// gets HTTPAPITimeout (5 s); -501000 for a missing function or env, -504002
+// "functions execute fail | errMsg: ..." when it threw, -504003 when it
+// timed out.
+//
 // # What a function sees
 //
 // As on SCF: its Environment variables; the system variables of pkg/fnrun

@@ -11,13 +11,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/pkg/cloudapi"
-	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/emulator"
+	"github.com/tcb-go/tcb/pkg/emulator/wxapi"
 	"github.com/tcb-go/tcb/pkg/funcpack"
 )
 
@@ -37,92 +37,63 @@ func requireNpm(t testing.TB) {
 	}
 }
 
-// harness is an emulator with the functions module and a client.
+// harness is an emulator with the functions module (and the WeChat module,
+// whose tokens it checks) and a client.
 type harness struct {
-	t   testing.TB
-	e   *emulator.Emulator
-	m   *Module
-	c   *cloudapi.Client
-	ctx context.Context
+	*emulatortest.Emulator
+	m  *Module
+	wx *wxapi.Module
 }
 
 // start runs an emulator on dataDir ("" for an ephemeral one).
 func start(t testing.TB, dataDir string, opts Options) *harness {
 	t.Helper()
+	return startClock(t, dataDir, opts, nil)
+}
+
+// restart runs a new emulator on h's data dir and clock (h stopped).
+func (h *harness) restart(opts Options) *harness {
+	h.T.Helper()
+	return startClock(h.T, h.DataDir(), opts, h.Clock)
+}
+
+func startClock(t testing.TB, dataDir string, opts Options, clock *emulatortest.Clock) *harness {
+	t.Helper()
 	requireNode(t)
+	wx := wxapi.New(wxapi.Options{})
+	if opts.Tokens == nil {
+		opts.Tokens = wx
+	}
 	m := New(opts)
-	eo := emulator.Options{Listen: "127.0.0.1:0", Latency: testLatency, DataDir: dataDir, Ephemeral: dataDir == ""}
-	e, err := emulator.New(eo, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(); err != nil {
-		t.Fatal(err)
-	}
-	h := &harness{t: t, e: e, m: m, ctx: context.Background()}
-	t.Cleanup(func() { e.Close(context.Background()) }) // a second Close is harmless
-	h.c, err = cloudapi.New(cloudapi.Options{
-		Credential: cloudapi.Credential{SecretID: config.EmulatorSecretID, SecretKey: config.EmulatorSecretKey},
-		Region:     "ap-shanghai", Endpoint: e.Endpoint(), MaxAttempts: 1,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return h
+	e := emulatortest.Start(t, emulatortest.Options{Options: emulator.Options{Latency: testLatency, DataDir: dataDir}, Clock: clock}, wx, m)
+	return &harness{Emulator: e, m: m, wx: wx}
 }
 
-// stop closes the emulator (for restart tests).
-func (h *harness) stop() {
-	h.t.Helper()
-	if err := h.e.Close(context.Background()); err != nil {
-		h.t.Fatal(err)
-	}
-}
-
-var envSeq atomic.Int64
-
-// newEnv creates a CloudBase environment and waits until it is NORMAL.
+// newEnv creates a CloudBase environment that is NORMAL.
 func (h *harness) newEnv() string {
-	h.t.Helper()
-	alias := "fn" + time.Now().Format("150405") + string(rune('a'+envSeq.Add(1)%26))
-	out, err := h.c.CreateEnv(h.ctx, &cloudapi.CreateEnvRequest{Alias: alias})
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	deadline := time.Now().Add(5 * time.Second)
-	for time.Now().Before(deadline) {
-		var resp cloudapi.DescribeEnvsResponse
-		if err := h.c.Call(h.ctx, "tcb", "DescribeEnvs", map[string]any{"EnvId": out.EnvId}, &resp); err != nil {
-			h.t.Fatal(err)
-		}
-		if len(resp.EnvList) == 1 && resp.EnvList[0].Status == "NORMAL" {
-			return out.EnvId
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	h.t.Fatalf("env %s never became NORMAL", out.EnvId)
-	return ""
+	h.T.Helper()
+	return h.NewEnv("fn")
 }
 
 // call invokes an scf action and fails the test on error.
 func (h *harness) call(action string, req, resp any) {
-	h.t.Helper()
-	if err := h.c.Call(h.ctx, "scf", action, req, resp, cloudapi.CallOptions{Timeout: 30 * time.Second}); err != nil {
-		h.t.Fatalf("%s: %v", action, err)
+	h.T.Helper()
+	if err := h.Client.Call(h.Ctx, "scf", action, req, resp, cloudapi.CallOptions{Timeout: 30 * time.Second}); err != nil {
+		h.T.Fatalf("%s: %v", action, err)
 	}
 }
 
 // callErr invokes an scf action and returns the API error code ("" on
 // success).
 func (h *harness) callErr(action string, req, resp any) string {
-	h.t.Helper()
-	err := h.c.Call(h.ctx, "scf", action, req, resp, cloudapi.CallOptions{Timeout: 30 * time.Second})
+	h.T.Helper()
+	err := h.Client.Call(h.Ctx, "scf", action, req, resp, cloudapi.CallOptions{Timeout: 30 * time.Second})
 	if err == nil {
 		return ""
 	}
 	var ae *cloudapi.APIError
 	if !errors.As(err, &ae) {
-		h.t.Fatalf("%s: not an API error: %v", action, err)
+		h.T.Fatalf("%s: not an API error: %v", action, err)
 	}
 	return ae.Code
 }
@@ -158,7 +129,7 @@ func nodeFn(t testing.TB, body string) []byte {
 
 // create creates a Node.js function and waits until it is Active.
 func (h *harness) create(ns, name string, zip []byte, mod func(*cloudapi.CreateFunctionRequest)) {
-	h.t.Helper()
+	h.T.Helper()
 	req := &cloudapi.CreateFunctionRequest{
 		FunctionName: name, Namespace: ns, Runtime: "Nodejs18.15", Handler: "index.main",
 		Code: &cloudapi.Code{ZipFile: b64(zip)}, Timeout: i64(5), MemorySize: i64(256),
@@ -171,38 +142,42 @@ func (h *harness) create(ns, name string, zip []byte, mod func(*cloudapi.CreateF
 }
 
 func (h *harness) get(ns, name string) cloudapi.GetFunctionResponse {
-	h.t.Helper()
+	h.T.Helper()
 	var out cloudapi.GetFunctionResponse
 	h.call("GetFunction", &cloudapi.GetFunctionRequest{Namespace: ns, FunctionName: name}, &out)
 	return out
 }
 
 // waitStatus polls GetFunction until Status is want (a Creating/Updating
-// status that ends elsewhere fails the test).
+// status that ends elsewhere fails the test). The clock is moved past the
+// emulator's latency first, so only real work (unpacking, npm) is waited
+// for.
 func (h *harness) waitStatus(ns, name, want string) cloudapi.GetFunctionResponse {
-	h.t.Helper()
-	deadline := time.Now().Add(60 * time.Second)
-	for {
-		out := h.get(ns, name)
-		if out.Status == want {
-			return out
-		}
-		if out.Status != "Creating" && out.Status != "Updating" || time.Now().After(deadline) {
-			h.t.Fatalf("%s: status %s (want %s): %s %+v", name, out.Status, want, out.StatusDesc, out.StatusReasons)
-		}
-		time.Sleep(25 * time.Millisecond)
+	h.T.Helper()
+	var out cloudapi.GetFunctionResponse
+	if out = h.get(ns, name); out.Status == want {
+		return out
 	}
+	h.Clock.Advance(h.Latency)
+	emulatortest.EventuallyWithin(h.T, 60*time.Second, func() bool {
+		out = h.get(ns, name)
+		if out.Status != want && out.Status != "Creating" && out.Status != "Updating" {
+			h.T.Fatalf("%s: status %s (want %s): %s %+v", name, out.Status, want, out.StatusDesc, out.StatusReasons)
+		}
+		return out.Status == want
+	}, "%s to become %s", name, want)
+	return out
 }
 
 func (h *harness) invoke(ns, name, event string) cloudapi.Result {
-	h.t.Helper()
+	h.T.Helper()
 	var out cloudapi.InvokeResponse
 	h.call("Invoke", &cloudapi.InvokeRequest{Namespace: ns, FunctionName: name, ClientContext: event, LogType: "Tail"}, &out)
 	return out.Result
 }
 
 func (h *harness) logs(req *cloudapi.GetFunctionLogsRequest) cloudapi.GetFunctionLogsResponse {
-	h.t.Helper()
+	h.T.Helper()
 	var out cloudapi.GetFunctionLogsResponse
 	h.call("GetFunctionLogs", req, &out)
 	return out

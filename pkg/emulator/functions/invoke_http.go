@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/tcb-go/tcb/pkg/emulator/creds"
-	"github.com/tcb-go/tcb/pkg/emulator/docdb"
 	"github.com/tcb-go/tcb/pkg/emulator/sdkapi"
 	"github.com/tcb-go/tcb/pkg/fnrun"
 	"github.com/tcb-go/tcb/pkg/wechat"
@@ -96,7 +95,7 @@ func (m *Module) InvokeHTTP(ctx context.Context, env, name string, event []byte,
 	case errors.Is(err, errTimedOut):
 		return "", wechat.CodeFunctionTimeout, timeoutMessage(took), nil
 	case errors.As(err, &failed):
-		return "", wechat.CodeFunctionFailed, docdb.FunctionFailedMessage(failed.message), nil
+		return "", wechat.CodeFunctionFailed, functionFailedMessage(failed.message), nil
 	}
 	return "", 0, "", err
 }
@@ -149,7 +148,7 @@ func (m *Module) sdkInvoke(ctx context.Context, r *sdkapi.Request) (sdkapi.Reply
 	case errors.Is(err, errTimedOut):
 		return nil, sdkapi.Errorf(sdkapi.CodeFunctionExecute, "%s", timeoutMessage(took))
 	case errors.As(err, &failed):
-		return nil, sdkapi.Errorf(sdkapi.CodeFunctionExecute, "%s", docdb.FunctionFailedMessage(failed.message))
+		return nil, sdkapi.Errorf(sdkapi.CodeFunctionExecute, "%s", functionFailedMessage(failed.message))
 	case errors.Is(err, fnrun.ErrPoolClosed):
 		return nil, sdkapi.Errorf(sdkapi.CodeSystem, "the emulator is shutting down or resetting")
 	}

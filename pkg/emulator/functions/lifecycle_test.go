@@ -50,7 +50,7 @@ func TestFunctionLifecycle(t *testing.T) {
 	ns := h.newEnv()
 	zip := counterCode(t, "v1")
 
-	began := time.Now()
+	began := h.Clock.Now()
 	h.call("CreateFunction", &cloudapi.CreateFunctionRequest{
 		FunctionName: "counter", Namespace: ns, Runtime: "Nodejs18.15", Handler: "index.main",
 		Code: &cloudapi.Code{ZipFile: b64(zip)}, Timeout: i64(5), MemorySize: i64(256), Description: "counts calls",
@@ -63,7 +63,7 @@ func TestFunctionLifecycle(t *testing.T) {
 		t.Fatalf("Invoke while Creating: %q", code)
 	}
 	got := h.waitStatus(ns, "counter", "Active")
-	if d := time.Since(began); d < testLatency {
+	if d := h.Clock.Now().Sub(began); d < testLatency {
 		t.Fatalf("Active after %s, before the latency", d)
 	}
 	if got.Runtime != "Nodejs18.15" || got.Handler != "index.main" || got.CodeSize != int64(len(zip)) ||
@@ -84,7 +84,7 @@ func TestFunctionLifecycle(t *testing.T) {
 		t.Fatalf("first invoke: %+v %+v", r1, ret)
 	}
 	if ret.Env["FOO"] != "one" || ret.Env["TCB_ENV"] != ns || ret.Env["SCF_NAMESPACE"] != ns ||
-		ret.Env["HOST"] != h.e.Addr() || !strings.HasPrefix(ret.Env["SID"], creds.TemporaryPrefix) {
+		ret.Env["HOST"] != h.Addr() || !strings.HasPrefix(ret.Env["SID"], creds.TemporaryPrefix) {
 		t.Fatalf("function env: %+v", ret.Env)
 	}
 	if !strings.Contains(r1.Log, "hello from v1") {
@@ -310,7 +310,7 @@ func testAddress(t *testing.T, h *harness, ns string, zip []byte) {
 	if addr.CodeSha256 != hex.EncodeToString(sum[:]) || addr.CodeSha256 != funcpack.CodeSha256(zip) {
 		t.Fatalf("CodeSha256 %s", addr.CodeSha256)
 	}
-	if !strings.HasPrefix(addr.Url, "http://"+h.e.Addr()+"/_emulator/code/"+ns+"/counter?") {
+	if !strings.HasPrefix(addr.Url, "http://"+h.Addr()+"/_emulator/code/"+ns+"/counter?") {
 		t.Fatalf("Url %s", addr.Url)
 	}
 	body := download(t, addr.Url, 200)
@@ -354,7 +354,7 @@ func stateOf(t *testing.T, h *harness) moduleState {
 	var all struct {
 		Functions moduleState `json:"functions"`
 	}
-	b := download(t, h.e.Endpoint()+"/_emulator/state", 200)
+	b := download(t, h.Endpoint()+"/_emulator/state", 200)
 	if err := json.Unmarshal(b, &all); err != nil {
 		t.Fatal(err)
 	}

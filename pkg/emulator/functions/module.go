@@ -18,6 +18,7 @@ import (
 	"github.com/tcb-go/tcb/pkg/emulator"
 	"github.com/tcb-go/tcb/pkg/emulator/capi"
 	"github.com/tcb-go/tcb/pkg/emulator/store"
+	"github.com/tcb-go/tcb/pkg/emulator/wxhttp"
 	"github.com/tcb-go/tcb/pkg/fnrun"
 )
 
@@ -62,6 +63,9 @@ type Options struct {
 	MaxLogRecords int
 	MaxLogBytes   int64
 	Logger        *slog.Logger
+	// Tokens checks the access_tokens of /tcb/invokecloudfunction (the
+	// WeChat module, pkg/emulator/wxapi); nil rejects every token (40014).
+	Tokens wxhttp.TokenChecker
 }
 
 // Module is the scf emulator; New returns it and emulator.New plugs it in.
@@ -150,6 +154,7 @@ func (m *Module) Init(h *emulator.Host) error {
 		h.SDK.Register("functions.invokeFunction", m.sdkInvoke)
 	}
 	h.Mux.HandleFunc("GET "+codeRoute+"{ns}/{name}", m.serveCode)
+	m.registerWeChat(h.Mux)
 	h.Envs.OnDestroy(m.dropNamespace)
 
 	if err := m.resume(); err != nil {

@@ -30,7 +30,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 	h.call("CreateFunction", &cloudapi.CreateFunctionRequest{FunctionName: "late", Namespace: ns, Runtime: "Nodejs18.15",
 		Handler: "index.main", Code: &cloudapi.Code{ZipFile: b64(zip)}}, &cloudapi.EmptyResponse{})
 	h.waitStatus(ns, "late", "Active")
-	h.stop()
+	h.Stop()
 
 	// Pretend the emulator stopped in the middle of late's build.
 	db, err := store.Open(dir)
@@ -53,7 +53,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 	if err := os.RemoveAll(filepath.Join(dir, "functions", "code")); err != nil {
 		t.Fatal(err)
 	}
-	h2 := start(t, dir, Options{})
+	h2 := h.restart(Options{})
 	got := h2.waitStatus(ns, "keeper", "Active")
 	if got.CodeSize != int64(len(zip)) || len(got.Triggers) != 1 || got.Triggers[0].TriggerName != "yearly" {
 		t.Fatalf("after restart: %+v", got)
@@ -68,7 +68,7 @@ func TestRestartKeepsEverything(t *testing.T) {
 		t.Fatalf("logs after restart: %+v", logs)
 	}
 	// The old URL still works (on the new port): the signing key is stored.
-	oldURL := strings.Replace(addr.Url, h.e.Addr(), h2.e.Addr(), 1)
+	oldURL := strings.Replace(addr.Url, h.Addr(), h2.Addr(), 1)
 	if string(download(t, oldURL, 200)) != string(zip) {
 		t.Fatal("download after restart differs")
 	}
@@ -96,7 +96,7 @@ func TestEnvDestroyDropsFunctions(t *testing.T) {
 	if st := stateOf(t, h); st.Count != 2 || st.Instances.Total != 1 || st.Timers != 1 {
 		t.Fatalf("state before destroy: %+v", st)
 	}
-	if err := h.c.DestroyEnv(h.ctx, ns); err != nil {
+	if err := h.Client.DestroyEnv(h.Ctx, ns); err != nil {
 		t.Fatal(err)
 	}
 	if code := h.callErr("GetFunction", &cloudapi.GetFunctionRequest{Namespace: ns, FunctionName: "doomed"}, &cloudapi.GetFunctionResponse{}); code != "ResourceNotFound.Namespace" {

@@ -38,7 +38,7 @@ func TestResetAndCloseStopInstances(t *testing.T) {
 	if err != nil || !alive(pid) {
 		t.Fatalf("pid %d: %v", pid, err)
 	}
-	resp, err := http.Post(h.e.Endpoint()+"/_emulator/reset", "application/json", nil)
+	resp, err := http.Post(h.Endpoint()+"/_emulator/reset", "application/json", nil)
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("reset: %v %v", resp, err)
 	}
@@ -57,7 +57,7 @@ func TestResetAndCloseStopInstances(t *testing.T) {
 	if !alive(pid2) || pid2 == pid {
 		t.Fatalf("pid after reset: %d", pid2)
 	}
-	if err := h.e.Close(context.Background()); err != nil {
+	if err := h.Close(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	waitDead(t, pid2)

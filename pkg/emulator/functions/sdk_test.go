@@ -22,7 +22,7 @@ func TestSDKWireCompatibility(t *testing.T) {
 	ns := h.newEnv()
 	p := profile.NewClientProfile()
 	p.HttpProfile.Scheme = "HTTP"
-	p.HttpProfile.Endpoint = h.e.Addr()
+	p.HttpProfile.Endpoint = h.Addr()
 	c, err := scf.NewClient(common.NewCredential(config.EmulatorSecretID, config.EmulatorSecretKey), "ap-shanghai", p)
 	if err != nil {
 		t.Fatal(err)

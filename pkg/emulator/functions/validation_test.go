@@ -269,16 +269,16 @@ func TestFunctionLimitAndListing(t *testing.T) {
 }
 
 func (h *harness) waitGone(ns, name string) {
-	h.t.Helper()
+	h.T.Helper()
 	for i := 0; i < 200; i++ {
 		code := h.callErr("GetFunction", &cloudapi.GetFunctionRequest{Namespace: ns, FunctionName: name}, &cloudapi.GetFunctionResponse{})
 		if code == "ResourceNotFound.FunctionName" {
 			return
 		}
 		if code != "" {
-			h.t.Fatalf("GetFunction %s: %s", name, code)
+			h.T.Fatalf("GetFunction %s: %s", name, code)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	h.t.Fatalf("%s was never deleted", name)
+	h.T.Fatalf("%s was never deleted", name)
 }

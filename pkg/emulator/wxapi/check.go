@@ -11,7 +11,7 @@ import (
 // CheckToken tells whether token may be used for a business call right
 // now. It returns the token's appid (when known) and 0, or the errcode to
 // answer: 41001 (missing), 40001 (superseded or force-invalidated), 42001
-// (expired) or 40014 (never issued). It implements docdb.TokenChecker.
+// (expired) or 40014 (never issued). It implements wxhttp.TokenChecker.
 func (m *Module) CheckToken(token string) (appid string, errcode int) {
 	if token == "" {
 		return "", wechat.CodeMissingToken

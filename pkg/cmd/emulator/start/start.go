@@ -364,11 +364,11 @@ func writeReady(path string, info map[string]any) error {
 }
 
 // Modules lists the emulator's subsystems beyond the core: WeChat tokens,
-// functions, and the database (which checks tokens with the WeChat module
-// and invokes functions for /tcb/invokecloudfunction).
+// functions and the database; the last two check the access_tokens of their
+// /tcb/* paths with the WeChat module.
 func Modules(opts *Options, logger *slog.Logger) []emulator.Module {
 	wx := wxapi.New(opts.wxOptions())
-	fns := functions.New(functions.Options{NodePath: opts.NodePath, SkipInstallDeps: opts.SkipInstallDeps, Logger: logger})
-	db := docdb.New(docdb.Options{Tokens: wx, Functions: fns, Logger: logger})
+	fns := functions.New(functions.Options{NodePath: opts.NodePath, SkipInstallDeps: opts.SkipInstallDeps, Logger: logger, Tokens: wx})
+	db := docdb.New(docdb.Options{Tokens: wx, Logger: logger})
 	return []emulator.Module{wx, fns, db}
 }
