@@ -16,10 +16,11 @@
 // simplest shapes (fastparse.go, equal to the sandbox's Query by test), then
 // an LRU of earlier results, then the sandbox.
 //
-// Files: parse.go and validate.go (sandboxed parsing), build.go (DSL values to
-// MongoDB forms), statement.go, query.go (AST, Explain), flags.go, value.go and
+// Files: parse.go and validate.go (sandboxed parsing), build.go and
+// build_filter.go, build_update.go, build_stage.go (DSL values to MongoDB
+// forms), statement.go, query.go (AST, Explain), flags.go, value.go and
 // ejson.go (value model, Extended JSON), compare.go, path.go, match.go,
-// constraints.go, sort.go, project.go, update.go, expr.go, aggregate.go,
+// constraints.go, sort.go, projection.go, update.go, expr.go, aggregate.go,
 // execute.go; geo: geo_parse.go (db.Geo), geo.go (GeoJSON validation, the
 // geometries documents hold), geo_ops.go (operators, $geoNear stage, index
 // rules), geo_sphere.go (spherical geometry), geo_bounds.go (bounding

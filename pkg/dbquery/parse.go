@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -617,27 +618,12 @@ func isStage(name string) bool {
 	return false
 }
 
-// call implements every builder method.
+// call implements every builder method: aggregate stages after
+// .aggregate(), the methods of chainMethods everywhere else.
 func (s *session) call(c *chain, name string, args []goja.Value) goja.Value {
 	next := *c
 	next.q.Sort = append([]SortKey(nil), c.q.Sort...)
 	next.q.Pipeline = append([]Stage(nil), c.q.Pipeline...)
-	allowed := func(kinds ...chainKind) {
-		for _, k := range kinds {
-			if c.kind == k {
-				return
-			}
-		}
-		s.failf(".%s() is not available on %s", name, kindName(c.kind))
-	}
-	nargs := func(n int) {
-		if len(args) != n {
-			if n == 0 {
-				s.failf(".%s() takes no arguments", name)
-			}
-			s.failf(".%s() takes %d argument(s)", name, n)
-		}
-	}
 	if c.kind == kindAggregate && name != "end" {
 		if !isStage(name) {
 			s.failf(".%s() is not an aggregate stage", name)
@@ -649,10 +635,45 @@ func (s *session) call(c *chain, name string, args []goja.Value) goja.Value {
 		next.q.Pipeline = append(next.q.Pipeline, st)
 		return s.builder(&next)
 	}
-	switch name {
-	case "doc":
-		allowed(kindCollection)
-		nargs(1)
+	m, ok := chainMethods[name]
+	if !ok {
+		s.failf(".%s() is only available after .aggregate()", name)
+	}
+	if !slices.Contains(m.on, c.kind) {
+		s.failf(".%s() is not available on %s", name, kindName(c.kind))
+	}
+	if m.nargs >= 0 && len(args) != m.nargs {
+		if m.nargs == 0 {
+			s.failf(".%s() takes no arguments", name)
+		}
+		s.failf(".%s() takes %d argument(s)", name, m.nargs)
+	}
+	if m.apply(s, name, c, &next, args) {
+		return s.terminal(next.q)
+	}
+	return s.builder(&next)
+}
+
+// chainMethod is a builder method other than a stage: the chains it may
+// follow, its number of arguments (dataArgs: one {data: ...}, checked by
+// dataArg), and what it makes of the next link. apply reports whether the
+// method ends the statement.
+type chainMethod struct {
+	on    []chainKind
+	nargs int
+	apply func(s *session, name string, c, next *chain, args []goja.Value) (ends bool)
+}
+
+const dataArgs = -1
+
+var (
+	onCollection = []chainKind{kindCollection}
+	onFilterable = []chainKind{kindCollection, kindQuery}
+	onReadable   = []chainKind{kindCollection, kindQuery, kindDocument}
+)
+
+var chainMethods = map[string]chainMethod{
+	"doc": {onCollection, 1, func(s *session, _ string, _, next *chain, args []goja.Value) bool {
 		id := s.conv(args[0], 0)
 		switch t := id.(type) {
 		case string:
@@ -665,9 +686,9 @@ func (s *session) call(c *chain, name string, args []goja.Value) goja.Value {
 		}
 		next.q.DocID, next.q.HasDocID = id, true
 		next.kind = kindDocument
-	case "where":
-		allowed(kindCollection, kindQuery)
-		nargs(1)
+		return false
+	}},
+	"where": {onFilterable, 1, func(s *session, _ string, c, next *chain, args []goja.Value) bool {
 		if c.where {
 			s.failf(".where() may be used only once")
 		}
@@ -676,9 +697,9 @@ func (s *session) call(c *chain, name string, args []goja.Value) goja.Value {
 			s.fail(fmt.Errorf("where(): %w", err))
 		}
 		next.q.Filter, next.where, next.kind = f, true, kindQuery
-	case "field":
-		allowed(kindCollection, kindQuery, kindDocument)
-		nargs(1)
+		return false
+	}},
+	"field": {onReadable, 1, func(s *session, _ string, c, next *chain, args []goja.Value) bool {
 		if c.field {
 			s.failf(".field() may be used only once")
 		}
@@ -690,9 +711,9 @@ func (s *session) call(c *chain, name string, args []goja.Value) goja.Value {
 		if c.kind == kindCollection {
 			next.kind = kindQuery
 		}
-	case "orderBy":
-		allowed(kindCollection, kindQuery)
-		nargs(2)
+		return false
+	}},
+	"orderBy": {onFilterable, 2, func(s *session, _ string, _, next *chain, args []goja.Value) bool {
 		f, ok1 := s.conv(args[0], 0).(string)
 		dir, ok2 := s.conv(args[1], 0).(string)
 		if !ok1 || f == "" || strings.HasPrefix(f, "$") {
@@ -703,41 +724,40 @@ func (s *session) call(c *chain, name string, args []goja.Value) goja.Value {
 		}
 		next.q.Sort = append(next.q.Sort, SortKey{Field: f, Desc: dir == "desc"})
 		next.kind = kindQuery
-	case "skip", "limit":
-		allowed(kindCollection, kindQuery)
-		nargs(1)
+		return false
+	}},
+	"skip": {onFilterable, 1, func(s *session, _ string, c, next *chain, args []goja.Value) bool {
 		n, ok := toInt64(s.conv(args[0], 0))
-		if !ok || n < 0 || (name == "limit" && n == 0) {
-			if name == "limit" {
-				s.failf(".limit() needs a positive integer")
-			}
+		if !ok || n < 0 {
 			s.failf(".skip() needs a non-negative integer")
 		}
-		if name == "skip" {
-			if c.q.Skip != nil {
-				s.failf(".skip() may be used only once")
-			}
-			next.q.Skip = &n
-		} else {
-			if c.q.Limit != nil {
-				s.failf(".limit() may be used only once")
-			}
-			next.q.Limit = &n
+		if c.q.Skip != nil {
+			s.failf(".skip() may be used only once")
 		}
-		next.kind = kindQuery
-	case "get":
-		allowed(kindCollection, kindQuery, kindDocument)
-		nargs(0)
+		next.q.Skip, next.kind = &n, kindQuery
+		return false
+	}},
+	"limit": {onFilterable, 1, func(s *session, _ string, c, next *chain, args []goja.Value) bool {
+		n, ok := toInt64(s.conv(args[0], 0))
+		if !ok || n <= 0 {
+			s.failf(".limit() needs a positive integer")
+		}
+		if c.q.Limit != nil {
+			s.failf(".limit() may be used only once")
+		}
+		next.q.Limit, next.kind = &n, kindQuery
+		return false
+	}},
+	"get": {onReadable, 0, func(_ *session, _ string, _, next *chain, _ []goja.Value) bool {
 		next.q.Action = ActionFind
-		return s.terminal(next.q)
-	case "count":
-		allowed(kindCollection, kindQuery)
-		nargs(0)
+		return true
+	}},
+	"count": {onFilterable, 0, func(_ *session, _ string, _, next *chain, _ []goja.Value) bool {
 		next.q.Action = ActionCount
 		stripPaging(&next.q)
-		return s.terminal(next.q)
-	case "add":
-		allowed(kindCollection)
+		return true
+	}},
+	"add": {onCollection, dataArgs, func(s *session, name string, _, next *chain, args []goja.Value) bool {
 		data := s.dataArg(name, args)
 		switch t := data.(type) {
 		case []any:
@@ -759,18 +779,18 @@ func (s *session) call(c *chain, name string, args []goja.Value) goja.Value {
 			next.q.Data = []*Document{d}
 		}
 		next.q.Action = ActionInsert
-		return s.terminal(next.q)
-	case "update":
-		allowed(kindCollection, kindQuery, kindDocument)
+		return true
+	}},
+	"update": {onReadable, dataArgs, func(s *session, name string, c, next *chain, args []goja.Value) bool {
 		u, err := buildUpdate(s.dataArg(name, args))
 		if err != nil {
 			s.fail(fmt.Errorf("update(): %w", err))
 		}
 		next.q.Update, next.q.Action, next.q.Multi = u, ActionUpdate, !c.q.HasDocID
 		stripPaging(&next.q)
-		return s.terminal(next.q)
-	case "set":
-		allowed(kindDocument)
+		return true
+	}},
+	"set": {[]chainKind{kindDocument}, dataArgs, func(s *session, name string, c, next *chain, args []goja.Value) bool {
 		d, err := buildDataDoc(s.dataArg(name, args), "set() data")
 		if err != nil {
 			s.fail(err)
@@ -780,27 +800,22 @@ func (s *session) call(c *chain, name string, args []goja.Value) goja.Value {
 		}
 		next.q.Update, next.q.Action, next.q.Upsert = d, ActionSet, true
 		stripPaging(&next.q)
-		return s.terminal(next.q)
-	case "remove":
-		allowed(kindCollection, kindQuery, kindDocument)
-		nargs(0)
+		return true
+	}},
+	"remove": {onReadable, 0, func(_ *session, _ string, c, next *chain, _ []goja.Value) bool {
 		next.q.Action, next.q.Multi = ActionRemove, !c.q.HasDocID
 		stripPaging(&next.q)
-		return s.terminal(next.q)
-	case "aggregate":
-		allowed(kindCollection)
-		nargs(0)
+		return true
+	}},
+	"aggregate": {onCollection, 0, func(_ *session, _ string, _, next *chain, _ []goja.Value) bool {
 		next.kind = kindAggregate
 		next.q.Pipeline = []Stage{}
-	case "end":
-		allowed(kindAggregate)
-		nargs(0)
+		return false
+	}},
+	"end": {[]chainKind{kindAggregate}, 0, func(_ *session, _ string, _, next *chain, _ []goja.Value) bool {
 		next.q.Action = ActionAggregate
-		return s.terminal(next.q)
-	default:
-		s.failf(".%s() is only available after .aggregate()", name)
-	}
-	return s.builder(&next)
+		return true
+	}},
 }
 
 // stripPaging drops orderBy/skip/limit/field, which count(), update() and
