@@ -6,6 +6,10 @@ import (
 	bolt "go.etcd.io/bbolt"
 )
 
+// The catalog: creating, dropping and listing collections, and describing
+// and changing their indexes (the in-memory collection itself is in
+// collection.go).
+
 // validateCollectionName applies MongoDB's rules (what the statement parser
 // accepts too): non-empty, at most 255 bytes, no '$' or NUL, not system.*.
 func validateCollectionName(name string) error {
