@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tcb-go/tcb/pkg/chinatime"
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/emulator/capi"
@@ -172,11 +173,8 @@ func (s *Service) List() ([]Record, error) {
 	return out, err
 }
 
-// chinaTime is the zone the API's timestamps are written in.
-var chinaTime = time.FixedZone("CST", 8*3600)
-
 // FormatTime writes t as the API does: "YYYY-MM-DD HH:MM:SS", China time.
-func FormatTime(t time.Time) string { return t.In(chinaTime).Format("2006-01-02 15:04:05") }
+func FormatTime(t time.Time) string { return chinatime.Format(t) }
 
 // Info builds the complete EnvInfo of a record.
 func (s *Service) Info(r *Record) cloudapi.EnvInfo {

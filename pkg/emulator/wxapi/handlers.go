@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/tcb-go/tcb/pkg/chinatime"
 	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
@@ -300,7 +301,7 @@ func (m *Module) issueStable(appid string, force bool) (tok string, exp int, for
 
 // forceAllowed applies the force_refresh limits (daily count, spacing).
 func (m *Module) forceAllowed(a *appState, now time.Time) bool {
-	if d := chinaDay(now); a.ForceDay != d {
+	if d := chinatime.Day(now); a.ForceDay != d {
 		a.ForceDay, a.ForceToday = d, 0
 	}
 	if a.ForceToday >= m.opts.ForceDailyLimit {

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tcb-go/tcb/pkg/chinatime"
 	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/emulator"
 	"github.com/tcb-go/tcb/pkg/wechat"
@@ -29,7 +30,7 @@ type fakeClock struct {
 
 func newClock() *fakeClock {
 	// 10:00 China time, so a few hours never cross midnight by accident.
-	return &fakeClock{t: time.Date(2025, 3, 10, 10, 0, 0, 0, chinaTime)}
+	return &fakeClock{t: time.Date(2025, 3, 10, 10, 0, 0, 0, chinatime.Zone())}
 }
 
 func (c *fakeClock) Now() time.Time {

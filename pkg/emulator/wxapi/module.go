@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/tcb-go/tcb/pkg/chinatime"
 	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/emulator"
 	"github.com/tcb-go/tcb/pkg/wechat"
@@ -231,7 +232,7 @@ func (m *Module) State() any {
 	m.mu.RLock()
 	defer m.mu.RUnlock()
 	now := m.clock()
-	day := chinaDay(now)
+	day := chinatime.Day(now)
 	st := State{Apps: map[string]AppState{}, Errors: map[string]int64{},
 		TTLSeconds: m.opts.TTL.Seconds(), OverlapSeconds: m.opts.Overlap.Seconds()}
 	for id := range m.secrets {

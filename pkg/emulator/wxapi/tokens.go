@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/tcb-go/tcb/pkg/chinatime"
 	"github.com/tcb-go/tcb/pkg/emulator/store"
 	"github.com/tcb-go/tcb/pkg/wechat"
 )
@@ -22,11 +23,6 @@ const (
 	familyLegacy = "legacy" // GET /cgi-bin/token
 	familyStable = "stable" // POST /cgi-bin/stable_token
 )
-
-// chinaTime is UTC+8: the platform's daily quotas reset at its midnight.
-var chinaTime = time.FixedZone("CST", 8*3600)
-
-func chinaDay(t time.Time) string { return t.In(chinaTime).Format(time.DateOnly) }
 
 // tokenRec is one issued token.
 type tokenRec struct {
@@ -91,7 +87,7 @@ type appState struct {
 
 // rollDay resets the daily and minute counters when now is in a new period.
 func (a *appState) rollDay(now time.Time) {
-	if d := chinaDay(now); a.Day != d {
+	if d := chinatime.Day(now); a.Day != d {
 		a.Day, a.LegacyToday, a.StableToday = d, 0, 0
 	}
 	if minute := now.Truncate(time.Minute); !a.Minute.Equal(minute) {
