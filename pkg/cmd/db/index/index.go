@@ -2,6 +2,7 @@
 package index
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -28,49 +29,85 @@ func NewCmdIndex(f *cmdutil.Factory) *cobra.Command {
 			dropping work over either transport.
 		`),
 	}
-	var via string
-	list := &cobra.Command{
+	cmd.AddCommand(NewCmdList(f, nil), NewCmdCreate(f, nil), NewCmdDrop(f, nil))
+	return cmd
+}
+
+// ListOptions of `db index list`.
+type ListOptions struct {
+	F          *cmdutil.Factory
+	Collection string
+	Via        string
+}
+
+// NewCmdList builds `tcb db index list`.
+func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
+	opts := &ListOptions{F: f}
+	cmd := &cobra.Command{
 		Use:     "list <collection>",
 		Aliases: []string{"ls"},
 		Short:   "List a collection's indexes",
 		Example: "$ tcb db index list todos\n$ tcb db index list todos --jq '.[].name'",
 		Args:    cmdutil.ExactArgs(1, "give the collection name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if via == "auto" {
-				via = "api" // the WeChat HTTP API cannot list indexes
+			opts.Collection = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			t, err := shared.Open(f, via)
-			if err != nil {
-				return err
-			}
-			defer t.Close()
-			ixs, err := t.Backend.(database.Indexer).ListIndexes(cmd.Context(), args[0])
-			if errors.Is(err, database.ErrIndexListUnsupported) {
-				return cmdutil.FlagErrorf("db index list: %v", err)
-			}
-			if err != nil {
-				return shared.MapError("db index list", err)
-			}
-			if f.WantsJSON() {
-				return cmdutil.PrintJSON(f.IOStreams.Out, ixs, f.Globals.JQ)
-			}
-			tbl := cmdutil.NewTable(f.IOStreams, "Name", "Keys", "Unique", "Size", "Uses")
-			for _, ix := range ixs {
-				keys := make([]string, len(ix.Keys))
-				for i, k := range ix.Keys {
-					keys[i] = k.Field + ":" + k.Direction
-				}
-				tbl.Row(ix.Name, strings.Join(keys, ","), fmt.Sprint(ix.Unique), funcpack.FormatSize(ix.Size), fmt.Sprint(ix.Ops))
-			}
-			return tbl.Render()
+			return listRun(cmd.Context(), opts)
 		},
 	}
-	shared.AddViaFlag(list, &via)
+	shared.AddViaFlag(cmd, &opts.Via)
+	return cmd
+}
 
-	var keys []string
-	var name string
-	var unique bool
-	create := &cobra.Command{
+func listRun(ctx context.Context, opts *ListOptions) error {
+	f, via := opts.F, opts.Via
+	if via == "auto" {
+		via = "api" // the WeChat HTTP API cannot list indexes
+	}
+	t, err := shared.Open(f, via)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	ixs, err := t.Backend.(database.Indexer).ListIndexes(ctx, opts.Collection)
+	if errors.Is(err, database.ErrIndexListUnsupported) {
+		return cmdutil.FlagErrorf("db index list: %v", err)
+	}
+	if err != nil {
+		return shared.MapError("db index list", err)
+	}
+	if f.WantsJSON() {
+		return cmdutil.PrintJSON(f.IOStreams.Out, ixs, f.Globals.JQ)
+	}
+	tbl := cmdutil.NewTable(f.IOStreams, "Name", "Keys", "Unique", "Size", "Uses")
+	for _, ix := range ixs {
+		keys := make([]string, len(ix.Keys))
+		for i, k := range ix.Keys {
+			keys[i] = k.Field + ":" + k.Direction
+		}
+		tbl.Row(ix.Name, strings.Join(keys, ","), fmt.Sprint(ix.Unique), funcpack.FormatSize(ix.Size), fmt.Sprint(ix.Ops))
+	}
+	return tbl.Render()
+}
+
+// CreateOptions of `db index create`.
+type CreateOptions struct {
+	F          *cmdutil.Factory
+	Collection string
+	Keys       []string
+	Name       string
+	Unique     bool
+	Via        string
+	// Index is the index the flags describe.
+	Index database.Index
+}
+
+// NewCmdCreate builds `tcb db index create`.
+func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *CreateOptions) error) *cobra.Command {
+	opts := &CreateOptions{F: f}
+	cmd := &cobra.Command{
 		Use:   "create <collection> --key FIELD[:1|-1|2dsphere]...",
 		Short: "Create an index",
 		Long: heredoc.Doc(`
@@ -87,52 +124,85 @@ func NewCmdIndex(f *cmdutil.Factory) *cobra.Command {
 		`),
 		Args: cmdutil.ExactArgs(1, "give the collection name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			ix, err := parseIndex(name, keys, unique)
+			opts.Collection = args[0]
+			ix, err := parseIndex(opts.Name, opts.Keys, opts.Unique)
 			if err != nil {
 				return err
 			}
-			t, err := shared.Open(f, via)
-			if err != nil {
-				return err
+			opts.Index = ix
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			defer t.Close()
-			if err := t.Backend.(database.Indexer).CreateIndex(cmd.Context(), args[0], ix); err != nil {
-				return shared.MapError("db index create", err)
-			}
-			return done(f, "created", ix.Name, args[0])
+			return createRun(cmd.Context(), opts)
 		},
 	}
-	create.Flags().StringArrayVar(&keys, "key", nil, "an indexed field: FIELD, FIELD:1, FIELD:-1 or FIELD:2dsphere (repeatable)")
-	create.Flags().StringVar(&name, "name", "", "index name (default: from the keys)")
-	create.Flags().BoolVar(&unique, "unique", false, "refuse duplicate values")
-	shared.AddViaFlag(create, &via)
+	cmd.Flags().StringArrayVar(&opts.Keys, "key", nil, "an indexed field: FIELD, FIELD:1, FIELD:-1 or FIELD:2dsphere (repeatable)")
+	cmd.Flags().StringVar(&opts.Name, "name", "", "index name (default: from the keys)")
+	cmd.Flags().BoolVar(&opts.Unique, "unique", false, "refuse duplicate values")
+	shared.AddViaFlag(cmd, &opts.Via)
+	return cmd
+}
 
-	drop := &cobra.Command{
+func createRun(ctx context.Context, opts *CreateOptions) error {
+	t, err := shared.Open(opts.F, opts.Via)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	if err := t.Backend.(database.Indexer).CreateIndex(ctx, opts.Collection, opts.Index); err != nil {
+		return shared.MapError("db index create", err)
+	}
+	return done(opts.F, "created", opts.Index.Name, opts.Collection)
+}
+
+// DropOptions of `db index drop`.
+type DropOptions struct {
+	F          *cmdutil.Factory
+	Collection string
+	Index      string
+	Via        string
+}
+
+// NewCmdDrop builds `tcb db index drop`.
+func NewCmdDrop(f *cmdutil.Factory, runF func(context.Context, *DropOptions) error) *cobra.Command {
+	opts := &DropOptions{F: f}
+	cmd := &cobra.Command{
 		Use:     "drop <collection> <index>",
 		Short:   "Drop an index",
 		Example: "$ tcb db index drop todos owner_1_due_-1 --yes",
 		Args:    cmdutil.ExactArgs(2, "give the collection and the index name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if args[1] == "_id_" {
+			opts.Collection, opts.Index = args[0], args[1]
+			if opts.Index == "_id_" {
 				return cmdutil.FlagErrorf("the _id index cannot be dropped")
 			}
-			if err := f.ConfirmOrYes("db index drop", fmt.Sprintf("Drop index %s of %s?", args[1], args[0])); err != nil {
-				return err
+			if !f.Globals.Yes && !f.IOStreams.CanPrompt() {
+				return cmdutil.NoTTYError("db index drop", "--yes")
 			}
-			t, err := shared.Open(f, via)
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(cmd.Context(), opts)
 			}
-			defer t.Close()
-			if err := t.Backend.(database.Indexer).DropIndex(cmd.Context(), args[0], args[1]); err != nil {
-				return shared.MapError("db index drop", err)
-			}
-			return done(f, "dropped", args[1], args[0])
+			return dropRun(cmd.Context(), opts)
 		},
 	}
-	shared.AddViaFlag(drop, &via)
-	cmd.AddCommand(list, create, drop)
+	shared.AddViaFlag(cmd, &opts.Via)
 	return cmd
+}
+
+func dropRun(ctx context.Context, opts *DropOptions) error {
+	f := opts.F
+	if err := f.ConfirmOrYes("db index drop", fmt.Sprintf("Drop index %s of %s?", opts.Index, opts.Collection)); err != nil {
+		return err
+	}
+	t, err := shared.Open(f, opts.Via)
+	if err != nil {
+		return err
+	}
+	defer t.Close()
+	if err := t.Backend.(database.Indexer).DropIndex(ctx, opts.Collection, opts.Index); err != nil {
+		return shared.MapError("db index drop", err)
+	}
+	return done(f, "dropped", opts.Index, opts.Collection)
 }
 
 // parseIndex builds the index of the create flags.

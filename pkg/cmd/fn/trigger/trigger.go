@@ -17,19 +17,21 @@ import (
 // NewCmdTrigger builds `tcb fn trigger`.
 func NewCmdTrigger(f *cmdutil.Factory) *cobra.Command {
 	cmd := &cobra.Command{Use: "trigger <command>", Short: "Manage timer triggers"}
-	cmd.AddCommand(newCmdCreate(f), newCmdDelete(f), newCmdList(f))
+	cmd.AddCommand(NewCmdCreate(f, nil), NewCmdDelete(f, nil), NewCmdList(f, nil))
 	return cmd
 }
 
-type createOptions struct {
-	f           *cmdutil.Factory
-	fn          string
-	name, cron  string
-	description string
+// CreateOptions of `fn trigger create`.
+type CreateOptions struct {
+	F           *cmdutil.Factory
+	Function    string
+	Name, Cron  string
+	Description string
 }
 
-func newCmdCreate(f *cmdutil.Factory) *cobra.Command {
-	o := &createOptions{f: f}
+// NewCmdCreate builds `tcb fn trigger create`.
+func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *CreateOptions) error) *cobra.Command {
+	o := &CreateOptions{F: f}
 	cmd := &cobra.Command{
 		Use:   "create <function>",
 		Short: "Create timer triggers (from the config, or --name and --cron)",
@@ -41,31 +43,34 @@ func newCmdCreate(f *cmdutil.Factory) *cobra.Command {
 		Example: "$ tcb fn trigger create hello\n$ tcb fn trigger create hello --name every5min --cron '0 */5 * * * * *'",
 		Args:    cmdutil.ExactArgs(1, "which function? tcb fn trigger create FUNCTION"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.fn = args[0]
-			if (o.name == "") != (o.cron == "") {
+			o.Function = args[0]
+			if (o.Name == "") != (o.Cron == "") {
 				return cmdutil.FlagErrorf("--name and --cron go together")
 			}
-			if o.cron != "" {
-				if err := project.ValidateCron(o.cron); err != nil {
+			if o.Cron != "" {
+				if err := project.ValidateCron(o.Cron); err != nil {
 					return cmdutil.FlagErrorf("--cron: %v", err)
 				}
 			}
-			return o.run(cmd.Context())
+			if runF != nil {
+				return runF(cmd.Context(), o)
+			}
+			return createRun(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().StringVar(&o.name, "name", "", "trigger name")
-	cmd.Flags().StringVar(&o.cron, "cron", "", "7-field cron expression")
-	cmd.Flags().StringVar(&o.description, "description", "", "trigger description")
+	cmd.Flags().StringVar(&o.Name, "name", "", "trigger name")
+	cmd.Flags().StringVar(&o.Cron, "cron", "", "7-field cron expression")
+	cmd.Flags().StringVar(&o.Description, "description", "", "trigger description")
 	return cmd
 }
 
-func (o *createOptions) run(ctx context.Context) error {
-	f := o.f
+func createRun(ctx context.Context, o *CreateOptions) error {
+	f := o.F
 	var triggers []project.Trigger
-	if o.name != "" {
-		triggers = []project.Trigger{{Name: o.name, Type: "timer", Config: o.cron}}
+	if o.Name != "" {
+		triggers = []project.Trigger{{Name: o.Name, Type: "timer", Config: o.Cron}}
 	} else {
-		fn, p, err := shared.ConfiguredFunction(f, o.fn)
+		fn, p, err := shared.ConfiguredFunction(f, o.Function)
 		if err != nil {
 			return err
 		}
@@ -74,7 +79,7 @@ func (o *createOptions) run(ctx context.Context) error {
 			if p != nil {
 				where = p.ConfigPath
 			}
-			return cmdutil.FlagErrorf("no triggers configured for %s (%s): pass --name and --cron", o.fn, where)
+			return cmdutil.FlagErrorf("no triggers configured for %s (%s): pass --name and --cron", o.Function, where)
 		}
 		triggers = fn.Triggers
 	}
@@ -84,10 +89,10 @@ func (o *createOptions) run(ctx context.Context) error {
 	}
 	var created []cloudapi.TriggerInfo
 	for _, t := range triggers {
-		info, err := client.CreateTrigger(ctx, &cloudapi.CreateTriggerRequest{FunctionName: o.fn, Namespace: envID,
-			TriggerName: t.Name, Type: t.Type, TriggerDesc: t.Config, Enable: "OPEN", Description: o.description})
+		info, err := client.CreateTrigger(ctx, &cloudapi.CreateTriggerRequest{FunctionName: o.Function, Namespace: envID,
+			TriggerName: t.Name, Type: t.Type, TriggerDesc: t.Config, Enable: "OPEN", Description: o.Description})
 		if err != nil {
-			return fmt.Errorf("fn trigger create %s/%s: %w", o.fn, t.Name, err)
+			return fmt.Errorf("fn trigger create %s/%s: %w", o.Function, t.Name, err)
 		}
 		created = append(created, *info)
 		if !f.WantsJSON() {
@@ -100,65 +105,100 @@ func (o *createOptions) run(ctx context.Context) error {
 	return nil
 }
 
-func newCmdDelete(f *cmdutil.Factory) *cobra.Command {
+// DeleteOptions of `fn trigger delete`.
+type DeleteOptions struct {
+	F        *cmdutil.Factory
+	Function string
+	Trigger  string
+}
+
+// NewCmdDelete builds `tcb fn trigger delete`.
+func NewCmdDelete(f *cmdutil.Factory, runF func(context.Context, *DeleteOptions) error) *cobra.Command {
+	o := &DeleteOptions{F: f}
 	return &cobra.Command{
 		Use:     "delete <function> <trigger>",
 		Short:   "Delete a trigger",
 		Example: "$ tcb fn trigger delete hello every5min --yes",
 		Args:    cmdutil.ExactArgs(2, "usage: tcb fn trigger delete FUNCTION TRIGGER"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			o.Function, o.Trigger = args[0], args[1]
 			if !f.Globals.Yes && !f.IOStreams.CanPrompt() {
 				return cmdutil.NoTTYError("fn trigger delete", "--yes")
 			}
-			client, envID, err := shared.Target(f)
-			if err != nil {
-				return err
+			if runF != nil {
+				return runF(cmd.Context(), o)
 			}
-			if err := f.ConfirmOrYes("fn trigger delete", fmt.Sprintf("Delete trigger %s of %s?", args[1], args[0])); err != nil {
-				return err
-			}
-			if err := client.DeleteTrigger(cmd.Context(), &cloudapi.DeleteTriggerRequest{FunctionName: args[0], Namespace: envID, TriggerName: args[1], Type: "timer"}); err != nil {
-				return fmt.Errorf("fn trigger delete: %w", err)
-			}
-			if f.WantsJSON() {
-				return cmdutil.PrintJSON(f.IOStreams.Out, map[string]string{"deleted": args[1], "function": args[0]}, f.Globals.JQ)
-			}
-			fmt.Fprintf(f.IOStreams.ErrOut, "%s Deleted trigger %s\n", f.IOStreams.ColorScheme().SuccessIcon(), args[1])
-			return nil
+			return deleteRun(cmd.Context(), o)
 		},
 	}
 }
 
-func newCmdList(f *cmdutil.Factory) *cobra.Command {
+func deleteRun(ctx context.Context, o *DeleteOptions) error {
+	f := o.F
+	client, envID, err := shared.Target(f)
+	if err != nil {
+		return err
+	}
+	if err := f.ConfirmOrYes("fn trigger delete", fmt.Sprintf("Delete trigger %s of %s?", o.Trigger, o.Function)); err != nil {
+		return err
+	}
+	if err := client.DeleteTrigger(ctx, &cloudapi.DeleteTriggerRequest{FunctionName: o.Function, Namespace: envID, TriggerName: o.Trigger, Type: "timer"}); err != nil {
+		return fmt.Errorf("fn trigger delete: %w", err)
+	}
+	if f.WantsJSON() {
+		return cmdutil.PrintJSON(f.IOStreams.Out, map[string]string{"deleted": o.Trigger, "function": o.Function}, f.Globals.JQ)
+	}
+	fmt.Fprintf(f.IOStreams.ErrOut, "%s Deleted trigger %s\n", f.IOStreams.ColorScheme().SuccessIcon(), o.Trigger)
+	return nil
+}
+
+// ListOptions of `fn trigger list`.
+type ListOptions struct {
+	F        *cmdutil.Factory
+	Function string
+}
+
+// NewCmdList builds `tcb fn trigger list`.
+func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
+	o := &ListOptions{F: f}
 	return &cobra.Command{
 		Use:     "list <function>",
 		Short:   "List a function's triggers",
 		Example: "$ tcb fn trigger list hello",
 		Args:    cmdutil.ExactArgs(1, "which function? tcb fn trigger list FUNCTION"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			client, envID, err := shared.Target(f)
-			if err != nil {
-				return err
+			o.Function = args[0]
+			if runF != nil {
+				return runF(cmd.Context(), o)
 			}
-			ts, err := client.ListTriggers(cmd.Context(), envID, args[0])
-			if err != nil {
-				return fmt.Errorf("fn trigger list: %w", err)
-			}
-			if ts == nil {
-				ts = []cloudapi.TriggerInfo{}
-			}
-			if f.WantsJSON() {
-				return cmdutil.PrintJSON(f.IOStreams.Out, ts, f.Globals.JQ)
-			}
-			t := cmdutil.NewTable(f.IOStreams, "Name", "Type", "Schedule", "Enabled", "Created")
-			for _, tr := range ts {
-				en := "yes"
-				if tr.Enable == 0 {
-					en = "no"
-				}
-				t.Row(tr.TriggerName, tr.Type, tr.TriggerDesc, en, tr.AddTime)
-			}
-			return t.Render()
+			return listRun(cmd.Context(), o)
 		},
 	}
+}
+
+func listRun(ctx context.Context, o *ListOptions) error {
+	f := o.F
+	client, envID, err := shared.Target(f)
+	if err != nil {
+		return err
+	}
+	ts, err := client.ListTriggers(ctx, envID, o.Function)
+	if err != nil {
+		return fmt.Errorf("fn trigger list: %w", err)
+	}
+	if ts == nil {
+		ts = []cloudapi.TriggerInfo{}
+	}
+	if f.WantsJSON() {
+		return cmdutil.PrintJSON(f.IOStreams.Out, ts, f.Globals.JQ)
+	}
+	t := cmdutil.NewTable(f.IOStreams, "Name", "Type", "Schedule", "Enabled", "Created")
+	for _, tr := range ts {
+		en := "yes"
+		if tr.Enable == 0 {
+			en = "no"
+		}
+		t.Row(tr.TriggerName, tr.Type, tr.TriggerDesc, en, tr.AddTime)
+	}
+	return t.Render()
 }
