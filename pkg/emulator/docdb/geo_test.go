@@ -105,8 +105,8 @@ func TestGeoIndexWeChat(t *testing.T) {
 	h.wantCode(createGeoIndex(h, env, "junk", "pos_2dsphere", "pos"), -502001, "Can't extract geo keys")
 
 	// The index survives a restart and is used again.
-	h.stop()
-	h = start(t, dir, Options{})
+	h.Stop()
+	h = h.restart(Options{})
 	out = h.ok(h.stmt(wechat.PathDatabaseQuery, env, within))
 	if got := ids(dataDocs(t, out)); !slices.Equal(got, []string{"gz", "sz", "fs", "pair"}) || h.lastPlan().Index != "loc_2dsphere" {
 		t.Fatalf("after restart: %v %+v", got, h.lastPlan())

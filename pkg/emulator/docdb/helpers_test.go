@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/dbquery"
@@ -32,29 +33,39 @@ var testTokens = wxhttp.TokenCheckerFunc(func(tok string) (string, int) {
 	return "", 40014
 })
 
-// harness is a running emulator with the WeChat token module (whose
-// CheckToken is the TokenChecker unless the test gives another) and the
-// database module. Its clock can be moved forward (expiring tokens).
+// harness is a running emulator (internal/emulatortest) with the WeChat
+// token module (whose CheckToken is the TokenChecker unless the test gives
+// another) and the database module. Its clock can be moved forward
+// (expiring tokens).
 type harness struct {
-	t   testing.TB
-	e   *emulator.Emulator
+	*emulatortest.Emulator
 	m   *Module
 	wxm *wxapi.Module
-	c   *cloudapi.Client
-	wx  *wechat.Client
-	ctx context.Context
 	// tok is a valid stable access_token of the demo app.
-	tok    string
-	offset atomic.Int64
+	tok string
 
 	planMu sync.Mutex
 	plans  []planInfo
 }
 
+// overlap is how long a superseded legacy token keeps working here.
+const overlap = 50 * time.Millisecond
+
 func start(t testing.TB, dataDir string, opts Options) *harness {
 	t.Helper()
-	h := &harness{t: t, ctx: context.Background()}
-	h.wxm = wxapi.New(wxapi.Options{Overlap: 50 * time.Millisecond})
+	return startClock(t, dataDir, opts, nil)
+}
+
+// restart runs a new emulator on h's data dir and clock (h stopped).
+func (h *harness) restart(opts Options) *harness {
+	h.T.Helper()
+	return startClock(h.T, h.DataDir(), opts, h.Clock)
+}
+
+func startClock(t testing.TB, dataDir string, opts Options, clock *emulatortest.Clock) *harness {
+	t.Helper()
+	h := &harness{}
+	h.wxm = wxapi.New(wxapi.Options{Overlap: overlap})
 	if opts.Tokens == nil {
 		opts.Tokens = h.wxm
 	}
@@ -65,55 +76,38 @@ func start(t testing.TB, dataDir string, opts Options) *harness {
 		h.plans = append(h.plans, p)
 		h.planMu.Unlock()
 	}
-	now := func() time.Time { return time.Now().Add(time.Duration(h.offset.Load())) }
-	e, err := emulator.New(emulator.Options{Listen: "127.0.0.1:0", DataDir: dataDir, Ephemeral: dataDir == "", Now: now}, h.wxm, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(); err != nil {
-		t.Fatal(err)
-	}
-	h.e = e
-	t.Cleanup(func() { e.Close(context.Background()) })
-	h.c, err = cloudapi.New(cloudapi.Options{
-		Credential: cloudapi.Credential{SecretID: config.EmulatorSecretID, SecretKey: config.EmulatorSecretKey},
-		Region:     "ap-shanghai", Endpoint: e.Endpoint(), MaxAttempts: 1,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.wx = &wechat.Client{BaseURL: e.Endpoint(), Retry: wechat.RetryPolicy{Attempts: 1}}
+	h.Emulator = emulatortest.Start(t, emulatortest.Options{Options: emulator.Options{DataDir: dataDir}, Clock: clock}, h.wxm, m)
 	h.tok = h.stableToken()
 	return h
 }
 
 // stableToken fetches the demo app's current stable token.
 func (h *harness) stableToken() string {
-	h.t.Helper()
-	tok, err := h.wx.StableToken(h.ctx, config.EmulatorWxAppID, config.EmulatorWxSecret, false)
+	h.T.Helper()
+	tok, err := h.WeChat.StableToken(h.Ctx, config.EmulatorWxAppID, config.EmulatorWxSecret, false)
 	if err != nil {
-		h.t.Fatal(err)
+		h.T.Fatal(err)
 	}
 	return tok.AccessToken
 }
 
 // legacyToken mints a cgi-bin/token token.
 func (h *harness) legacyToken() string {
-	h.t.Helper()
-	tok, err := h.wx.LegacyToken(h.ctx, config.EmulatorWxAppID, config.EmulatorWxSecret)
+	h.T.Helper()
+	tok, err := h.WeChat.LegacyToken(h.Ctx, config.EmulatorWxAppID, config.EmulatorWxSecret)
 	if err != nil {
-		h.t.Fatal(err)
+		h.T.Fatal(err)
 	}
 	return tok.AccessToken
 }
 
 // staleToken returns a superseded token (40001): a legacy token whose
-// successor's overlap (50 ms here) has passed.
+// successor's overlap has passed on the clock.
 func (h *harness) staleToken() string {
-	h.t.Helper()
+	h.T.Helper()
 	old := h.legacyToken()
 	h.legacyToken()
-	time.Sleep(60 * time.Millisecond)
+	h.Clock.Advance(overlap)
 	return old
 }
 
@@ -122,18 +116,11 @@ func (h *harness) staleToken() string {
 // Tencent Cloud API calls fail after this (their signatures are checked
 // against the clock): create envs first.
 func (h *harness) expiredToken() string {
-	h.t.Helper()
+	h.T.Helper()
 	old := h.legacyToken()
-	h.offset.Add(int64(wxapi.DefaultTTL + time.Minute))
+	h.Clock.Advance(wxapi.DefaultTTL + time.Minute)
 	h.tok = h.stableToken()
 	return old
-}
-
-func (h *harness) stop() {
-	h.t.Helper()
-	if err := h.e.Close(context.Background()); err != nil {
-		h.t.Fatal(err)
-	}
 }
 
 // lastPlan returns the most recent candidate selection.
@@ -141,31 +128,25 @@ func (h *harness) lastPlan() planInfo {
 	h.planMu.Lock()
 	defer h.planMu.Unlock()
 	if len(h.plans) == 0 {
-		h.t.Fatal("no plan recorded")
+		h.T.Fatal("no plan recorded")
 	}
 	return h.plans[len(h.plans)-1]
 }
 
-var envSeq atomic.Int64
-
-// newEnv creates a NORMAL environment (the emulator's latency is 0).
+// newEnv creates a NORMAL environment.
 func (h *harness) newEnv() (env, dbid string) {
-	h.t.Helper()
-	alias := "db" + time.Now().Format("150405") + string(rune('a'+envSeq.Add(1)%26))
-	out, err := h.c.CreateEnv(h.ctx, &cloudapi.CreateEnvRequest{Alias: alias})
+	h.T.Helper()
+	env = h.NewEnv("db")
+	info, err := h.Client.DescribeEnv(h.Ctx, env)
 	if err != nil {
-		h.t.Fatal(err)
+		h.T.Fatal(err)
 	}
-	info, err := h.c.DescribeEnv(h.ctx, out.EnvId)
-	if err != nil {
-		h.t.Fatal(err)
-	}
-	return out.EnvId, info.Databases[0].InstanceId
+	return env, info.Databases[0].InstanceId
 }
 
 // post sends a raw /tcb/* request and decodes the answer into a map.
 func (h *harness) post(path, token string, body any) map[string]any {
-	h.t.Helper()
+	h.T.Helper()
 	var raw []byte
 	switch b := body.(type) {
 	case string:
@@ -175,7 +156,7 @@ func (h *harness) post(path, token string, body any) map[string]any {
 	default:
 		raw, _ = json.Marshal(body)
 	}
-	u := h.e.Endpoint() + path
+	u := h.Endpoint() + path
 	if token != "" {
 		sep := "?"
 		if strings.Contains(path, "?") {
@@ -185,33 +166,33 @@ func (h *harness) post(path, token string, body any) map[string]any {
 	}
 	resp, err := http.Post(u, "application/json", bytes.NewReader(raw))
 	if err != nil {
-		h.t.Fatal(err)
+		h.T.Fatal(err)
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != 200 {
-		h.t.Fatalf("%s: HTTP %d: %s", path, resp.StatusCode, data)
+		h.T.Fatalf("%s: HTTP %d: %s", path, resp.StatusCode, data)
 	}
 	var out map[string]any
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	if err := dec.Decode(&out); err != nil {
-		h.t.Fatalf("%s: %v: %s", path, err, data)
+		h.T.Fatalf("%s: %v: %s", path, err, data)
 	}
 	return out
 }
 
 // stmt posts {env, query} to path with the good token.
 func (h *harness) stmt(path, env, query string) map[string]any {
-	h.t.Helper()
+	h.T.Helper()
 	return h.post(path, h.tok, map[string]string{"env": env, "query": query})
 }
 
 // ok fails unless the answer has errcode 0.
 func (h *harness) ok(out map[string]any) map[string]any {
-	h.t.Helper()
+	h.T.Helper()
 	if code := errcode(out); code != 0 {
-		h.t.Fatalf("errcode %d: %v", code, out["errmsg"])
+		h.T.Fatalf("errcode %d: %v", code, out["errmsg"])
 	}
 	return out
 }
@@ -224,17 +205,17 @@ func errcode(out map[string]any) int {
 // wantCode fails unless the answer has the errcode and its errmsg contains
 // every fragment (and a rid).
 func (h *harness) wantCode(out map[string]any, code int, fragments ...string) {
-	h.t.Helper()
+	h.T.Helper()
 	if got := errcode(out); got != code {
-		h.t.Fatalf("errcode %d (%v), want %d", got, out["errmsg"], code)
+		h.T.Fatalf("errcode %d (%v), want %d", got, out["errmsg"], code)
 	}
 	msg, _ := out["errmsg"].(string)
 	if !strings.Contains(msg, " rid: ") {
-		h.t.Errorf("errmsg %q has no rid", msg)
+		h.T.Errorf("errmsg %q has no rid", msg)
 	}
 	for _, f := range fragments {
 		if !strings.Contains(msg, f) {
-			h.t.Errorf("errmsg %q does not contain %q", msg, f)
+			h.T.Errorf("errmsg %q does not contain %q", msg, f)
 		}
 	}
 }
@@ -271,7 +252,7 @@ func ids(docs []*dbquery.Document) []string {
 
 // createColl creates a collection through the WeChat API.
 func (h *harness) createColl(env, name string) {
-	h.t.Helper()
+	h.T.Helper()
 	h.ok(h.post(wechat.PathDatabaseCollectionAdd, h.tok, map[string]string{"env": env, "collection_name": name}))
 }
 

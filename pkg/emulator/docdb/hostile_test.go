@@ -90,7 +90,7 @@ func FuzzStatementHandler(f *testing.F) {
 	env, _ := h.newEnv()
 	h.createColl(env, "c")
 	h.ok(h.stmt(wechat.PathDatabaseAdd, env, `db.collection("c").add({data: [{_id: "a", n: 1, t: ["x"]}, {_id: "b", n: "s", o: {p: 2}}]})`))
-	handler := h.e.Handler()
+	handler := h.Handler()
 	paths := []string{wechat.PathDatabaseQuery, wechat.PathDatabaseCount, wechat.PathDatabaseAggregate,
 		wechat.PathDatabaseAdd, wechat.PathDatabaseUpdate, wechat.PathDatabaseDelete}
 	for _, s := range []string{

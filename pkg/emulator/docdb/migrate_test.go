@@ -12,8 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/pkg/database"
 	"github.com/tcb-go/tcb/pkg/dbquery"
 	"github.com/tcb-go/tcb/pkg/wechat"
@@ -21,18 +21,16 @@ import (
 
 // waitJob polls databasemigratequeryinfo until the job is done.
 func (h *harness) waitJob(env string, id int64) *wechat.MigrateQueryInfoResponse {
-	h.t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
-	for {
-		info, err := h.wx.MigrateQueryInfo(h.ctx, h.tok, wechat.MigrateQueryInfoRequest{Env: env, JobID: id})
-		if err != nil {
-			h.t.Fatal(err)
+	h.T.Helper()
+	var info *wechat.MigrateQueryInfoResponse
+	emulatortest.Eventually(h.T, func() bool {
+		var err error
+		if info, err = h.WeChat.MigrateQueryInfo(h.Ctx, h.tok, wechat.MigrateQueryInfoRequest{Env: env, JobID: id}); err != nil {
+			h.T.Fatal(err)
 		}
-		if info.Status != jobWaiting || time.Now().After(deadline) {
-			return info
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+		return info.Status != jobWaiting
+	}, "job %d to finish", id)
+	return info
 }
 
 func download(t *testing.T, url string) (string, http.Header) {
@@ -70,7 +68,7 @@ func TestExport10k(t *testing.T) {
 		want = append(want, string(b))
 	}
 
-	job, err := h.wx.MigrateExport(ctx, h.tok, wechat.MigrateExportRequest{Env: env, FilePath: "exports/big.json",
+	job, err := h.WeChat.MigrateExport(ctx, h.tok, wechat.MigrateExportRequest{Env: env, FilePath: "exports/big.json",
 		FileType: wechat.FileTypeJSON, Query: `db.collection("big").get()`})
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +93,7 @@ func TestExport10k(t *testing.T) {
 
 	// The CLI's Export pages through the same documents (in _id order).
 	var buf bytes.Buffer
-	wx := &database.WeChat{Client: h.wx, Tokens: &fixedTokens{token: h.tok}, Env: env}
+	wx := &database.WeChat{Client: h.WeChat, Tokens: &fixedTokens{token: h.tok}, Env: env}
 	n, err := database.Export(ctx, wx, "big", &buf, database.ExportOptions{})
 	if err != nil || n != 10_000 {
 		t.Fatalf("export %d %v", n, err)
@@ -111,7 +109,7 @@ func TestExport10k(t *testing.T) {
 	}
 
 	// A filtered CSV export with field().
-	job, err = h.wx.MigrateExport(ctx, h.tok, wechat.MigrateExportRequest{Env: env, FilePath: "small.csv",
+	job, err = h.WeChat.MigrateExport(ctx, h.tok, wechat.MigrateExportRequest{Env: env, FilePath: "small.csv",
 		FileType: wechat.FileTypeCSV, Query: `db.collection("big").where({i: _.lt(3)}).field({name: true, i: true}).orderBy("i", "desc").get()`})
 	if err != nil {
 		t.Fatal(err)
@@ -124,19 +122,19 @@ func TestExport10k(t *testing.T) {
 	}
 
 	// Export errors.
-	_, err = h.wx.MigrateExport(ctx, h.tok, wechat.MigrateExportRequest{Env: env, FilePath: "x", FileType: 3, Query: `db.collection("big").get()`})
+	_, err = h.WeChat.MigrateExport(ctx, h.tok, wechat.MigrateExportRequest{Env: env, FilePath: "x", FileType: 3, Query: `db.collection("big").get()`})
 	if code, _ := wechat.ErrCode(err); code != 40097 {
 		t.Fatalf("file_type: %v", err)
 	}
-	_, err = h.wx.MigrateExport(ctx, h.tok, wechat.MigrateExportRequest{Env: env, FilePath: "x", FileType: 1, Query: `db.collection("big").count()`})
+	_, err = h.WeChat.MigrateExport(ctx, h.tok, wechat.MigrateExportRequest{Env: env, FilePath: "x", FileType: 1, Query: `db.collection("big").count()`})
 	if code, _ := wechat.ErrCode(err); code != 40097 {
 		t.Fatalf("count statement: %v", err)
 	}
-	_, err = h.wx.MigrateExport(ctx, h.tok, wechat.MigrateExportRequest{Env: env, FilePath: "x", FileType: 1, Query: `db.collection("none").get()`})
+	_, err = h.WeChat.MigrateExport(ctx, h.tok, wechat.MigrateExportRequest{Env: env, FilePath: "x", FileType: 1, Query: `db.collection("none").get()`})
 	if code, _ := wechat.ErrCode(err); code != -502005 {
 		t.Fatalf("missing collection: %v", err)
 	}
-	_, err = h.wx.MigrateQueryInfo(ctx, h.tok, wechat.MigrateQueryInfoRequest{Env: env, JobID: 999})
+	_, err = h.WeChat.MigrateQueryInfo(ctx, h.tok, wechat.MigrateQueryInfoRequest{Env: env, JobID: 999})
 	if code, _ := wechat.ErrCode(err); code != -501001 {
 		t.Fatalf("unknown job: %v", err)
 	}
@@ -147,7 +145,7 @@ func TestImport(t *testing.T) {
 	env, _ := h.newEnv()
 	ctx := context.Background()
 	h.createColl(env, "in")
-	dir := filepath.Join(h.e.DataDir(), "imports", "sub")
+	dir := filepath.Join(h.DataDir(), "imports", "sub")
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -159,7 +157,7 @@ func TestImport(t *testing.T) {
 	imp := func(req wechat.MigrateImportRequest) *wechat.MigrateQueryInfoResponse {
 		t.Helper()
 		req.Env = env
-		job, err := h.wx.MigrateImport(ctx, h.tok, req)
+		job, err := h.WeChat.MigrateImport(ctx, h.tok, req)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -216,7 +214,7 @@ func TestImport(t *testing.T) {
 		{wechat.MigrateImportRequest{Env: env, CollectionName: "none", FilePath: "sub/a.json", FileType: 1}, -502005},
 		{wechat.MigrateImportRequest{Env: env, FilePath: "sub/a.json", FileType: 1}, 40101},
 	} {
-		_, err := h.wx.MigrateImport(ctx, h.tok, c.req)
+		_, err := h.WeChat.MigrateImport(ctx, h.tok, c.req)
 		if code, _ := wechat.ErrCode(err); code != c.code {
 			t.Errorf("%+v: %v, want %d", c.req, err, c.code)
 		}

@@ -26,9 +26,9 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	h.ok(h.stmt(wechat.PathDatabaseDelete, env, `db.collection("keep").doc("c").remove()`))
 	h.ok(h.stmt(wechat.PathDatabaseAdd, env, `db.collection("keep").add({data: {_id: "d", code: 4}})`))
 	before := h.ok(h.stmt(wechat.PathDatabaseQuery, env, `db.collection("keep").get()`))["data"]
-	h.stop()
+	h.Stop()
 
-	h = start(t, dir, Options{})
+	h = h.restart(Options{})
 	after := h.ok(h.stmt(wechat.PathDatabaseQuery, env, `db.collection("keep").get()`))
 	if !equalJSON(before, after["data"]) {
 		t.Fatalf("after restart:\n%v\n%v", before, after["data"])
@@ -54,14 +54,14 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	}
 	// A new document after restart gets a fresh sequence (appended).
 	h.ok(h.stmt(wechat.PathDatabaseAdd, env, `db.collection("keep").add({data: {_id: "e", code: 5}})`))
-	h.stop()
-	h = start(t, dir, Options{})
+	h.Stop()
+	h = h.restart(Options{})
 	if got := strings.Join(ids(dataDocs(t, h.ok(h.stmt(wechat.PathDatabaseQuery, env, `db.collection("keep").get()`)))), ","); got != "a,b,d,e" {
 		t.Fatalf("order after second restart %s", got)
 	}
 
 	// DestroyEnv drops the documents.
-	if err := h.c.DestroyEnv(h.ctx, env); err != nil {
+	if err := h.Client.DestroyEnv(h.Ctx, env); err != nil {
 		t.Fatal(err)
 	}
 	if st := h.m.State().(map[string]any)["envs"].(map[string]map[string]collectionState); len(st[env]) != 0 {
@@ -73,7 +73,7 @@ func TestPersistenceAcrossRestart(t *testing.T) {
 	// Reset wipes everything.
 	env2, _ := h.newEnv()
 	h.createColl(env2, "x")
-	resp, err := http.Post(h.e.Endpoint()+"/_emulator/reset", "application/json", nil)
+	resp, err := http.Post(h.Endpoint()+"/_emulator/reset", "application/json", nil)
 	if err != nil {
 		t.Fatal(err)
 	}

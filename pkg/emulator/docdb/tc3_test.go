@@ -15,7 +15,7 @@ import (
 )
 
 func (h *harness) run(env, tag string, cmds ...cloudapi.MgoCommand) (*cloudapi.RunCommandsResponse, error) {
-	return h.c.RunCommands(h.ctx, &cloudapi.RunCommandsRequest{EnvId: env, Tag: tag, MgoCommands: cmds})
+	return h.Client.RunCommands(h.Ctx, &cloudapi.RunCommandsRequest{EnvId: env, Tag: tag, MgoCommands: cmds})
 }
 
 func cmd(table, typ, body string) cloudapi.MgoCommand {
@@ -25,7 +25,7 @@ func cmd(table, typ, body string) cloudapi.MgoCommand {
 func TestRunCommands(t *testing.T) {
 	h := start(t, "", Options{})
 	env, tag := h.newEnv()
-	if err := h.c.CreateTable(h.ctx, tag, "items"); err != nil {
+	if err := h.Client.CreateTable(h.Ctx, tag, "items"); err != nil {
 		t.Fatal(err)
 	}
 	resp, err := h.run(env, tag,
@@ -100,7 +100,7 @@ func TestRunCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	yes := true
-	_, err = h.c.RunCommands(h.ctx, &cloudapi.RunCommandsRequest{EnvId: env, Tag: tag, InTransaction: &yes,
+	_, err = h.Client.RunCommands(h.Ctx, &cloudapi.RunCommandsRequest{EnvId: env, Tag: tag, InTransaction: &yes,
 		MgoCommands: []cloudapi.MgoCommand{cmd("items", "QUERY", `{}`)}})
 	if apiCode(t, err) != "UnsupportedOperation" {
 		t.Fatalf("InTransaction: %v", err)
@@ -110,27 +110,27 @@ func TestRunCommands(t *testing.T) {
 func TestFlexdb(t *testing.T) {
 	h := start(t, "", Options{})
 	env, tag := h.newEnv()
-	ctx := h.ctx
-	lt, err := h.c.ListTables(ctx, tag, 100, 0)
+	ctx := h.Ctx
+	lt, err := h.Client.ListTables(ctx, tag, 100, 0)
 	if err != nil || lt.Tables != nil || lt.Pager.Total != 0 {
 		t.Fatalf("empty list: %+v %v", lt, err)
 	}
 	for _, n := range []string{"b", "a", "c"} {
-		if err := h.c.CreateTable(ctx, tag, n); err != nil {
+		if err := h.Client.CreateTable(ctx, tag, n); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if code := apiCode(t, h.c.CreateTable(ctx, tag, "a")); code != "ResourceInUse" {
+	if code := apiCode(t, h.Client.CreateTable(ctx, tag, "a")); code != "ResourceInUse" {
 		t.Fatalf("exists: %s", code)
 	}
-	if code := apiCode(t, h.c.CreateTable(ctx, "tnt-nope", "a")); code != "ResourceNotFound" {
+	if code := apiCode(t, h.Client.CreateTable(ctx, "tnt-nope", "a")); code != "ResourceNotFound" {
 		t.Fatalf("bad tag: %s", code)
 	}
-	if code := apiCode(t, h.c.CreateTable(ctx, tag, "a$b")); code != "InvalidParameter" {
+	if code := apiCode(t, h.Client.CreateTable(ctx, tag, "a$b")); code != "InvalidParameter" {
 		t.Fatalf("bad name: %s", code)
 	}
 	h.ok(h.stmt("/tcb/databaseadd", env, `db.collection("b").add({data: [{x: 1}, {x: 2}]})`))
-	lt, err = h.c.ListTables(ctx, tag, 2, 1)
+	lt, err = h.Client.ListTables(ctx, tag, 2, 1)
 	if err != nil || lt.Pager != (cloudapi.Pager{Offset: 1, Limit: 2, Total: 3}) || len(lt.Tables) != 2 ||
 		lt.Tables[0].TableName != "b" || lt.Tables[0].Count != 2 || lt.Tables[0].Size == 0 || lt.Tables[0].IndexCount != 1 {
 		t.Fatalf("list: %+v %v", lt, err)
@@ -139,11 +139,11 @@ func TestFlexdb(t *testing.T) {
 	update := map[string]any{"Tag": tag, "TableName": "b",
 		"CreateIndexes": []any{map[string]any{"IndexName": "x_1", "MgoKeySchema": map[string]any{
 			"MgoIndexKeys": []any{map[string]string{"Name": "x", "Direction": "1"}}, "MgoIsUnique": true}}}}
-	if err := h.c.Call(ctx, "flexdb", "UpdateTable", update, &struct{}{}); err != nil {
+	if err := h.Client.Call(ctx, "flexdb", "UpdateTable", update, &struct{}{}); err != nil {
 		t.Fatal(err)
 	}
 	var desc describeTableResponse
-	if err := h.c.Call(ctx, "flexdb", "DescribeTable", map[string]string{"Tag": tag, "TableName": "b"}, &desc); err != nil {
+	if err := h.Client.Call(ctx, "flexdb", "DescribeTable", map[string]string{"Tag": tag, "TableName": "b"}, &desc); err != nil {
 		t.Fatal(err)
 	}
 	if desc.IndexNum != 2 || desc.Indexes[1].Name != "x_1" || !desc.Indexes[1].Unique || desc.Indexes[1].Keys[0] != (mgoIndexKey{Name: "x", Direction: "1"}) ||
@@ -154,10 +154,10 @@ func TestFlexdb(t *testing.T) {
 	geo := map[string]any{"Tag": tag, "TableName": "b",
 		"CreateIndexes": []any{map[string]any{"IndexName": "g", "MgoKeySchema": map[string]any{
 			"MgoIndexKeys": []any{map[string]string{"Name": "loc", "Direction": "2dsphere"}}}}}}
-	if err := h.c.Call(ctx, "flexdb", "UpdateTable", geo, &struct{}{}); err != nil {
+	if err := h.Client.Call(ctx, "flexdb", "UpdateTable", geo, &struct{}{}); err != nil {
 		t.Fatalf("2dsphere: %v", err)
 	}
-	if err := h.c.Call(ctx, "flexdb", "DescribeTable", map[string]string{"Tag": tag, "TableName": "b"}, &desc); err != nil {
+	if err := h.Client.Call(ctx, "flexdb", "DescribeTable", map[string]string{"Tag": tag, "TableName": "b"}, &desc); err != nil {
 		t.Fatal(err)
 	}
 	if desc.IndexNum != 3 || desc.Indexes[2].Name != "g" || desc.Indexes[2].Unique || len(desc.Indexes[2].Keys) != 1 ||
@@ -170,28 +170,28 @@ func TestFlexdb(t *testing.T) {
 	geo2 := map[string]any{"Tag": tag, "TableName": "b",
 		"CreateIndexes": []any{map[string]any{"IndexName": "g2", "MgoKeySchema": map[string]any{
 			"MgoIndexKeys": []any{map[string]string{"Name": "pos", "Direction": "2dsphere"}, map[string]string{"Name": "x", "Direction": "1"}}}}}}
-	if code := apiCode(t, h.c.Call(ctx, "flexdb", "UpdateTable", geo2, &struct{}{})); code != "UnsupportedOperation" {
+	if code := apiCode(t, h.Client.Call(ctx, "flexdb", "UpdateTable", geo2, &struct{}{})); code != "UnsupportedOperation" {
 		t.Fatalf("compound 2dsphere: %s", code)
 	}
 	drop := map[string]any{"Tag": tag, "TableName": "b", "DropIndexes": []any{map[string]string{"IndexName": "x_1"}}}
-	if err := h.c.Call(ctx, "flexdb", "UpdateTable", drop, &struct{}{}); err != nil {
+	if err := h.Client.Call(ctx, "flexdb", "UpdateTable", drop, &struct{}{}); err != nil {
 		t.Fatal(err)
 	}
-	if code := apiCode(t, h.c.Call(ctx, "flexdb", "UpdateTable", drop, &struct{}{})); code != "ResourceNotFound" {
+	if code := apiCode(t, h.Client.Call(ctx, "flexdb", "UpdateTable", drop, &struct{}{})); code != "ResourceNotFound" {
 		t.Fatalf("drop again: %s", code)
 	}
-	if code := apiCode(t, h.c.Call(ctx, "flexdb", "DescribeTable", map[string]string{"Tag": tag, "TableName": "zz"}, &desc)); code != "ResourceNotFound" {
+	if code := apiCode(t, h.Client.Call(ctx, "flexdb", "DescribeTable", map[string]string{"Tag": tag, "TableName": "zz"}, &desc)); code != "ResourceNotFound" {
 		t.Fatalf("describe missing: %s", code)
 	}
-	if err := h.c.DeleteTable(ctx, tag, "b"); err != nil {
+	if err := h.Client.DeleteTable(ctx, tag, "b"); err != nil {
 		t.Fatal(err)
 	}
-	err = h.c.DeleteTable(ctx, tag, "b")
+	err = h.Client.DeleteTable(ctx, tag, "b")
 	var nf *cloudapi.NotFoundError
 	if !errors.As(err, &nf) {
 		t.Fatalf("delete again: %v", err)
 	}
-	if code := apiCode(t, h.c.Call(ctx, "flexdb", "CreateTable", map[string]any{"Tag": tag, "TableName": "x", "Extra": 1}, &struct{}{})); code != "UnknownParameter" {
+	if code := apiCode(t, h.Client.Call(ctx, "flexdb", "CreateTable", map[string]any{"Tag": tag, "TableName": "x", "Extra": 1}, &struct{}{})); code != "UnknownParameter" {
 		t.Fatalf("strict decode: %s", code)
 	}
 }
@@ -201,8 +201,8 @@ func TestDatabaseBackends(t *testing.T) {
 	h := start(t, "", Options{})
 	env, _ := h.newEnv()
 	ctx := context.Background()
-	api := &database.API{Client: h.c, Env: env}
-	wx := &database.WeChat{Client: h.wx, Tokens: &fixedTokens{token: h.tok}, Env: env}
+	api := &database.API{Client: h.Client, Env: env}
+	wx := &database.WeChat{Client: h.WeChat, Tokens: &fixedTokens{token: h.tok}, Env: env}
 	for _, b := range []database.Backend{api, wx} {
 		t.Run(b.Name(), func(t *testing.T) {
 			coll := "coll_" + b.Name()
@@ -287,7 +287,7 @@ func TestDatabaseBackends(t *testing.T) {
 	}
 	// A stale token is refreshed (compare-and-refresh) and the call retried once.
 	src := &fixedTokens{token: h.staleToken(), refreshed: h.tok}
-	stale := &database.WeChat{Client: h.wx, Tokens: src, Env: env}
+	stale := &database.WeChat{Client: h.WeChat, Tokens: src, Env: env}
 	q, _ := dbquery.Parse(`db.collection("coll_wechat").count()`)
 	if out, err := database.Run(ctx, stale, q); err != nil || out.Count != 21 || src.refreshes.Load() != 1 {
 		t.Fatalf("stale retry: %v %v %d", out, err, src.refreshes.Load())

@@ -33,7 +33,7 @@ func TestWeChatCommonErrors(t *testing.T) {
 	stale := h.staleToken()
 	for _, p := range paths {
 		func() {
-			resp, err := http.Get(h.e.Endpoint() + p + "?access_token=" + h.tok)
+			resp, err := http.Get(h.Endpoint() + p + "?access_token=" + h.tok)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -254,7 +254,7 @@ func TestWeChatFaults(t *testing.T) {
 	env, _ := h.newEnv()
 	h.createColl(env, "c")
 	b, _ := json.Marshal(faults.Rule{Action: wechat.PathDatabaseQuery, Count: 1, Errcode: -1, Latency: faults.Duration(50 * time.Millisecond)})
-	resp, err := http.Post(h.e.Endpoint()+"/_emulator/faults", "application/json", strings.NewReader(string(b)))
+	resp, err := http.Post(h.Endpoint()+"/_emulator/faults", "application/json", strings.NewReader(string(b)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -271,19 +271,19 @@ func TestWeChatFaults(t *testing.T) {
 func TestWeChatClient(t *testing.T) {
 	h := start(t, "", Options{})
 	env, _ := h.newEnv()
-	ctx := h.ctx
-	if err := h.wx.CollectionAdd(ctx, h.tok, wechat.CollectionRequest{Env: env, CollectionName: "c"}); err != nil {
+	ctx := h.Ctx
+	if err := h.WeChat.CollectionAdd(ctx, h.tok, wechat.CollectionRequest{Env: env, CollectionName: "c"}); err != nil {
 		t.Fatal(err)
 	}
-	add, err := h.wx.DatabaseAdd(ctx, h.tok, wechat.QueryRequest{Env: env, Query: `db.collection("c").add({data: [{a: 1}, {a: 2}]})`})
+	add, err := h.WeChat.DatabaseAdd(ctx, h.tok, wechat.QueryRequest{Env: env, Query: `db.collection("c").add({data: [{a: 1}, {a: 2}]})`})
 	if err != nil || len(add.IDList) != 2 {
 		t.Fatalf("%v %v", add, err)
 	}
-	q, err := h.wx.DatabaseQuery(ctx, h.tok, wechat.QueryRequest{Env: env, Query: `db.collection("c").orderBy("a", "desc").get()`})
+	q, err := h.WeChat.DatabaseQuery(ctx, h.tok, wechat.QueryRequest{Env: env, Query: `db.collection("c").orderBy("a", "desc").get()`})
 	if err != nil || q.Pager.Total != 2 || len(q.Data) != 2 || !strings.Contains(q.Data[0], `"a":2`) {
 		t.Fatalf("%+v %v", q, err)
 	}
-	_, err = h.wx.DatabaseQuery(ctx, h.staleToken(), wechat.QueryRequest{Env: env, Query: `db.collection("c").get()`})
+	_, err = h.WeChat.DatabaseQuery(ctx, h.staleToken(), wechat.QueryRequest{Env: env, Query: `db.collection("c").get()`})
 	if !wechat.IsStaleToken(err) {
 		t.Fatalf("stale: %v", err)
 	}
@@ -294,11 +294,11 @@ func TestWeChatClient(t *testing.T) {
 	if !errors.As(err, &ae) || ae.RID == "" {
 		t.Fatalf("no rid parsed: %v", err)
 	}
-	if err := h.wx.UpdateIndex(ctx, h.tok, wechat.UpdateIndexRequest{Env: env, CollectionName: "c",
+	if err := h.WeChat.UpdateIndex(ctx, h.tok, wechat.UpdateIndexRequest{Env: env, CollectionName: "c",
 		CreateIndexes: []wechat.CreateIndex{{Name: "a_1", Keys: []wechat.IndexKey{{Name: "a", Direction: "1"}}}}}); err != nil {
 		t.Fatal(err)
 	}
-	cg, err := h.wx.CollectionGet(ctx, h.tok, wechat.CollectionGetRequest{Env: env})
+	cg, err := h.WeChat.CollectionGet(ctx, h.tok, wechat.CollectionGetRequest{Env: env})
 	if err != nil || len(cg.Collections) != 1 || cg.Collections[0].IndexCount != 2 || cg.Collections[0].Count != 2 {
 		t.Fatalf("%+v %v", cg, err)
 	}

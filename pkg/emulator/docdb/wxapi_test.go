@@ -5,11 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tcb-go/tcb/pkg/cloudapi"
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/database"
 	"github.com/tcb-go/tcb/pkg/dbquery"
-	"github.com/tcb-go/tcb/pkg/emulator"
 	"github.com/tcb-go/tcb/pkg/emulator/wxapi"
 	"github.com/tcb-go/tcb/pkg/emulator/wxhttp"
 	"github.com/tcb-go/tcb/pkg/wechat"
@@ -38,28 +37,9 @@ func (s stableSource) Refresh(ctx context.Context, _ string) (string, error) { r
 // an expired one 42001; an unknown one 40014.
 func TestRealTokens(t *testing.T) {
 	wx := wxapi.New(wxapi.Options{TTL: 2 * time.Second, Overlap: 400 * time.Millisecond})
-	db := New(Options{Tokens: wx})
-	e, err := emulator.New(emulator.Options{Listen: "127.0.0.1:0", Ephemeral: true}, wx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close(context.Background()) })
-	ctx := context.Background()
-	c, err := cloudapi.New(cloudapi.Options{
-		Credential: cloudapi.Credential{SecretID: config.EmulatorSecretID, SecretKey: config.EmulatorSecretKey},
-		Region:     "ap-shanghai", Endpoint: e.Endpoint(), MaxAttempts: 1})
-	if err != nil {
-		t.Fatal(err)
-	}
-	out, err := c.CreateEnv(ctx, &cloudapi.CreateEnvRequest{Alias: "tokens"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	env := out.EnvId
-	client := &wechat.Client{BaseURL: e.Endpoint(), Retry: wechat.RetryPolicy{Attempts: 1}}
+	e := emulatortest.Start(t, emulatortest.Options{}, wx, New(Options{Tokens: wx}))
+	ctx, client := e.Ctx, e.WeChat
+	env := e.NewEnv("tokens")
 	count := func(tok string) int {
 		t.Helper()
 		_, err := client.DatabaseCount(ctx, tok, wechat.QueryRequest{Env: env, Query: `db.collection("c").count()`})
@@ -94,7 +74,7 @@ func TestRealTokens(t *testing.T) {
 	if code := count(a.AccessToken); code != 0 {
 		t.Fatalf("superseded token inside the overlap: %d", code)
 	}
-	time.Sleep(500 * time.Millisecond)
+	e.Clock.Advance(400 * time.Millisecond)
 	if code := count(a.AccessToken); code != 40001 {
 		t.Fatalf("superseded token after the overlap: %d", code)
 	}
@@ -104,7 +84,7 @@ func TestRealTokens(t *testing.T) {
 	if code := count("never-issued"); code != 40014 {
 		t.Fatalf("unknown token: %d", code)
 	}
-	time.Sleep(time.Until(b.ExpiresAt()) + 100*time.Millisecond)
+	e.Clock.Advance(b.ExpiresAt().Sub(e.Clock.Now()) + 100*time.Millisecond)
 	if code := count(b.AccessToken); code != 42001 {
 		t.Fatalf("expired token: %d", code)
 	}
