@@ -7,10 +7,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/pkg/chinatime"
 	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/emulator"
@@ -22,57 +22,32 @@ const (
 	demoSecret = config.EmulatorWxSecret
 )
 
-// fakeClock is a settable clock.
-type fakeClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *fakeClock {
-	// 10:00 China time, so a few hours never cross midnight by accident.
-	return &fakeClock{t: time.Date(2025, 3, 10, 10, 0, 0, 0, chinatime.Zone())}
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *fakeClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
+// newClock is a clock standing at 10:00 China time, so a few hours never
+// cross midnight by accident.
+func newClock() *emulatortest.Clock {
+	return emulatortest.FrozenClock(time.Date(2025, 3, 10, 10, 0, 0, 0, chinatime.Zone()))
 }
 
 // harness is a running emulator with the wechat module.
 type harness struct {
 	t     testing.TB
-	e     *emulator.Emulator
+	e     *emulatortest.Emulator
 	m     *Module
-	clock *fakeClock
+	clock *emulatortest.Clock
 	wx    *wechat.Client
 	dir   string
 	opts  Options
 }
 
 // start runs an emulator on dir ("" = ephemeral) with the module.
-func start(t testing.TB, dir string, opts Options, clock *fakeClock) *harness {
+func start(t testing.TB, dir string, opts Options, clock *emulatortest.Clock) *harness {
 	t.Helper()
 	if clock == nil {
 		clock = newClock()
 	}
 	m := New(opts)
-	e, err := emulator.New(emulator.Options{Listen: "127.0.0.1:0", DataDir: dir, Ephemeral: dir == "", Now: clock.Now}, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close(context.Background()) })
-	return &harness{t: t, e: e, m: m, clock: clock, dir: dir, opts: opts,
-		wx: &wechat.Client{BaseURL: e.Endpoint(), Retry: wechat.RetryPolicy{Attempts: 1}, Now: clock.Now}}
+	e := emulatortest.Start(t, emulatortest.Options{Options: emulator.Options{DataDir: dir}, Clock: clock}, m)
+	return &harness{t: t, e: e, m: m, clock: clock, dir: dir, opts: opts, wx: e.WeChat}
 }
 
 func (h *harness) stop() {
