@@ -1,6 +1,7 @@
 package dbquery
 
 import (
+	"cmp"
 	"math"
 	"strings"
 	"time"
@@ -55,7 +56,7 @@ func TypeClass(v Value) int {
 func Compare(a, b Value) int {
 	ca, cb := TypeClass(a), TypeClass(b)
 	if ca != cb {
-		return cmpInt(ca, cb)
+		return cmp.Compare(ca, cb)
 	}
 	switch ca {
 	case ClassNull:
@@ -73,7 +74,7 @@ func Compare(a, b Value) int {
 				return c
 			}
 		}
-		return cmpInt(len(x), len(y))
+		return cmp.Compare(len(x), len(y))
 	case ClassBool:
 		x, y := a.(bool), b.(bool)
 		switch {
@@ -91,16 +92,6 @@ func Compare(a, b Value) int {
 			return c
 		}
 		return strings.Compare(x.Options, y.Options)
-	}
-	return 0
-}
-
-func cmpInt(a, b int) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
 	}
 	return 0
 }
@@ -134,7 +125,7 @@ func cmpInt64(a, b int64) int {
 func compareDocuments(x, y *Document) int {
 	xf, yf := x.Fields(), y.Fields()
 	for i := 0; i < len(xf) && i < len(yf); i++ {
-		if c := cmpInt(TypeClass(xf[i].Value), TypeClass(yf[i].Value)); c != 0 {
+		if c := cmp.Compare(TypeClass(xf[i].Value), TypeClass(yf[i].Value)); c != 0 {
 			return c
 		}
 		if c := strings.Compare(xf[i].Key, yf[i].Key); c != 0 {
@@ -144,7 +135,7 @@ func compareDocuments(x, y *Document) int {
 			return c
 		}
 	}
-	return cmpInt(len(xf), len(yf))
+	return cmp.Compare(len(xf), len(yf))
 }
 
 func compareNumbers(a, b Value) int {

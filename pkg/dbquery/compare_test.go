@@ -1,6 +1,7 @@
 package dbquery
 
 import (
+	"cmp"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -52,7 +53,7 @@ func TestCompareOrder(t *testing.T) {
 	for i, a := range ascending {
 		for j, b := range ascending {
 			got := Compare(a, b)
-			want := cmpInt(i, j)
+			want := cmp.Compare(i, j)
 			if got != want {
 				t.Errorf("Compare(%#v, %#v) = %d, want %d", a, b, got, want)
 			}

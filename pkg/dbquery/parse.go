@@ -524,13 +524,7 @@ func (s *session) convArgs(args []goja.Value) []any {
 var allChainMethods = func() []string {
 	m := append([]string{}, builderMethodNames...)
 	for _, n := range stageNames {
-		found := false
-		for _, x := range m {
-			if x == n {
-				found = true
-			}
-		}
-		if !found {
+		if !slices.Contains(m, n) {
 			m = append(m, n)
 		}
 	}
@@ -609,15 +603,6 @@ func kindName(k chainKind) string {
 	return ".aggregate()"
 }
 
-func isStage(name string) bool {
-	for _, n := range stageNames {
-		if n == name {
-			return true
-		}
-	}
-	return false
-}
-
 // call implements every builder method: aggregate stages after
 // .aggregate(), the methods of chainMethods everywhere else.
 func (s *session) call(c *chain, name string, args []goja.Value) goja.Value {
@@ -625,7 +610,7 @@ func (s *session) call(c *chain, name string, args []goja.Value) goja.Value {
 	next.q.Sort = append([]SortKey(nil), c.q.Sort...)
 	next.q.Pipeline = append([]Stage(nil), c.q.Pipeline...)
 	if c.kind == kindAggregate && name != "end" {
-		if !isStage(name) {
+		if !slices.Contains(stageNames, name) {
 			s.failf(".%s() is not an aggregate stage", name)
 		}
 		st, err := buildStage(name, s.convArgs(args))

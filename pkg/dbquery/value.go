@@ -2,8 +2,9 @@ package dbquery
 
 import (
 	"fmt"
+	"maps"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -262,12 +263,7 @@ func canonicalRegexOptions(options string) (string, error) {
 			return "", fmt.Errorf("unsupported regular expression option %q", string(c))
 		}
 	}
-	var b []rune
-	for c := range seen {
-		b = append(b, c)
-	}
-	sort.Slice(b, func(i, j int) bool { return b[i] < b[j] })
-	return string(b), nil
+	return string(slices.Sorted(maps.Keys(seen))), nil
 }
 
 // ServerDate is db.serverDate({offset}): the server's current time plus Offset

@@ -3,7 +3,9 @@ package project
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -179,7 +181,7 @@ func (d decoder) function(m map[string]any, pathFor func(string) string, partial
 			return f, err
 		}
 		f.EnvVariables = make(map[string]string, len(obj))
-		for _, k := range sortedKeys(obj) {
+		for _, k := range slices.Sorted(maps.Keys(obj)) {
 			if obj[k] == nil {
 				return f, d.typeErr(joinKey(p, k), "a string", nil)
 			}

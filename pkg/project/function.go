@@ -3,8 +3,9 @@ package project
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 )
 
@@ -277,13 +278,8 @@ func (f *Function) validate(file string, pathFor func(string) string) error {
 }
 
 func checkEnvVariables(env map[string]string, keyPath func(string) string, path, file string) error {
-	keys := make([]string, 0, len(env))
-	for k := range env {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	total := 0
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(env)) {
 		if !IsEnvVarName(k) {
 			return &ConfigError{File: file, Field: keyPath(k), Problem: fmt.Sprintf("invalid environment variable name %s: letters, digits and _, not starting with a digit", quoteShort(k))}
 		}

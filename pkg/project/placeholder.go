@@ -4,6 +4,8 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -28,7 +30,7 @@ type renderer struct {
 func (r *renderer) render(v any, path string) (any, error) {
 	switch t := v.(type) {
 	case map[string]any:
-		for _, k := range sortedKeys(t) {
+		for _, k := range slices.Sorted(maps.Keys(t)) {
 			nv, err := r.render(t[k], joinKey(path, k))
 			if err != nil {
 				return nil, err

@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -241,7 +242,7 @@ func (s *Service) describeEnvs(ctx context.Context, c *capi.Call) (any, error) {
 			continue
 		}
 		if len(req.Channels) > 0 && req.IsVisible != nil {
-			in := contains(req.Channels, recs[i].Channel)
+			in := slices.Contains(req.Channels, recs[i].Channel)
 			if in != *req.IsVisible {
 				continue
 			}
@@ -378,7 +379,7 @@ func (s *Service) createPostpayPackage(ctx context.Context, c *capi.Call) (any, 
 	if !ok {
 		return nil, capi.Errorf("InvalidParameterValue", "EnvSource must be miniapp or qcloud.")
 	}
-	if req.Channel != "" && !contains(chans, req.Channel) {
+	if req.Channel != "" && !slices.Contains(chans, req.Channel) {
 		return nil, capi.Errorf("InvalidParameterValue", "Channel %s is not valid for EnvSource %s (use one of %s).", req.Channel, req.EnvSource, strings.Join(chans, ", "))
 	}
 	if req.Alias == "" {
@@ -580,15 +581,6 @@ func (s *Service) describeEnvLimit(ctx context.Context, c *capi.Call) (any, erro
 		MaxDeleteTotal: 1000, CurrentDeleteTotal: st.Deleted,
 		MaxDeleteMonthly: 100, CurrentDeleteMonthly: st.Deleted,
 	}, nil
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 func orDefault(s, d string) string {

@@ -2,7 +2,9 @@ package wxapi
 
 import (
 	"encoding/json"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,7 +28,7 @@ func TestOpenAPIChecksTheToken(t *testing.T) {
 		PathWxaCodeUnlimit:     `{"scene":"a=1"}`,
 		PathGetUserPhoneNumber: `{"code":"whatever"}`,
 	}
-	for _, path := range sortedKeys(bodies) {
+	for _, path := range slices.Sorted(maps.Keys(bodies)) {
 		for _, c := range []struct {
 			name, method, tok string
 			want              int
@@ -45,7 +47,7 @@ func TestOpenAPIChecksTheToken(t *testing.T) {
 		}
 	}
 	h.clock.Advance(DefaultTTL)
-	for _, path := range sortedKeys(bodies) {
+	for _, path := range slices.Sorted(maps.Keys(bodies)) {
 		if a := h.post(path, stable, bodies[path]); a.ErrCode != wechat.CodeTokenExpired {
 			t.Fatalf("%s with an expired token: %+v", path, a)
 		}

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"log/slog"
+	"maps"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -110,7 +112,7 @@ func (m *Module) validateSubscribe(appid string, req *subscribeRequest) (*SentMe
 	if len(req.Data) > maxKeywords {
 		return nil, bad("data has too many keywords")
 	}
-	for _, key := range sortedKeys(req.Data) {
+	for _, key := range slices.Sorted(maps.Keys(req.Data)) {
 		check := keywordCheck(key)
 		if check == nil {
 			return nil, bad("data." + key + " invalid")

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -111,16 +110,6 @@ func AbsDir(dir string) (string, error) {
 		return "", cmdutil.LocalErrorf("function directory %s is not a directory", dir)
 	}
 	return abs, nil
-}
-
-// SortedKeys returns a map's keys in order.
-func SortedKeys(m map[string]string) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // FormatMem renders bytes as MiB.
