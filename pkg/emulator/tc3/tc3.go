@@ -23,6 +23,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 )
 
@@ -52,7 +53,10 @@ type Authorization struct {
 // Scope returns "<date>/<service>/tc3_request".
 func (a *Authorization) Scope() string { return a.Date + "/" + a.Service + "/tc3_request" }
 
-var authPattern = regexp.MustCompile(`^TC3-HMAC-SHA256 Credential=([^/\s,]*)/(\d{4}-\d{2}-\d{2})/([A-Za-z0-9_.:\[\]-]+)/tc3_request,\s*SignedHeaders=([a-z0-9;._-]+),\s*Signature=([0-9a-f]{64})$`)
+// authPattern is compiled on first use, not when tcb starts.
+var authPattern = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^TC3-HMAC-SHA256 Credential=([^/\s,]*)/(\d{4}-\d{2}-\d{2})/([A-Za-z0-9_.:\[\]-]+)/tc3_request,\s*SignedHeaders=([a-z0-9;._-]+),\s*Signature=([0-9a-f]{64})$`)
+})
 
 // ParseAuthorization parses the header value.
 func ParseAuthorization(v string) (*Authorization, *Error) {
@@ -60,7 +64,7 @@ func ParseAuthorization(v string) (*Authorization, *Error) {
 	if v == "" {
 		return nil, &Error{"AuthFailure.InvalidAuthorization", "The Authorization header is missing."}
 	}
-	m := authPattern.FindStringSubmatch(v)
+	m := authPattern().FindStringSubmatch(v)
 	if m == nil {
 		return nil, &Error{"AuthFailure.InvalidAuthorization", "The Authorization header does not follow the TC3-HMAC-SHA256 format."}
 	}
