@@ -11,14 +11,12 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
 
 	"github.com/tcb-go/tcb/pkg/build"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
-	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/iostreams"
 	"github.com/tcb-go/tcb/pkg/prompt"
 )
@@ -28,7 +26,6 @@ func Main() int {
 	ios := iostreams.System()
 	f := cmdutil.New(build.Version, ios)
 	f.Prompter = newPrompter(ios)
-	f.Project = projectLoader(f)
 	root := NewRoot(f)
 
 	ctx, stop := interruptContext()
@@ -38,7 +35,7 @@ func Main() int {
 	if err == nil {
 		return cmdutil.ExitOK
 	}
-	if ctx.Err() != nil && !isExitCoded(err) {
+	if ctx.Err() != nil && !cmdutil.HasExitCode(err) {
 		err = context.Canceled
 	}
 	return PrintError(ios.ErrOut, ios.ColorScheme(), cmd, err)
@@ -65,48 +62,10 @@ func newPrompter(ios *iostreams.IOStreams) prompt.Prompter {
 	return prompt.NewSurvey(ios.StdinFile(), ios.StdoutFile(), ios.ErrOut, ios.ColorEnabled())
 }
 
-func isExitCoded(err error) bool {
-	var ec interface{ ExitCode() int }
-	return errors.As(err, &ec)
-}
-
-// ExitCode maps an error to the process exit code.
-func ExitCode(err error) int {
-	if err == nil {
-		return cmdutil.ExitOK
-	}
-	if errors.Is(err, context.Canceled) || errors.Is(err, prompt.ErrInterrupted) {
-		return cmdutil.ExitInterrupted
-	}
-	var ec interface{ ExitCode() int }
-	if errors.As(err, &ec) {
-		return ec.ExitCode()
-	}
-	var fe *config.FileError
-	if errors.As(err, &fe) {
-		return cmdutil.ExitLocal
-	}
-	if isUsageError(err) {
-		return cmdutil.ExitInput
-	}
-	return cmdutil.ExitError
-}
-
-// isUsageError recognises cobra's own argument errors.
-func isUsageError(err error) bool {
-	msg := err.Error()
-	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand flag", "invalid argument", "accepts ", "requires at least", "flag needs an argument"} {
-		if strings.HasPrefix(msg, p) {
-			return true
-		}
-	}
-	return false
-}
-
 // PrintError writes "error: ..." plus hint and request id lines and returns
-// the exit code.
+// the exit code (cmdutil.ExitCode).
 func PrintError(w io.Writer, cs *iostreams.ColorScheme, cmd *cobra.Command, err error) int {
-	code := ExitCode(err)
+	code := cmdutil.ExitCode(err)
 	if errors.Is(err, cmdutil.SilentError) {
 		return cmdutil.ExitError
 	}
@@ -125,7 +84,7 @@ func PrintError(w io.Writer, cs *iostreams.ColorScheme, cmd *cobra.Command, err 
 	}
 	if hint := hintOf(err); hint != "" {
 		fmt.Fprintf(w, "%s %s\n", cs.Yellow("hint:"), hint)
-	} else if isUsageError(err) && cmd != nil {
+	} else if cmdutil.IsUsageError(err) && cmd != nil {
 		fmt.Fprintf(w, "%s run `%s --help` for usage\n", cs.Yellow("hint:"), cmd.CommandPath())
 	}
 	var rid cmdutil.RequestIDer
@@ -139,10 +98,6 @@ func hintOf(err error) string {
 	for e := err; e != nil; e = errors.Unwrap(e) {
 		switch x := e.(type) {
 		case *cmdutil.Error:
-			if x.Hint != "" {
-				return x.Hint
-			}
-		case *config.FileError:
 			if x.Hint != "" {
 				return x.Hint
 			}

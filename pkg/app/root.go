@@ -56,12 +56,6 @@ func rejectUnknownSubcommands(c *cobra.Command) {
 	c.RunE = func(cmd *cobra.Command, args []string) error { return cmd.Help() }
 }
 
-// projectLoader reads the project config for env-id and region
-// resolution.
-func projectLoader(f *cmdutil.Factory) func() (*cmdutil.ProjectInfo, error) {
-	return f.ProjectInfoFromConfig
-}
-
 // DocRoot is the command tree for documentation: a factory with empty
 // streams, so nothing depends on the caller's terminal or environment.
 func DocRoot() *cobra.Command {

@@ -120,7 +120,7 @@ func TestGroupWithoutArgumentsPrintsHelp(t *testing.T) {
 // must exit 3 like the flag-naming errors, not 1.
 func TestNoTTYPrompterExitsWithInputError(t *testing.T) {
 	_, err := prompt.NoTTY{}.Confirm("Delete everything?", false)
-	if code := ExitCode(err); code != cmdutil.ExitInput {
+	if code := cmdutil.ExitCode(err); code != cmdutil.ExitInput {
 		t.Fatalf("exit %d, want %d (%v)", code, cmdutil.ExitInput, err)
 	}
 	if !strings.Contains(err.Error(), "Delete everything?") {

@@ -6,15 +6,8 @@ import (
 	"net"
 	"strings"
 	"syscall"
-)
 
-// Exit codes the CLI uses for API errors (mirrors pkg/cmdutil; domain
-// packages do not import command packages).
-const (
-	exitAuth     = 2
-	exitInput    = 3
-	exitNotFound = 4
-	exitAPI      = 5
+	"github.com/tcb-go/tcb/pkg/errkind"
 )
 
 // APIError is an error answer from the API. RequestId is always kept.
@@ -37,23 +30,24 @@ func (e *APIError) Error() string {
 // RequestID returns the Tencent Cloud request id.
 func (e *APIError) RequestID() string { return e.RequestId }
 
-// ExitCode maps the error code onto the CLI's exit codes: AuthFailure* 2,
-// InvalidParameter*/MissingParameter*/UnknownParameter 3,
-// ResourceNotFound* 4, everything else 5.
-func (e *APIError) ExitCode() int { return ExitCodeFor(e.Code) }
+// ErrorKind is KindOf(e.Code).
+func (e *APIError) ErrorKind() errkind.Kind { return KindOf(e.Code) }
 
-// ExitCodeFor maps an API error code to an exit code.
-func ExitCodeFor(code string) int {
+// KindOf says what kind of failure an API error code is: AuthFailure* and
+// UnauthorizedOperation* are auth, InvalidParameter*, MissingParameter*
+// and UnknownParameter* invalid input, ResourceNotFound* not found, and
+// everything else an API error.
+func KindOf(code string) errkind.Kind {
 	switch {
 	case strings.HasPrefix(code, "AuthFailure"), code == "UnauthorizedOperation", strings.HasPrefix(code, "UnauthorizedOperation."):
-		return exitAuth
+		return errkind.Auth
 	case strings.HasPrefix(code, "InvalidParameter"), strings.HasPrefix(code, "MissingParameter"),
 		code == "UnknownParameter", strings.HasPrefix(code, "UnknownParameter."):
-		return exitInput
+		return errkind.Input
 	case strings.HasPrefix(code, "ResourceNotFound"):
-		return exitNotFound
+		return errkind.NotFound
 	}
-	return exitAPI
+	return errkind.Remote
 }
 
 // Hint suggests a next step for well-known codes.
@@ -100,8 +94,8 @@ func (e *NetworkError) Error() string {
 
 func (e *NetworkError) Unwrap() error { return e.Err }
 
-// ExitCode is always 5.
-func (e *NetworkError) ExitCode() int { return exitAPI }
+// ErrorKind is errkind.Remote.
+func (e *NetworkError) ErrorKind() errkind.Kind { return errkind.Remote }
 
 // Hint points at the emulator for local endpoints.
 func (e *NetworkError) Hint() string {

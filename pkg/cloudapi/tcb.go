@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/tcb-go/tcb/internal/ascii"
+	"github.com/tcb-go/tcb/pkg/errkind"
 )
 
 // CheckTcbService is the cheapest authenticated call; login uses it to
@@ -80,7 +81,7 @@ func (c *Client) mapNotFound(envID string, err error) error {
 	return err
 }
 
-// NotFoundError means a named resource does not exist (exit code 4).
+// NotFoundError means a named resource does not exist.
 type NotFoundError struct {
 	Kind      string
 	Name      string
@@ -91,8 +92,8 @@ type NotFoundError struct {
 func (e *NotFoundError) Error() string { return fmt.Sprintf("%s %q not found", e.Kind, e.Name) }
 func (e *NotFoundError) Unwrap() error { return e.Cause }
 
-// ExitCode is 4.
-func (e *NotFoundError) ExitCode() int { return exitNotFound }
+// ErrorKind is errkind.NotFound.
+func (e *NotFoundError) ErrorKind() errkind.Kind { return errkind.NotFound }
 
 // RequestID returns the request id of the answer that showed the absence.
 func (e *NotFoundError) RequestID() string {

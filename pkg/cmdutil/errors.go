@@ -3,38 +3,13 @@ package cmdutil
 import (
 	"errors"
 	"fmt"
+
+	"github.com/tcb-go/tcb/pkg/errkind"
 )
 
-// Exit codes, the same table as the official CLI v3. Main maps every error to
-// one of these in a single place (pkg/app).
-const (
-	ExitOK          = 0
-	ExitError       = 1
-	ExitAuth        = 2
-	ExitInput       = 3
-	ExitNotFound    = 4
-	ExitAPI         = 5
-	ExitLocal       = 6
-	ExitInterrupted = 130
-)
-
-// ExitCodeTable documents the exit codes for `tcb help exit-codes`.
-var ExitCodeTable = []struct {
-	Code    int
-	Meaning string
-}{
-	{ExitOK, "success"},
-	{ExitError, "general failure (a function returned an error, a deploy failed, ...)"},
-	{ExitAuth, "authentication missing or rejected (run `tcb login`)"},
-	{ExitInput, "invalid input: a bad flag, argument or value, or a prompt that is impossible without a terminal"},
-	{ExitNotFound, "the resource does not exist (environment, function, document, ...)"},
-	{ExitAPI, "cloud API or network error (the API answered with an error, or could not be reached)"},
-	{ExitLocal, "local file or configuration error (cloudbaserc.json, credentials file, ...)"},
-	{ExitInterrupted, "interrupted (Ctrl-C)"},
-}
-
-// Error is an error that knows its exit code and may carry a hint for the
-// user. Commands return it (usually through the constructors below); pkg/app
+// Error is an error of the command layer with its exit code and an
+// optional hint for the user. Commands return it through the constructors
+// below, which take the code from the error's kind (ExitCodeFor); pkg/app
 // prints it and exits with Code.
 type Error struct {
 	Code int
@@ -55,27 +30,27 @@ func (e *Error) WithHint(format string, a ...any) *Error {
 	return &c
 }
 
-func newErr(code int, format string, a ...any) *Error {
-	return &Error{Code: code, Err: fmt.Errorf(format, a...)}
+func newErr(k errkind.Kind, format string, a ...any) *Error {
+	return &Error{Code: ExitCodeFor(k), Err: fmt.Errorf(format, a...)}
 }
 
-// FlagErrorf reports invalid input (exit 3).
-func FlagErrorf(format string, a ...any) *Error { return newErr(ExitInput, format, a...) }
+// FlagErrorf reports invalid input.
+func FlagErrorf(format string, a ...any) *Error { return newErr(errkind.Input, format, a...) }
 
-// AuthErrorf reports missing or rejected credentials (exit 2).
-func AuthErrorf(format string, a ...any) *Error { return newErr(ExitAuth, format, a...) }
+// AuthErrorf reports missing or rejected credentials.
+func AuthErrorf(format string, a ...any) *Error { return newErr(errkind.Auth, format, a...) }
 
-// NotFoundErrorf reports a missing resource (exit 4).
-func NotFoundErrorf(format string, a ...any) *Error { return newErr(ExitNotFound, format, a...) }
+// NotFoundErrorf reports a missing resource.
+func NotFoundErrorf(format string, a ...any) *Error { return newErr(errkind.NotFound, format, a...) }
 
-// LocalErrorf reports a local file or configuration problem (exit 6).
-func LocalErrorf(format string, a ...any) *Error { return newErr(ExitLocal, format, a...) }
+// LocalErrorf reports a local file or configuration problem.
+func LocalErrorf(format string, a ...any) *Error { return newErr(errkind.Local, format, a...) }
 
-// APIErrorf reports a cloud or network failure (exit 5).
-func APIErrorf(format string, a ...any) *Error { return newErr(ExitAPI, format, a...) }
+// APIErrorf reports a cloud or network failure.
+func APIErrorf(format string, a ...any) *Error { return newErr(errkind.Remote, format, a...) }
 
-// Errorf reports a general failure (exit 1).
-func Errorf(format string, a ...any) *Error { return newErr(ExitError, format, a...) }
+// Errorf reports a general failure.
+func Errorf(format string, a ...any) *Error { return newErr(errkind.Failed, format, a...) }
 
 // WithCode wraps err so that it exits with code; nil stays nil.
 func WithCode(code int, err error) error {
@@ -83,6 +58,19 @@ func WithCode(code int, err error) error {
 		return nil
 	}
 	return &Error{Code: code, Err: err}
+}
+
+// Wrap prefixes err with what ("what: err") and keeps the exit code that
+// err's kind maps to; nil stays nil.
+func Wrap(what string, err error) error {
+	if err == nil {
+		return nil
+	}
+	return wrap(what, err)
+}
+
+func wrap(what string, err error) *Error {
+	return &Error{Code: ExitCode(err), Err: fmt.Errorf("%s: %w", what, err)}
 }
 
 // NoTTYError is the error for a run that needs an answer it cannot prompt

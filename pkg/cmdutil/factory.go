@@ -5,7 +5,6 @@ package cmdutil
 
 import (
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/iostreams"
+	"github.com/tcb-go/tcb/pkg/project"
 	"github.com/tcb-go/tcb/pkg/prompt"
 )
 
@@ -34,14 +34,6 @@ type Globals struct {
 	UTC        bool // show times in UTC instead of the local zone
 }
 
-// ProjectInfo is what the project config (cloudbaserc.json, ...) says about
-// the target, when there is one.
-type ProjectInfo struct {
-	Path   string
-	EnvID  string
-	Region string
-}
-
 // Creds are the resolved credentials and where each part came from.
 type Creds struct {
 	config.Credentials
@@ -49,7 +41,9 @@ type Creds struct {
 	WeChatSource config.Source
 }
 
-// Factory builds the dependencies of commands on first use.
+// Factory builds the dependencies of commands on first use. The function
+// fields are set by New and may be replaced (by tests, say) before a
+// command runs.
 type Factory struct {
 	AppVersion     string
 	ExecutableName string
@@ -59,14 +53,23 @@ type Factory struct {
 	Getenv    func(string) string
 	Globals   *Globals
 
-	// Project reads the project config in the working directory; nil or a
-	// nil result means there is none. Wired by pkg/app.
-	Project func() (*ProjectInfo, error)
+	// ProjectConfig loads the project config of the working directory
+	// (cloudbaserc.json, package.json "cloudbase", WeChat
+	// project.config.json, or --config-file) once; (nil, nil) when there is
+	// none and --config-file named none. EnvID and Region read it.
+	ProjectConfig func() (*project.Project, error)
+	// WeChatBaseURL is where WeChat API calls go: TCB_WECHAT_API, else the
+	// emulator from TCB_EMULATOR_HOST, else https://api.weixin.qq.com.
+	WeChatBaseURL func() (string, error)
+	// WeChatTokens hands out access_tokens for the WeChat app of the
+	// credentials: from the token server when one is configured, else from
+	// the default token store, fetching with the app's secret when needed.
+	// Stale tokens are reported back (compare-and-refresh).
+	WeChatTokens func() (*WeChatTokens, error)
 
 	once     sync.Once
 	store    *config.Store
 	storeErr error
-	projOnce projectCache
 }
 
 // New returns a factory for the process environment.
@@ -78,6 +81,9 @@ func New(version string, ios *iostreams.IOStreams) *Factory {
 		Getenv:         os.Getenv,
 		Globals:        &Globals{},
 	}
+	f.ProjectConfig = sync.OnceValues(f.loadProjectConfig)
+	f.WeChatBaseURL = f.weChatBaseURL
+	f.WeChatTokens = f.weChatTokens
 	return f
 }
 
@@ -233,14 +239,11 @@ func (f *Factory) Region() (string, error) {
 		func() (string, string, error) { return f.Globals.Region, "--region", nil },
 		func() (string, string, error) { return f.Getenv("TCB_REGION"), "TCB_REGION", nil },
 		func() (string, string, error) {
-			if f.Project == nil {
-				return "", "", nil
-			}
-			pi, err := f.Project()
-			if err != nil || pi == nil {
+			p, err := f.ProjectConfig()
+			if err != nil || p == nil {
 				return "", "", err
 			}
-			return pi.Region, pi.Path, nil
+			return p.Region, p.ConfigPath, nil
 		},
 		func() (string, string, error) {
 			st, err := f.Settings()
@@ -274,14 +277,12 @@ func (f *Factory) EnvID() (string, error) {
 	if v := strings.TrimSpace(f.Getenv("TCB_ENV_ID")); v != "" {
 		return v, nil
 	}
-	if f.Project != nil {
-		pi, err := f.Project()
-		if err != nil {
-			return "", err
-		}
-		if pi != nil && pi.EnvID != "" {
-			return pi.EnvID, nil
-		}
+	p, err := f.ProjectConfig()
+	if err != nil {
+		return "", err
+	}
+	if p != nil && p.EnvID != "" {
+		return p.EnvID, nil
 	}
 	st, err := f.Settings()
 	if err != nil {
@@ -372,9 +373,4 @@ func (f *Factory) ConfirmOrYes(what, question string) error {
 		return &Error{Code: ExitError, Err: errors.New(what + ": cancelled")}
 	}
 	return nil
-}
-
-// Logf writes a diagnostic line to stderr.
-func (f *Factory) Logf(format string, a ...any) {
-	fmt.Fprintf(f.IOStreams.ErrOut, format+"\n", a...)
 }

@@ -2,10 +2,12 @@ package cmdutil
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/iostreams"
+	"github.com/tcb-go/tcb/pkg/project"
 )
 
 func testFactory(t *testing.T, env map[string]string) *Factory {
@@ -86,8 +88,8 @@ func TestEnvIDAndRegionPrecedence(t *testing.T) {
 	f := testFactory(t, env)
 	st, _ := f.Config()
 	st.UpdateSettings("default", func(s *config.Settings) error { s.EnvID, s.Region = "profile-env", "ap-beijing"; return nil })
-	project := &ProjectInfo{Path: "cloudbaserc.json"}
-	f.Project = func() (*ProjectInfo, error) { return project, nil }
+	proj := &project.Project{ConfigPath: "cloudbaserc.json"}
+	f.ProjectConfig = func() (*project.Project, error) { return proj, nil }
 
 	check := func(wantEnv, wantRegion string) {
 		t.Helper()
@@ -101,7 +103,7 @@ func TestEnvIDAndRegionPrecedence(t *testing.T) {
 		}
 	}
 	check("profile-env", "ap-beijing")
-	project.EnvID, project.Region = "project-env", "gz"
+	proj.EnvID, proj.Region = "project-env", "gz"
 	check("project-env", "ap-guangzhou")
 	env["TCB_ENV_ID"], env["TCB_REGION"] = "envvar-env", "ap-chengdu"
 	check("envvar-env", "ap-chengdu")
@@ -109,17 +111,9 @@ func TestEnvIDAndRegionPrecedence(t *testing.T) {
 	check("flag-env", "ap-shanghai")
 
 	f.Globals.Region = "bogus region"
-	if _, err := f.Region(); err == nil || exitCodeOf(err) != ExitInput {
+	if _, err := f.Region(); err == nil || ExitCode(err) != ExitInput {
 		t.Fatalf("bad region: %v", err)
 	}
-}
-
-// exitCodeOf mirrors pkg/app's mapping for *Error.
-func exitCodeOf(err error) int {
-	if e, ok := err.(*Error); ok {
-		return e.Code
-	}
-	return -1
 }
 
 // -r and TCB_REGION win without reading the lower sources, so a broken
@@ -131,7 +125,7 @@ func TestRegionFlagDoesNotNeedLowerSources(t *testing.T) {
 	if err := os.WriteFile(st.SettingsPath(), []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	f.Project = func() (*ProjectInfo, error) { return nil, LocalErrorf("cloudbaserc.json: broken") }
+	f.ProjectConfig = func() (*project.Project, error) { return nil, LocalErrorf("cloudbaserc.json: broken") }
 	if _, err := f.Region(); err == nil {
 		t.Fatal("no source names a region and two are broken: want an error")
 	}
@@ -142,5 +136,81 @@ func TestRegionFlagDoesNotNeedLowerSources(t *testing.T) {
 	f.Globals.Region = "sh"
 	if r, err := f.Region(); err != nil || r != "ap-shanghai" {
 		t.Fatalf("--region: %q %v", r, err)
+	}
+}
+
+// A Factory from New reads the project config of the working directory:
+// its envId and region count without any wiring by pkg/app.
+func TestNewLoadsTheProjectConfig(t *testing.T) {
+	dir := t.TempDir()
+	rc := `{"version": "2.0", "envId": "rc-env-1a2b3c", "region": "ap-guangzhou"}`
+	if err := os.WriteFile(filepath.Join(dir, "cloudbaserc.json"), []byte(rc), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(dir)
+	f := testFactory(t, map[string]string{})
+	if id, err := f.EnvID(); err != nil || id != "rc-env-1a2b3c" {
+		t.Fatalf("env id %q (%v), want the project's", id, err)
+	}
+	if r, err := f.Region(); err != nil || r != "ap-guangzhou" {
+		t.Fatalf("region %q (%v), want the project's", r, err)
+	}
+	p, err := f.ProjectConfig()
+	if err != nil || p == nil || p.ConfigPath != filepath.Join(dir, "cloudbaserc.json") {
+		t.Fatalf("project %+v (%v)", p, err)
+	}
+
+	// A broken project config is a local error, whoever asks.
+	if err := os.WriteFile(filepath.Join(dir, "cloudbaserc.json"), []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	f = testFactory(t, map[string]string{})
+	if _, err := f.EnvID(); ExitCode(err) != ExitLocal {
+		t.Fatalf("broken cloudbaserc.json: %v (exit %d)", err, ExitCode(err))
+	}
+}
+
+// What one `tcb db query` asks of the Factory reads config.json and
+// credentials.json once each.
+func TestSettingsAndCredentialsAreReadOnce(t *testing.T) {
+	f := testFactory(t, map[string]string{})
+	st, _ := f.Config()
+	st.UpdateSettings("default", func(s *config.Settings) error { s.EnvID, s.Region = "env-1", "gz"; return nil })
+	st.UpdateCredentials("default", func(c *config.Credentials) error {
+		c.SecretID, c.SecretKey, c.WxAppID, c.WxSecret = "AKIDx", "k", "wx0123456789abcdef", "s"
+		return nil
+	})
+	reads := map[string]int{}
+	st.OnRead = func(path string) { reads[filepath.Base(path)]++ }
+
+	for range 3 {
+		if _, err := f.Credentials(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Settings(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.RequireEnvID(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Region(); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.ResolveWeChatApp(""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.TokenServer("", false); err != nil {
+			t.Fatal(err)
+		}
+		f.WantsJSON()
+	}
+	if reads["config.json"] != 1 || reads["credentials.json"] != 1 {
+		t.Fatalf("reads %v, want config.json and credentials.json once each", reads)
+	}
+
+	// A write through the store is seen by the next read.
+	st.UpdateSettings("default", func(s *config.Settings) error { s.EnvID = "env-2"; return nil })
+	if id, _ := f.EnvID(); id != "env-2" {
+		t.Fatalf("env id %q after the update, want env-2", id)
 	}
 }

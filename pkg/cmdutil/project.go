@@ -3,56 +3,36 @@ package cmdutil
 import (
 	"errors"
 	"os"
-	"sync"
 
+	"github.com/tcb-go/tcb/pkg/errkind"
 	"github.com/tcb-go/tcb/pkg/project"
 )
 
-type projectCache struct {
-	once sync.Once
-	p    *project.Project
-	err  error
-}
-
-// ProjectConfig loads the project config of the working directory
-// (cloudbaserc.json, package.json "cloudbase", WeChat project.config.json,
-// or --config-file) once. No config is (nil, nil) unless --config-file named
-// one.
-func (f *Factory) ProjectConfig() (*project.Project, error) {
-	f.projOnce.once.Do(func() {
-		dir, err := os.Getwd()
-		if err != nil {
-			f.projOnce.err = LocalErrorf("cannot read the working directory: %v", err)
-			return
-		}
-		envID := f.Globals.EnvID
-		if envID == "" {
-			envID = f.Getenv("TCB_ENV_ID")
-		}
-		p, err := project.Load(project.LoadOptions{
-			Dir:        dir,
-			ConfigFile: f.Globals.ConfigFile,
-			Mode:       f.Globals.Mode,
-			EnvID:      envID,
-		})
-		if errors.Is(err, project.ErrNoConfig) && f.Globals.ConfigFile == "" {
-			return
-		}
-		if err != nil {
-			f.projOnce.err = WithCode(ExitLocal, err)
-			return
-		}
-		f.projOnce.p = p
+// loadProjectConfig is the default of Factory.ProjectConfig (New makes it
+// run once).
+func (f *Factory) loadProjectConfig() (*project.Project, error) {
+	dir, err := os.Getwd()
+	if err != nil {
+		return nil, LocalErrorf("cannot read the working directory: %v", err)
+	}
+	envID := f.Globals.EnvID
+	if envID == "" {
+		envID = f.Getenv("TCB_ENV_ID")
+	}
+	p, err := project.Load(project.LoadOptions{
+		Dir:        dir,
+		ConfigFile: f.Globals.ConfigFile,
+		Mode:       f.Globals.Mode,
+		EnvID:      envID,
 	})
-	return f.projOnce.p, f.projOnce.err
-}
-
-// ProjectInfoFromConfig adapts ProjectConfig for env-id and region
-// resolution.
-func (f *Factory) ProjectInfoFromConfig() (*ProjectInfo, error) {
-	p, err := f.ProjectConfig()
-	if err != nil || p == nil {
+	if errors.Is(err, project.ErrNoConfig) && f.Globals.ConfigFile == "" {
+		return nil, nil
+	}
+	if err != nil {
+		if _, ok := errkind.Of(err); !ok {
+			err = errkind.Wrap(errkind.Local, err)
+		}
 		return nil, err
 	}
-	return &ProjectInfo{Path: p.ConfigPath, EnvID: p.EnvID, Region: p.Region}, nil
+	return p, nil
 }

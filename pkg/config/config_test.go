@@ -114,7 +114,7 @@ func TestRefusesReadableCredentials(t *testing.T) {
 	}
 	_, err := s.Credentials("default")
 	var fe *FileError
-	if !errors.As(err, &fe) || !strings.Contains(fe.Error(), "too open") || !strings.Contains(fe.Hint, "chmod 600") {
+	if !errors.As(err, &fe) || !strings.Contains(fe.Error(), "too open") || !strings.Contains(fe.Hint(), "chmod 600") {
 		t.Fatalf("want a too-open error with a chmod hint, got %v", err)
 	}
 	// Writes are refused too, so the secrets are not rewritten into a

@@ -10,6 +10,8 @@ import (
 	"runtime"
 
 	"github.com/gofrs/flock"
+
+	"github.com/tcb-go/tcb/pkg/errkind"
 )
 
 const (
@@ -35,11 +37,11 @@ func Dir(getenv func(string) string) (string, error) {
 	return filepath.Join(base, "tcb"), nil
 }
 
-// FileError is a problem with one of tcb's local files (exit code 6).
+// FileError is a problem with one of tcb's local files.
 type FileError struct {
-	Path string
-	Err  error
-	Hint string
+	Path   string
+	Err    error
+	Advice string // what to do about it; may be empty
 }
 
 func (e *FileError) Error() string {
@@ -50,6 +52,12 @@ func (e *FileError) Error() string {
 }
 
 func (e *FileError) Unwrap() error { return e.Err }
+
+// ErrorKind is errkind.Local.
+func (e *FileError) ErrorKind() errkind.Kind { return errkind.Local }
+
+// Hint returns e.Advice.
+func (e *FileError) Hint() string { return e.Advice }
 
 // ensureDir creates dir with mode 0700 (and tightens an existing one we own).
 func ensureDir(dir string) error {
@@ -87,7 +95,7 @@ func readJSON(path string, v any) error {
 	}
 	if err := json.Unmarshal(b, v); err != nil {
 		return &FileError{Path: path, Err: fmt.Errorf("not valid JSON: %v", err),
-			Hint: "fix or remove the file; tcb rewrites it on the next change"}
+			Advice: "fix or remove the file; tcb rewrites it on the next change"}
 	}
 	return nil
 }
@@ -154,8 +162,8 @@ func checkPrivate(path string) error {
 	}
 	if st.Mode().Perm()&0o077 != 0 {
 		return &FileError{Path: path,
-			Err:  fmt.Errorf("permissions %04o are too open: the file holds secrets and must not be readable by others", st.Mode().Perm()),
-			Hint: fmt.Sprintf("run: chmod 600 %s", path)}
+			Err:    fmt.Errorf("permissions %04o are too open: the file holds secrets and must not be readable by others", st.Mode().Perm()),
+			Advice: fmt.Sprintf("run: chmod 600 %s", path)}
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"sort"
+	"sync"
 )
 
 // Settings are the non-secret per-profile settings.
@@ -43,9 +44,24 @@ type credentialsDoc struct {
 
 const credentialsNote = "tcb credentials: secrets, keep this file private (mode 0600)"
 
-// Store reads and writes the files in one configuration directory.
+// Store reads and writes the files in one configuration directory. Each
+// file is read once and remembered until the store itself writes it, so a
+// process reads settings and credentials once however often it asks.
 type Store struct {
 	dir string
+
+	// OnRead, when set, is called with the path of every file the store
+	// reads (tests count the reads with it).
+	OnRead func(path string)
+
+	mu       sync.Mutex
+	settings *cached[settingsDoc]
+	creds    *cached[credentialsDoc]
+}
+
+type cached[T any] struct {
+	doc *T
+	err error
 }
 
 // Open returns a store for dir; nothing is created until the first write.
@@ -58,7 +74,44 @@ func (s *Store) Dir() string { return s.dir }
 func (s *Store) SettingsPath() string    { return filepath.Join(s.dir, settingsFile) }
 func (s *Store) CredentialsPath() string { return filepath.Join(s.dir, credentialsFile) }
 
+// cachedSettings returns the settings file as last read, reading it the
+// first time.
+func (s *Store) cachedSettings() (*settingsDoc, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.settings == nil {
+		doc, err := s.loadSettings()
+		s.settings = &cached[settingsDoc]{doc, err}
+	}
+	return s.settings.doc, s.settings.err
+}
+
+// cachedCredentials is cachedSettings for the credentials file.
+func (s *Store) cachedCredentials() (*credentialsDoc, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.creds == nil {
+		doc, err := s.loadCredentials()
+		s.creds = &cached[credentialsDoc]{doc, err}
+	}
+	return s.creds.doc, s.creds.err
+}
+
+// forget drops what was read, after a write.
+func (s *Store) forget() {
+	s.mu.Lock()
+	s.settings, s.creds = nil, nil
+	s.mu.Unlock()
+}
+
+func (s *Store) noteRead(path string) {
+	if s.OnRead != nil {
+		s.OnRead(path)
+	}
+}
+
 func (s *Store) loadSettings() (*settingsDoc, error) {
+	s.noteRead(s.SettingsPath())
 	doc := &settingsDoc{}
 	if err := readJSON(s.SettingsPath(), doc); err != nil {
 		return nil, err
@@ -70,6 +123,7 @@ func (s *Store) loadSettings() (*settingsDoc, error) {
 }
 
 func (s *Store) loadCredentials() (*credentialsDoc, error) {
+	s.noteRead(s.CredentialsPath())
 	if err := checkPrivate(s.CredentialsPath()); err != nil {
 		return nil, err
 	}
@@ -85,7 +139,7 @@ func (s *Store) loadCredentials() (*credentialsDoc, error) {
 
 // Settings returns the settings of profile (zero when unset).
 func (s *Store) Settings(profile string) (Settings, error) {
-	doc, err := s.loadSettings()
+	doc, err := s.cachedSettings()
 	if err != nil {
 		return Settings{}, err
 	}
@@ -95,6 +149,7 @@ func (s *Store) Settings(profile string) (Settings, error) {
 // UpdateSettings applies fn to profile's settings under the lock and writes
 // the result atomically.
 func (s *Store) UpdateSettings(profile string, fn func(*Settings) error) error {
+	defer s.forget()
 	return withLock(s.dir, func() error {
 		doc, err := s.loadSettings()
 		if err != nil {
@@ -115,7 +170,7 @@ func (s *Store) UpdateSettings(profile string, fn func(*Settings) error) error {
 
 // Credentials returns the credentials of profile (zero when none).
 func (s *Store) Credentials(profile string) (Credentials, error) {
-	doc, err := s.loadCredentials()
+	doc, err := s.cachedCredentials()
 	if err != nil {
 		return Credentials{}, err
 	}
@@ -125,6 +180,7 @@ func (s *Store) Credentials(profile string) (Credentials, error) {
 // UpdateCredentials applies fn to profile's credentials under the lock and
 // writes the file atomically with mode 0600. A profile left empty is removed.
 func (s *Store) UpdateCredentials(profile string, fn func(*Credentials) error) error {
+	defer s.forget()
 	return withLock(s.dir, func() error {
 		doc, err := s.loadCredentials()
 		if err != nil {
@@ -146,6 +202,7 @@ func (s *Store) UpdateCredentials(profile string, fn func(*Credentials) error) e
 
 // DeleteAllCredentials removes every profile's credentials.
 func (s *Store) DeleteAllCredentials() ([]string, error) {
+	defer s.forget()
 	var removed []string
 	err := withLock(s.dir, func() error {
 		doc, err := s.loadCredentials()
@@ -166,14 +223,14 @@ func (s *Store) DeleteAllCredentials() ([]string, error) {
 // Profiles lists every profile that has settings or credentials.
 func (s *Store) Profiles() ([]string, error) {
 	set := map[string]bool{}
-	sd, err := s.loadSettings()
+	sd, err := s.cachedSettings()
 	if err != nil {
 		return nil, err
 	}
 	for p := range sd.Profiles {
 		set[p] = true
 	}
-	cd, err := s.loadCredentials()
+	cd, err := s.cachedCredentials()
 	if err != nil {
 		return nil, err
 	}

@@ -8,10 +8,10 @@ package database
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/tcb-go/tcb/pkg/dbquery"
+	"github.com/tcb-go/tcb/pkg/errkind"
 )
 
 // UpdateResult is the outcome of update/set.
@@ -117,4 +117,4 @@ func IDString(v dbquery.Value) string {
 
 // ErrCollectionMissing is returned by backends when the collection does not
 // exist (the cloud's DATABASE_COLLECTION_NOT_EXIST / -502005).
-var ErrCollectionMissing = errors.New("collection does not exist")
+var ErrCollectionMissing = errkind.New(errkind.NotFound, "collection does not exist")

@@ -22,7 +22,7 @@ func (w *WeChat) Name() string { return "wechat" }
 
 func (w *WeChat) call(ctx context.Context, fn func(ctx context.Context, token string) error) error {
 	err := wechat.WithStaleTokenRetry(ctx, w.Tokens, fn)
-	if code, ok := wechat.ErrCode(err); ok && code == -502005 {
+	if code, ok := wechat.ErrCode(err); ok && code == wechat.CodeCollectionMissing {
 		return fmt.Errorf("%w (%v)", ErrCollectionMissing, err)
 	}
 	return err

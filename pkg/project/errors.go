@@ -4,11 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/tcb-go/tcb/pkg/errkind"
 )
 
 // ConfigError is the error for anything wrong in a project file: unreadable
 // or malformed files, wrong types, invalid values, unresolvable placeholders,
-// .env syntax. The CLI maps it to exit code 6.
+// .env syntax.
 type ConfigError struct {
 	File    string // the file, relative to LoadOptions.Dir when inside it
 	Line    int    // 1-based line when known (syntax errors, .env files), else 0
@@ -39,6 +41,9 @@ func (e *ConfigError) Error() string {
 // Unwrap returns the underlying error, if any.
 func (e *ConfigError) Unwrap() error { return e.Err }
 
+// ErrorKind is errkind.Local.
+func (e *ConfigError) ErrorKind() errkind.Kind { return errkind.Local }
+
 // ErrNoConfig is wrapped by the error Load returns when the directory holds
 // no project configuration at all (see NotFoundError). Commands that can work
 // without one (tcb fn deploy NAME --dir DIR) check for it with errors.Is.
@@ -56,3 +61,6 @@ func (e *NotFoundError) Error() string {
 
 // Unwrap returns ErrNoConfig.
 func (e *NotFoundError) Unwrap() error { return ErrNoConfig }
+
+// ErrorKind is errkind.Local: the project configuration is missing.
+func (e *NotFoundError) ErrorKind() errkind.Kind { return errkind.Local }

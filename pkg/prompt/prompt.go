@@ -12,6 +12,8 @@ import (
 	"github.com/AlecAivazis/survey/v2"
 	"github.com/AlecAivazis/survey/v2/core"
 	"github.com/AlecAivazis/survey/v2/terminal"
+
+	"github.com/tcb-go/tcb/pkg/errkind"
 )
 
 // Prompter asks questions.
@@ -27,7 +29,7 @@ type Prompter interface {
 }
 
 // ErrInterrupted is returned when the user presses Ctrl-C at a prompt.
-var ErrInterrupted = errors.New("interrupted")
+var ErrInterrupted = errkind.New(errkind.Interrupted, "interrupted")
 
 // Survey is the terminal implementation.
 type Survey struct {
@@ -99,13 +101,13 @@ func (NoTTY) Select(m string, _ []string, _ int) (int, error) {
 
 func noTTY(m string) error { return &NoTTYError{Question: m} }
 
-// NoTTYError is what NoTTY answers. It exits with code 3 (invalid input),
-// like the flag-naming errors commands return before prompting.
+// NoTTYError is what NoTTY answers: invalid input, like the flag-naming
+// errors commands return before prompting.
 type NoTTYError struct{ Question string }
 
 func (e *NoTTYError) Error() string {
 	return fmt.Sprintf("cannot ask %q: not running interactively", e.Question)
 }
 
-// ExitCode is 3: the run needs an answer it cannot prompt for.
-func (e *NoTTYError) ExitCode() int { return 3 }
+// ErrorKind is errkind.Input: the run needs an answer it cannot prompt for.
+func (e *NoTTYError) ErrorKind() errkind.Kind { return errkind.Input }

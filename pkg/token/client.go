@@ -12,6 +12,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/tcb-go/tcb/pkg/errkind"
 )
 
 // ServerClient talks to a token Server (tcb token get --server URL). The
@@ -42,6 +44,21 @@ func (e *ServerError) Error() string {
 		msg += " (rid: " + e.RID + ")"
 	}
 	return msg
+}
+
+// ErrorKind says what kind of failure the answer is: 401 auth, 404
+// unknown_app not found, 400 and 413 invalid input, anything else a remote
+// failure (the server or its upstream).
+func (e *ServerError) ErrorKind() errkind.Kind {
+	switch {
+	case e.StatusCode == http.StatusUnauthorized:
+		return errkind.Auth
+	case e.StatusCode == http.StatusNotFound && e.Code == "unknown_app":
+		return errkind.NotFound
+	case e.StatusCode == http.StatusBadRequest, e.StatusCode == http.StatusRequestEntityTooLarge:
+		return errkind.Input
+	}
+	return errkind.Remote
 }
 
 // Token fetches appid's current token (GET /v1/token). Transport failures

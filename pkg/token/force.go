@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/tcb-go/tcb/pkg/chinatime"
+	"github.com/tcb-go/tcb/pkg/errkind"
 	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
@@ -35,6 +36,10 @@ func (e *ForceLimitError) Error() string {
 
 // Unwrap makes errors.Is(err, ErrForceLimited) work.
 func (e *ForceLimitError) Unwrap() error { return ErrForceLimited }
+
+// ErrorKind is errkind.Failed: the refresh was refused, nothing is wrong
+// with the input or the credentials.
+func (e *ForceLimitError) ErrorKind() errkind.Kind { return errkind.Failed }
 
 // ForceRefresh calls stable_token with force_refresh=true, which
 // invalidates the current token for every user of the app at once. Use it

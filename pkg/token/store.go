@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/tcb-go/tcb/internal/ascii"
+	"github.com/tcb-go/tcb/pkg/errkind"
 )
 
 // Store is shared token storage. All methods are safe for concurrent use by
@@ -56,8 +57,8 @@ var (
 	ErrNotFound = errors.New("token: no stored token")
 	// ErrFenced: the write lost its lock to a newer holder.
 	ErrFenced = errors.New("token: lock lost to a newer holder (fencing check failed)")
-	// ErrUnknownApp: no secret is configured for the app.
-	ErrUnknownApp = errors.New("token: unknown appid")
+	// ErrUnknownApp: no secret is configured for the app (invalid input).
+	ErrUnknownApp = errkind.New(errkind.Input, "token: unknown appid")
 )
 
 // ValidAppID checks that appid is safe as a file name and Redis key part.

@@ -17,6 +17,7 @@ import (
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/config"
+	"github.com/tcb-go/tcb/pkg/errkind"
 )
 
 // Options are the inputs of a login.
@@ -176,7 +177,7 @@ func Run(ctx context.Context, opts *Options) error {
 		})
 		if err != nil {
 			var ae *cloudapi.APIError
-			if errors.As(err, &ae) && cloudapi.ExitCodeFor(ae.Code) == cmdutil.ExitAuth {
+			if errors.As(err, &ae) && ae.ErrorKind() == errkind.Auth {
 				return &cmdutil.Error{Code: cmdutil.ExitAuth, Err: fmt.Errorf("login: the keys were rejected: %w", err),
 					Hint: "check the SecretId and SecretKey (console: CAM > API keys); nothing was saved"}
 			}

@@ -10,6 +10,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tcb-go/tcb/pkg/cmdutil"
+	"github.com/tcb-go/tcb/pkg/errkind"
 )
 
 // UsageError is a mistyped command or flag. Unknown top-level commands,
@@ -30,8 +31,8 @@ type UsageError struct {
 
 func (e *UsageError) Error() string { return e.Msg }
 
-// ExitCode is 3, invalid input.
-func (e *UsageError) ExitCode() int { return cmdutil.ExitInput }
+// ErrorKind is errkind.Input.
+func (e *UsageError) ErrorKind() errkind.Kind { return errkind.Input }
 
 // Hint points at the usage.
 func (e *UsageError) Hint() string {

@@ -8,8 +8,6 @@ import (
 
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/dbquery"
-	"github.com/tcb-go/tcb/pkg/token"
-	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
 // Format is how documents are printed.
@@ -103,9 +101,6 @@ func cell(v dbquery.Value) string {
 	}
 	return strings.TrimSpace(s)
 }
-
-// tokenSource adapts a token provider to the WeChat client.
-func tokenSource(p token.Provider, appid string) wechat.TokenSource { return token.SourceFor(p, appid) }
 
 // PrintCount prints a count: the number, or {"count": n} with --json.
 func PrintCount(f *cmdutil.Factory, n int64) error {

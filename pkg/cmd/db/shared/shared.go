@@ -5,18 +5,15 @@ package shared
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/spf13/cobra"
 
-	tokenshared "github.com/tcb-go/tcb/pkg/cmd/token/shared"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/database"
 	"github.com/tcb-go/tcb/pkg/dbquery"
-	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
 // Target is an open database connection.
@@ -39,7 +36,7 @@ func Open(f *cmdutil.Factory, via string) (*Target, error) {
 	if err != nil {
 		return nil, err
 	}
-	hasServer := strings.TrimSpace(f.Getenv("TCB_TOKEN_SERVER")) != ""
+	hasServer := strings.TrimSpace(f.Getenv(cmdutil.EnvTokenServer)) != ""
 	if st, err := f.Settings(); err == nil && st.TokenServer != "" {
 		hasServer = true
 	}
@@ -69,17 +66,17 @@ func Open(f *cmdutil.Factory, via string) (*Target, error) {
 		}
 		return &Target{Backend: &database.API{Client: client, Env: env}, Env: env, Close: func() {}}, nil
 	}
-	p, app, closeFn, err := tokenshared.Provider(f)
+	tokens, err := f.WeChatTokens()
 	if err != nil {
-		return nil, tokenshared.MapError("database", nil, err)
+		return nil, cmdutil.CallError("database", err)
 	}
-	base, err := tokenshared.BaseURL(f)
+	client, err := f.WeChatClient()
 	if err != nil {
-		closeFn()
+		tokens.Close()
 		return nil, err
 	}
-	b := &database.WeChat{Client: &wechat.Client{BaseURL: base, Logger: tokenshared.Logger(f)}, Tokens: tokenSource(p, app.ID), Env: env}
-	return &Target{Backend: b, Env: env, Close: closeFn}, nil
+	b := &database.WeChat{Client: client, Tokens: tokens.Source, Env: env}
+	return &Target{Backend: b, Env: env, Close: tokens.Close}, nil
 }
 
 // IsStatement reports whether arg is a statement rather than a collection
@@ -135,38 +132,9 @@ func Explain(f *cmdutil.Factory, q *dbquery.Query) error {
 	return err
 }
 
-// MapError gives database failures their exit codes: a missing collection
-// or environment 4, a rejected statement or parameter 3, credentials 2,
-// anything else from the API 5.
-func MapError(what string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if errors.Is(err, database.ErrCollectionMissing) {
-		return cmdutil.WithCode(cmdutil.ExitNotFound, fmt.Errorf("%s: %w", what, err))
-	}
-	var we *wechat.APIError
-	if errors.As(err, &we) {
-		code := cmdutil.ExitAPI
-		switch {
-		case we.Code == -502005 || we.Code == -501000:
-			code = cmdutil.ExitNotFound
-		case we.Code == -501007 || we.Code == 40097 || we.Code == 40101 || we.Code == 47001:
-			code = cmdutil.ExitInput
-		case we.Kind() == wechat.KindConfig || we.Kind() == wechat.KindStaleToken || we.Code == 41001:
-			code = cmdutil.ExitAuth
-		}
-		return &cmdutil.Error{Code: code, Err: fmt.Errorf("%s: %w", what, err), Hint: we.Hint()}
-	}
-	// Cloud API errors keep their own exit codes (cloudapi.APIError).
-	var coded interface{ ExitCode() int }
-	if errors.As(err, &coded) {
-		return fmt.Errorf("%s: %w", what, err)
-	}
-	// Getting the access_token: the network (5), the token server, the
-	// store.
-	return tokenshared.MapError(what, nil, err)
-}
+// MapError prefixes a database failure with what; its exit code is the
+// one of its kind, on either transport (cmdutil.CallError).
+func MapError(what string, err error) error { return cmdutil.CallError(what, err) }
 
 // Resolve reads the command's argument: a statement (whose action must be
 // one of allowed), or a collection name turned into a query by fromFlags.

@@ -377,8 +377,7 @@ func TestFollowUnknownFunctionFails(t *testing.T) {
 	_, done := startFollow(t, host, envID, "nope", out, nil)
 	select {
 	case err := <-done:
-		var ce interface{ ExitCode() int }
-		if !errors.As(err, &ce) || ce.ExitCode() != cmdutil.ExitNotFound {
+		if cmdutil.ExitCode(err) != cmdutil.ExitNotFound {
 			t.Fatalf("got %v, want exit 4", err)
 		}
 	case <-time.After(60 * time.Second):

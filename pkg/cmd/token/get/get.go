@@ -130,7 +130,7 @@ func Run(ctx context.Context, opts *Options) error {
 		if opts.Legacy {
 			return cmdutil.FlagErrorf("--legacy has no effect with a token server (the server decides how it fetches)")
 		}
-		rec, err = srv.Client().Token(ctx, app.ID)
+		rec, err = srv.Token(ctx, app.ID)
 		if err != nil {
 			return shared.MapServerError("token get", srv, err)
 		}
@@ -147,15 +147,15 @@ func Run(ctx context.Context, opts *Options) error {
 // fromStore returns a fresh stored token without any network call, or
 // fetches one (resolving the secret first, so a prompt never happens while
 // the store lock is held).
-func fromStore(ctx context.Context, opts *Options, app *shared.App) (*token.Record, string, error) {
+func fromStore(ctx context.Context, opts *Options, app *cmdutil.WeChatApp) (*token.Record, string, error) {
 	f := opts.F
-	st, err := shared.OpenStore(f, opts.Store)
+	st, err := f.OpenTokenStore(opts.Store)
 	if err != nil {
 		return nil, "", err
 	}
 	defer st.Close()
 	secrets := token.SecretMap{}
-	m, err := shared.NewManager(shared.ManagerConfig{Store: st, Secrets: secrets, Legacy: opts.Legacy, Margin: opts.Margin, Logger: shared.Logger(f)})
+	m, err := token.NewWeChatManager(token.WeChatManagerOptions{Store: st, Secrets: secrets, Legacy: opts.Legacy, Margin: opts.Margin, Logger: f.Logger()})
 	if err != nil {
 		return nil, "", err
 	}
@@ -168,15 +168,15 @@ func fromStore(ctx context.Context, opts *Options, app *shared.App) (*token.Reco
 			return nil, "", shared.MapError("token get", st, err)
 		}
 	}
-	if err := shared.ResolveSecret(f, app, opts.SecretFile); err != nil {
+	if err := f.ResolveWeChatSecret(app, opts.SecretFile); err != nil {
 		return nil, "", err
 	}
 	secrets[app.ID] = app.Secret
-	base, err := shared.BaseURL(f)
+	base, err := f.WeChatBaseURL()
 	if err != nil {
 		return nil, "", err
 	}
-	m, err = shared.NewManager(shared.ManagerConfig{Store: st, BaseURL: base, Secrets: secrets, Legacy: opts.Legacy, Margin: opts.Margin, Logger: shared.Logger(f)})
+	m, err = token.NewWeChatManager(token.WeChatManagerOptions{Store: st, BaseURL: base, Secrets: secrets, Legacy: opts.Legacy, Margin: opts.Margin, Logger: f.Logger()})
 	if err != nil {
 		return nil, "", err
 	}

@@ -124,7 +124,7 @@ func Run(ctx context.Context, opts *Options) error {
 	return printResult(f, opts, res, now())
 }
 
-func viaServer(ctx context.Context, opts *Options, srv *shared.Server, appid string) (Result, error) {
+func viaServer(ctx context.Context, opts *Options, c *token.ServerClient, appid string) (Result, error) {
 	if opts.Force {
 		return Result{}, cmdutil.FlagErrorf("--force: %v", shared.ErrNoServerForce).
 			WithHint("run it where the AppSecret is (without --server/TCB_TOKEN_SERVER)")
@@ -132,33 +132,32 @@ func viaServer(ctx context.Context, opts *Options, srv *shared.Server, appid str
 	if opts.Legacy {
 		return Result{}, cmdutil.FlagErrorf("--legacy has no effect with a token server")
 	}
-	c := srv.Client()
 	stale := opts.Stale
 	if stale == "" {
 		cur, err := c.Token(ctx, appid)
 		if err != nil {
-			return Result{}, shared.MapServerError("token refresh", srv, err)
+			return Result{}, shared.MapServerError("token refresh", c, err)
 		}
 		stale = cur.Token
 	}
 	rec, err := c.Refresh(ctx, appid, stale)
 	if err != nil {
-		return Result{}, shared.MapServerError("token refresh", srv, err)
+		return Result{}, shared.MapServerError("token refresh", c, err)
 	}
 	return Result{AppID: appid, Origin: "server", Changed: rec.Token != stale,
 		ExpiresAt: rec.ExpiresAt.UTC(), Source: rec.Source}, nil
 }
 
-func viaStore(ctx context.Context, opts *Options, app *shared.App) (Result, error) {
+func viaStore(ctx context.Context, opts *Options, app *cmdutil.WeChatApp) (Result, error) {
 	f := opts.F
-	st, err := shared.OpenStore(f, opts.Store)
+	st, err := f.OpenTokenStore(opts.Store)
 	if err != nil {
 		return Result{}, err
 	}
 	defer st.Close()
-	log := shared.Logger(f)
+	log := f.Logger()
 	secrets := token.SecretMap{}
-	probe, err := shared.NewManager(shared.ManagerConfig{Store: st, Secrets: secrets, Legacy: opts.Legacy, Logger: log})
+	probe, err := token.NewWeChatManager(token.WeChatManagerOptions{Store: st, Secrets: secrets, Legacy: opts.Legacy, Logger: log})
 	if err != nil {
 		return Result{}, err
 	}
@@ -174,15 +173,15 @@ func viaStore(ctx context.Context, opts *Options, app *shared.App) (Result, erro
 		res.Fetched, res.Changed, res.ExpiresAt, res.Source = &no, true, cur.ExpiresAt.UTC(), cur.Source
 		return res, nil
 	}
-	if err := shared.ResolveSecret(f, app, opts.SecretFile); err != nil {
+	if err := f.ResolveWeChatSecret(app, opts.SecretFile); err != nil {
 		return Result{}, err
 	}
 	secrets[app.ID] = app.Secret
-	base, err := shared.BaseURL(f)
+	base, err := f.WeChatBaseURL()
 	if err != nil {
 		return Result{}, err
 	}
-	m, err := shared.NewManager(shared.ManagerConfig{Store: st, BaseURL: base, Secrets: secrets, Legacy: opts.Legacy, Logger: log})
+	m, err := token.NewWeChatManager(token.WeChatManagerOptions{Store: st, BaseURL: base, Secrets: secrets, Legacy: opts.Legacy, Logger: log})
 	if err != nil {
 		return Result{}, err
 	}

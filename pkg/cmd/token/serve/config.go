@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/tcb-go/tcb/pkg/cmd/token/shared"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/token"
 )
@@ -27,7 +26,7 @@ func resolveKeys(f *cmdutil.Factory, opts *Options, host string, log *slog.Logge
 			log.Warn("the keys file is readable by group or others; chmod 600 it", slog.String("file", opts.AuthKeyFile))
 		}
 	}
-	envKey := f.Getenv(shared.EnvServerKey)
+	envKey := f.Getenv(cmdutil.EnvTokenServerKey)
 	if len(fileKeys) == 0 && strings.TrimSpace(envKey) == "" {
 		if !opts.InsecureNoAuth {
 			return nil, "", cmdutil.FlagErrorf("token serve: no bearer key configured: refusing to serve tokens to anyone who asks").
@@ -68,11 +67,11 @@ func resolveApps(f *cmdutil.Factory, opts *Options) (token.Apps, error) {
 		}
 		return apps, nil
 	}
-	app, err := shared.ResolveApp(f, opts.AppID)
+	app, err := f.ResolveWeChatApp(opts.AppID)
 	if err != nil {
 		return nil, err
 	}
-	if err := shared.ResolveSecret(f, &app, opts.SecretFile); err != nil {
+	if err := f.ResolveWeChatSecret(&app, opts.SecretFile); err != nil {
 		if ce, ok := err.(*cmdutil.Error); ok && ce.Hint == "" {
 			return nil, ce.WithHint("or list the apps in a file: --apps FILE")
 		}

@@ -22,7 +22,6 @@ import (
 	"github.com/MakeNowJust/heredoc"
 	"github.com/spf13/cobra"
 
-	"github.com/tcb-go/tcb/pkg/cmd/token/shared"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/hostcheck"
 	"github.com/tcb-go/tcb/pkg/token"
@@ -149,17 +148,17 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	st, err := shared.OpenStore(f, opts.Store)
+	st, err := f.OpenTokenStore(opts.Store)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	shared.SetRedisLogger(log)
-	base, err := shared.BaseURL(f)
+	token.SetRedisLogger(log)
+	base, err := f.WeChatBaseURL()
 	if err != nil {
 		return err
 	}
-	m, err := shared.NewManager(shared.ManagerConfig{Server: true, Store: st, BaseURL: base, Secrets: apps,
+	m, err := token.NewWeChatManager(token.WeChatManagerOptions{Server: true, Store: st, BaseURL: base, Secrets: apps,
 		Margin: opts.RefreshMargin, Logger: log})
 	if err != nil {
 		return err

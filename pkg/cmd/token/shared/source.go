@@ -4,6 +4,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tcb-go/tcb/pkg/cmdutil"
+	"github.com/tcb-go/tcb/pkg/token"
 )
 
 // Source is where `token get`, `status` and `refresh` look for a token:
@@ -41,14 +42,14 @@ func (s *Source) CheckFlags(cmd *cobra.Command) error {
 func (s *Source) StoreSet() bool { return s.storeSet }
 
 // Resolve returns the app and the token server to ask (nil: use the store).
-func (s *Source) Resolve(f *cmdutil.Factory) (App, *Server, error) {
-	app, err := ResolveApp(f, s.AppID)
+func (s *Source) Resolve(f *cmdutil.Factory) (cmdutil.WeChatApp, *token.ServerClient, error) {
+	app, err := f.ResolveWeChatApp(s.AppID)
 	if err != nil {
 		return app, nil, err
 	}
 	if s.storeSet {
 		return app, nil, nil
 	}
-	srv, err := ResolveServer(f, s.Server, s.serverSet)
+	srv, err := f.TokenServer(s.Server, s.serverSet)
 	return app, srv, err
 }

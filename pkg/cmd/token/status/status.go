@@ -107,11 +107,11 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	var s Status
 	if srv != nil {
-		rec, err := srv.Client().Token(ctx, app.ID)
+		rec, err := srv.Token(ctx, app.ID)
 		if err != nil {
 			return shared.MapServerError("token status", srv, err)
 		}
-		s = Status{AppID: app.ID, Origin: "server", Server: srv.URL, State: StateValid,
+		s = Status{AppID: app.ID, Origin: "server", Server: srv.BaseURL, State: StateValid,
 			ExpiresAt: rec.ExpiresAt.UTC(), Source: rec.Source}
 		s.ExpiresIn = max(int64(rec.ExpiresAt.Sub(now())/time.Second), 0)
 	} else {
@@ -124,13 +124,13 @@ func Run(ctx context.Context, opts *Options) error {
 }
 
 func fromStore(ctx context.Context, opts *Options, appid string, now time.Time) (Status, error) {
-	st, err := shared.OpenStore(opts.F, opts.Store)
+	st, err := opts.F.OpenTokenStore(opts.Store)
 	if err != nil {
 		return Status{}, err
 	}
 	defer st.Close()
 	s := Status{AppID: appid, Origin: "store", Store: st.Kind + " " + st.Desc, State: StateNone}
-	m, err := shared.NewManager(shared.ManagerConfig{Store: st, Secrets: token.SecretMap{}, Margin: opts.Margin})
+	m, err := token.NewWeChatManager(token.WeChatManagerOptions{Store: st, Secrets: token.SecretMap{}, Margin: opts.Margin})
 	if err != nil {
 		return s, err
 	}
