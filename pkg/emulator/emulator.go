@@ -89,6 +89,13 @@ type Host struct {
 	// Addr is the bound address (host:port) once listening, else the
 	// configured one; modules use it for URLs built outside a request.
 	Addr func() string
+	// Route adds a router consulted before the path routes (and before
+	// the browser cross-origin check): it claims a request by returning
+	// its handler, nil when the request is not its. Modules use it for
+	// what path patterns cannot express: virtual hosts
+	// (<bucket>.cos.<region>.localhost, <envId>.site.localhost) and
+	// path-style buckets. Requests it claims must authenticate themselves.
+	Route func(func(*http.Request) http.Handler)
 }
 
 // Module is a subsystem of the emulator (functions, WeChat APIs, ...).
@@ -117,6 +124,7 @@ type Emulator struct {
 	faults     *faults.Registry
 	mux        *http.ServeMux
 	modules    []Module
+	routers    []func(*http.Request) http.Handler
 	started    time.Time
 	tempDir    string
 	ephemeral  bool
@@ -204,7 +212,8 @@ func New(opts Options, modules ...Module) (*Emulator, error) {
 	e.mux.HandleFunc("DELETE /_emulator/faults", e.handleFaultsClear)
 
 	host := &Host{Options: &e.opts, DB: db, Dispatcher: e.dispatcher, Credentials: e.creds, Unimplemented: e.unimpl, SDK: e.sdk, Mux: e.mux, Envs: e.envs,
-		Faults: e.faults, Logger: opts.Logger, Now: opts.Now, Addr: e.Addr}
+		Faults: e.faults, Logger: opts.Logger, Now: opts.Now, Addr: e.Addr,
+		Route: func(fn func(*http.Request) http.Handler) { e.routers = append(e.routers, fn) }}
 	for _, m := range modules {
 		if err := m.Init(host); err != nil {
 			e.closeModules()
@@ -229,6 +238,12 @@ var crossOrigin = http.NewCrossOriginProtection()
 
 // ServeHTTP serves every route; unknown paths get a JSON 404.
 func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	for _, route := range e.routers {
+		if h := route(r); h != nil {
+			h.ServeHTTP(w, r)
+			return
+		}
+	}
 	if err := crossOrigin.Check(r); err != nil {
 		writeJSON(w, http.StatusForbidden, map[string]string{"error": "cross-origin browser requests are not allowed"})
 		return

@@ -18,6 +18,7 @@ import (
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/emulator"
+	"github.com/tcb-go/tcb/pkg/emulator/cos"
 	"github.com/tcb-go/tcb/pkg/emulator/discovery"
 	"github.com/tcb-go/tcb/pkg/emulator/docdb"
 	"github.com/tcb-go/tcb/pkg/emulator/functions"
@@ -364,11 +365,12 @@ func writeReady(path string, info map[string]any) error {
 }
 
 // Modules lists the emulator's subsystems beyond the core: WeChat tokens,
-// functions and the database; the last two check the access_tokens of their
-// /tcb/* paths with the WeChat module.
+// functions, the database and storage (COS buckets, files, hosted sites);
+// the last three check the access_tokens of their /tcb/* paths with the
+// WeChat module.
 func Modules(opts *Options, logger *slog.Logger) []emulator.Module {
 	wx := wxapi.New(opts.wxOptions())
 	fns := functions.New(functions.Options{NodePath: opts.NodePath, SkipInstallDeps: opts.SkipInstallDeps, Logger: logger, Tokens: wx})
 	db := docdb.New(docdb.Options{Tokens: wx, Logger: logger})
-	return []emulator.Module{wx, fns, db}
+	return []emulator.Module{wx, fns, db, cos.New(cos.Options{Tokens: wx, Logger: logger})}
 }
