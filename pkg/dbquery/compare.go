@@ -103,23 +103,13 @@ func compareDates(a, b Value) int {
 	y, yok := b.(time.Time)
 	switch {
 	case xok && yok:
-		return cmpInt64(x.UnixMilli(), y.UnixMilli())
+		return cmp.Compare(x.UnixMilli(), y.UnixMilli())
 	case xok:
 		return -1
 	case yok:
 		return 1
 	}
-	return cmpInt64(a.(ServerDate).OffsetMillis, b.(ServerDate).OffsetMillis)
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
+	return cmp.Compare(a.(ServerDate).OffsetMillis, b.(ServerDate).OffsetMillis)
 }
 
 func compareDocuments(x, y *Document) int {
@@ -143,7 +133,7 @@ func compareNumbers(a, b Value) int {
 	case int64:
 		switch y := b.(type) {
 		case int64:
-			return cmpInt64(x, y)
+			return cmp.Compare(x, y)
 		case float64:
 			return -compareFloatInt(y, x)
 		}
@@ -187,7 +177,7 @@ func compareFloatInt(f float64, i int64) int {
 		return -1
 	}
 	t := math.Trunc(f)
-	if c := cmpInt64(int64(t), i); c != 0 {
+	if c := cmp.Compare(int64(t), i); c != 0 {
 		return c
 	}
 	frac := f - t

@@ -174,9 +174,6 @@ func (s *Service) List() ([]Record, error) {
 	return out, err
 }
 
-// FormatTime writes t as the API does: "YYYY-MM-DD HH:MM:SS", China time.
-func FormatTime(t time.Time) string { return chinatime.Format(t) }
-
 // Info builds the complete EnvInfo of a record.
 func (s *Service) Info(r *Record) cloudapi.EnvInfo {
 	now := s.opts.Now()
@@ -190,8 +187,8 @@ func (s *Service) Info(r *Record) cloudapi.EnvInfo {
 		EnvId:      r.EnvID,
 		Source:     r.Source,
 		Alias:      r.Alias,
-		CreateTime: FormatTime(r.CreatedAt),
-		UpdateTime: FormatTime(r.UpdatedAt),
+		CreateTime: chinatime.Format(r.CreatedAt),
+		UpdateTime: chinatime.Format(r.UpdatedAt),
 		Status:     status,
 		Databases:  []cloudapi.DatabasesInfo{{InstanceId: r.DBID, Status: dbStatus, Region: r.Region}},
 		Storages: []cloudapi.StorageInfo{{Region: r.Region, Bucket: r.Bucket,

@@ -6,9 +6,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tcb-go/tcb/pkg/chinatime"
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/emulator/capi"
-	"github.com/tcb-go/tcb/pkg/emulator/envs"
 	"github.com/tcb-go/tcb/pkg/emulator/store"
 )
 
@@ -62,7 +62,7 @@ func (m *Module) describe(rec *record) cloudapi.GetFunctionResponse {
 		codeResult = "failed"
 	}
 	return cloudapi.GetFunctionResponse{
-		ModTime:           envs.FormatTime(rec.ModTime),
+		ModTime:           chinatime.Format(rec.ModTime),
 		CodeInfo:          "",
 		Description:       sp.Description,
 		Triggers:          triggers,
@@ -91,7 +91,7 @@ func (m *Module) describe(rec *record) cloudapi.GetFunctionResponse {
 		Type:              sp.Type,
 		L5Enable:          orDefault(sp.L5Enable, "FALSE"),
 		Layers:            []cloudapi.LayerVersionInfo{},
-		AddTime:           envs.FormatTime(rec.AddTime),
+		AddTime:           chinatime.Format(rec.AddTime),
 		AvailableStatus:   "Available",
 		Qualifier:         latestQualifier,
 		InitTimeout:       sp.InitTimeout,
@@ -248,8 +248,8 @@ func (m *Module) listFunctions(ctx context.Context, c *capi.Call) (any, error) {
 	for _, r := range list[lo:hi] {
 		st := r.status(now)
 		out = append(out, cloudapi.Function{
-			ModTime:       envs.FormatTime(r.ModTime),
-			AddTime:       envs.FormatTime(r.AddTime),
+			ModTime:       chinatime.Format(r.ModTime),
+			AddTime:       chinatime.Format(r.AddTime),
 			Runtime:       r.Spec.Runtime,
 			FunctionName:  r.Name,
 			FunctionId:    r.FunctionID,

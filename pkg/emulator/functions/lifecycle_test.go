@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tcb-go/tcb/pkg/chinatime"
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/emulator/creds"
 	"github.com/tcb-go/tcb/pkg/funcpack"
@@ -267,11 +268,11 @@ func testLogFilters(t *testing.T, h *harness, ns string) {
 	if byDur.Data[0].Duration < 900 {
 		t.Fatalf("longest invocation: %+v", byDur.Data[0])
 	}
-	now := time.Now().In(chinaTime)
+	now := chinatime.In(time.Now())
 	window := h.logs(&cloudapi.GetFunctionLogsRequest{Namespace: ns, FunctionName: "counter", Limit: i64(100),
-		StartTime: now.Add(-time.Hour).Format(apiTimeLayout), EndTime: now.Format(apiTimeLayout)})
+		StartTime: now.Add(-time.Hour).Format(chinatime.Layout), EndTime: now.Format(chinatime.Layout)})
 	past := h.logs(&cloudapi.GetFunctionLogsRequest{Namespace: ns, FunctionName: "counter",
-		StartTime: now.Add(-5 * time.Hour).Format(apiTimeLayout), EndTime: now.Add(-4 * time.Hour).Format(apiTimeLayout)})
+		StartTime: now.Add(-5 * time.Hour).Format(chinatime.Layout), EndTime: now.Add(-4 * time.Hour).Format(chinatime.Layout)})
 	if window.TotalCount != all.TotalCount || past.TotalCount != 0 {
 		t.Fatalf("time windows: %d and %d", window.TotalCount, past.TotalCount)
 	}

@@ -1,6 +1,7 @@
 package functions
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -8,9 +9,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tcb-go/tcb/pkg/chinatime"
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/emulator/capi"
-	"github.com/tcb-go/tcb/pkg/emulator/envs"
 	"github.com/tcb-go/tcb/pkg/emulator/store"
 	"github.com/tcb-go/tcb/pkg/fnrun"
 )
@@ -113,10 +114,6 @@ var retCodeFilters = map[string]func(status int) bool{
 
 var logOrderBy = map[string]bool{"function_name": true, "duration": true, "mem_usage": true, "start_time": true}
 
-const apiTimeLayout = "2006-01-02 15:04:05"
-
-var chinaTime = time.FixedZone("CST", 8*3600)
-
 func (m *Module) getFunctionLogs(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.GetFunctionLogsRequest
 	if err := c.Decode(&req); err != nil {
@@ -171,10 +168,10 @@ func (m *Module) getFunctionLogs(ctx context.Context, c *capi.Call) (any, error)
 		if req.StartTime == "" || req.EndTime == "" {
 			return nil, capi.Errorf("InvalidParameterValue.StartTimeOrEndTime", "StartTime and EndTime must be given together.")
 		}
-		if from, err = time.ParseInLocation(apiTimeLayout, req.StartTime, chinaTime); err != nil {
+		if from, err = time.ParseInLocation(chinatime.Layout, req.StartTime, chinatime.Zone()); err != nil {
 			return nil, capi.Errorf("InvalidParameterValue.DateTime", "StartTime %q is not YYYY-MM-DD HH:MM:SS.", req.StartTime)
 		}
-		if to, err = time.ParseInLocation(apiTimeLayout, req.EndTime, chinaTime); err != nil {
+		if to, err = time.ParseInLocation(chinatime.Layout, req.EndTime, chinatime.Zone()); err != nil {
 			return nil, capi.Errorf("InvalidParameterValue.DateTime", "EndTime %q is not YYYY-MM-DD HH:MM:SS.", req.EndTime)
 		}
 		if to.Before(from) {
@@ -242,11 +239,11 @@ func (m *Module) getFunctionLogs(ctx context.Context, c *capi.Call) (any, error)
 			}
 		case "duration":
 			if a.lr.Duration != b.lr.Duration {
-				return cmpFloat(a.lr.Duration, b.lr.Duration)
+				return cmp.Compare(a.lr.Duration, b.lr.Duration)
 			}
 		case "mem_usage":
 			if a.lr.MemUsage != b.lr.MemUsage {
-				return cmpInt(a.lr.MemUsage, b.lr.MemUsage)
+				return cmp.Compare(a.lr.MemUsage, b.lr.MemUsage)
 			}
 		}
 		if !a.lr.Start.Equal(b.lr.Start) {
@@ -279,7 +276,7 @@ func functionLog(name string, lr *logRecord) cloudapi.FunctionLog {
 		FunctionName:   name,
 		RetMsg:         lr.RetMsg,
 		RequestId:      lr.RequestID,
-		StartTime:      envs.FormatTime(lr.Start),
+		StartTime:      chinatime.Format(lr.Start),
 		RetCode:        retCode,
 		InvokeFinished: 1,
 		Duration:       lr.Duration,
@@ -289,24 +286,4 @@ func functionLog(name string, lr *logRecord) cloudapi.FunctionLog {
 		Level:          level,
 		Source:         lr.Source,
 	}
-}
-
-func cmpFloat(a, b float64) int {
-	if a < b {
-		return -1
-	}
-	if a > b {
-		return 1
-	}
-	return 0
-}
-
-func cmpInt(a, b int64) int {
-	if a < b {
-		return -1
-	}
-	if a > b {
-		return 1
-	}
-	return 0
 }

@@ -3,10 +3,12 @@ package functions
 import (
 	"context"
 	"encoding/json"
-	"github.com/tcb-go/tcb/pkg/emulator/creds"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/tcb-go/tcb/pkg/chinatime"
+	"github.com/tcb-go/tcb/pkg/emulator/creds"
 
 	"github.com/tcb-go/tcb/pkg/fnrun"
 	"github.com/tcb-go/tcb/pkg/project"
@@ -46,7 +48,7 @@ func timerKey(ns, fn, name string) string { return ns + "\x00" + fn + "\x00" + n
 // nextFire is the first firing of expr after t, evaluated in China time
 // like CloudBase does; zero when it never fires again.
 func nextFire(expr string, t time.Time) time.Time {
-	next, err := project.NextCron(expr, t.In(chinaTime))
+	next, err := project.NextCron(expr, chinatime.In(t))
 	if err != nil {
 		return time.Time{}
 	}

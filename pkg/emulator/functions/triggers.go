@@ -6,9 +6,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/tcb-go/tcb/pkg/chinatime"
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/emulator/capi"
-	"github.com/tcb-go/tcb/pkg/emulator/envs"
 	"github.com/tcb-go/tcb/pkg/emulator/store"
 	"github.com/tcb-go/tcb/pkg/project"
 )
@@ -58,8 +58,8 @@ func triggerInfo(t *trigger) cloudapi.TriggerInfo {
 		TriggerDesc:      timerDesc(t.Cron),
 		AvailableStatus:  "Available",
 		CustomArgument:   t.CustomArgument,
-		AddTime:          envs.FormatTime(t.AddTime),
-		ModTime:          envs.FormatTime(t.ModTime),
+		AddTime:          chinatime.Format(t.AddTime),
+		ModTime:          chinatime.Format(t.ModTime),
 		ResourceId:       t.ResourceID,
 		BindStatus:       "on",
 		TriggerAttribute: "",
