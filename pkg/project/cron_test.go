@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/tcb-go/tcb/pkg/chinatime"
 )
 
 func TestValidateCron(t *testing.T) {
@@ -65,10 +67,9 @@ func TestValidateCron(t *testing.T) {
 }
 
 func TestNextCron(t *testing.T) {
-	sh := time.FixedZone("CST", 8*3600)
 	at := func(s string) time.Time {
 		t.Helper()
-		tm, err := time.ParseInLocation("2006-01-02 15:04:05", s, sh)
+		tm, err := chinatime.Parse(s)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,7 +98,7 @@ func TestNextCron(t *testing.T) {
 			t.Errorf("%q after %s: %v", c.expr, c.after, err)
 			continue
 		}
-		if want := at(c.want); !got.Equal(want) || got.Location() != sh {
+		if want := at(c.want); !got.Equal(want) || got.Location() != chinatime.Zone() {
 			t.Errorf("%q after %s: got %s, want %s", c.expr, c.after, got.Format(time.DateTime), c.want)
 		}
 	}
