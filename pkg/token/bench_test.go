@@ -8,6 +8,8 @@ import (
 	"net/http/httptest"
 	"testing"
 	"time"
+
+	"github.com/tcb-go/tcb/internal/emulatortest"
 )
 
 // discardWriter is a minimal http.ResponseWriter for in-process benchmarks.
@@ -29,7 +31,7 @@ func (w *discardWriter) Write(b []byte) (int, error) {
 
 func benchServer(b *testing.B) *Server {
 	b.Helper()
-	fake := newFake(b, testenvDefaults())
+	fake := newUpstream(b, upstreamOptions{})
 	m := mustManager(b, ManagerOptions{Store: newFileStore(b), Fetcher: newFetcher(fake.URL, ModeStable)})
 	srv, err := NewServer(ServerOptions{Manager: m, Apps: []string{testApp, testApp2}, Keys: []string{"k1-0000000000000000", "k2-0000000000000000", testKey}})
 	if err != nil {
@@ -38,13 +40,7 @@ func benchServer(b *testing.B) *Server {
 	ctx, cancel := context.WithCancel(context.Background())
 	b.Cleanup(func() { cancel(); srv.Wait() })
 	srv.Start(ctx)
-	deadline := time.Now().Add(5 * time.Second)
-	for srv.apps[testApp].snap.Load() == nil {
-		if time.Now().After(deadline) {
-			b.Fatal("no token")
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+	emulatortest.EventuallyWithin(b, 5*time.Second, func() bool { return srv.apps[testApp].snap.Load() != nil }, "a token")
 	return srv
 }
 

@@ -16,8 +16,6 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/tcb-go/tcb/internal/testenv"
 )
 
 const (
@@ -95,7 +93,7 @@ func readerLoop(t *testing.T, path string, stop <-chan struct{}) (reads *atomic.
 // on an empty store: exactly one upstream fetch, everybody gets the same
 // token, the file stays valid JSON with mode 0600 throughout.
 func TestFileStoreManyProcessesOneFetch(t *testing.T) {
-	fake := newFake(t, testenv.WxTokenOptions{Latency: 150 * time.Millisecond})
+	fake := newUpstream(t, upstreamOptions{Latency: 150 * time.Millisecond})
 	store := newFileStore(t)
 
 	stop := make(chan struct{})
@@ -226,7 +224,7 @@ func TestFileStoreNoTornReads(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	time.Sleep(20 * time.Millisecond)
+	waitFor(t, 5*time.Second, "a read", func() bool { return reads.Load() > 0 })
 	close(stop)
 	<-readerDone
 	for _, app := range []string{testApp, testApp2} {

@@ -10,7 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/internal/testenv"
+	"github.com/tcb-go/tcb/pkg/emulator"
+	"github.com/tcb-go/tcb/pkg/emulator/docdb"
+	"github.com/tcb-go/tcb/pkg/emulator/faults"
+	"github.com/tcb-go/tcb/pkg/emulator/wxapi"
 	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
@@ -28,13 +33,92 @@ func TestMain(m *testing.M) {
 	os.Exit(m.Run())
 }
 
-// newFake starts the token double with testApp (and testApp2) registered.
-func newFake(t testing.TB, o testenv.WxTokenOptions) *testenv.WxToken {
+// upstream is WeChat for these tests: an in-process emulator with the
+// WeChat token module (pkg/emulator/wxapi), testApp and testApp2
+// registered, daily quotas off.
+type upstream struct {
+	*emulatortest.Emulator
+	wx   *wxapi.Module
+	URL  string
+	opts upstreamOptions
+}
+
+// upstreamOptions: zero values mean WeChat's real numbers.
+type upstreamOptions struct {
+	TTL     time.Duration
+	Overlap time.Duration // legacy overlap and stable pre-rotation window
+	// Clock is WeChat's clock (nil: the real time).
+	Clock *emulatortest.Clock
+	// Latency is added to every token call.
+	Latency time.Duration
+	// App2Secret is testApp2's secret upstream ("" = the fetcher's).
+	App2Secret string
+	// Database adds the database module (/tcb/database*: business calls).
+	Database bool
+	// Listen and DataDir restart an upstream in place.
+	Listen, DataDir string
+}
+
+func newUpstream(t testing.TB, o upstreamOptions) *upstream {
 	t.Helper()
-	f := testenv.NewWxToken(t, o)
-	f.AddApp(testApp, testSecret)
-	f.AddApp(testApp2, testSecret+"2")
-	return f
+	secret2 := o.App2Secret
+	if secret2 == "" {
+		secret2 = testSecret + "2"
+	}
+	wx := wxapi.New(wxapi.Options{
+		Apps: map[string]string{testApp: testSecret, testApp2: secret2},
+		TTL:  o.TTL, Overlap: o.Overlap, LegacyDailyQuota: -1, StableDailyQuota: -1, StableMinuteQuota: -1,
+	})
+	modules := []emulator.Module{wx}
+	if o.Database {
+		modules = append(modules, docdb.New(docdb.Options{Tokens: wx}))
+	}
+	e := emulatortest.Start(t, emulatortest.Options{Options: emulator.Options{Listen: o.Listen, DataDir: o.DataDir}, Clock: o.Clock}, modules...)
+	u := &upstream{Emulator: e, wx: wx, URL: e.Endpoint(), opts: o}
+	if o.Latency > 0 {
+		e.Faults(faults.Rule{Action: "*", Count: 1_000_000, Latency: faults.Duration(o.Latency)})
+	}
+	return u
+}
+
+// restart stops the upstream and starts a new one on the same address and
+// clock with testApp2's secret set to secret2 ("" = the fetcher's): the
+// app's secret was reset on the WeChat side.
+func (u *upstream) restart(t testing.TB, secret2 string) *upstream {
+	t.Helper()
+	u.Stop()
+	o := u.opts
+	o.Listen, o.Clock, o.App2Secret = u.Addr(), u.Clock, secret2
+	return newUpstream(t, o)
+}
+
+// upstreamStats counts the token calls WeChat answered.
+type upstreamStats struct {
+	Legacy, Stable int64 // answers carrying a token
+	Errors         int64 // errcode answers (injected ones included)
+	ForcedToday    int   // forced refreshes of testApp today (China time)
+}
+
+func (u *upstream) Stats() upstreamStats {
+	st := u.wx.State().(wxapi.State)
+	var s upstreamStats
+	for _, a := range st.Apps {
+		s.Legacy += a.Fetches.Token
+		s.Stable += a.Fetches.StableToken
+	}
+	for _, n := range st.Errors {
+		s.Errors += n
+	}
+	s.ForcedToday = st.Apps[testApp].ForceRefreshToday
+	return s
+}
+
+// Valid reports whether WeChat accepts tok now.
+func (u *upstream) Valid(tok string) bool { return u.wx.Check(tok).Valid }
+
+// FailNext makes the next n token calls answer errcode code.
+func (u *upstream) FailNext(n, code int) {
+	u.Faults(faults.Rule{Action: "*", Count: n, Errcode: code})
 }
 
 func newFetcher(url string, mode Mode) *WeChatFetcher {
@@ -108,26 +192,6 @@ type storeKind struct {
 var storeKinds = []storeKind{
 	{"file", func(t testing.TB) Store { return newFileStore(t) }},
 	{"redis", func(t testing.TB) Store { return newRedisStore(t) }},
-}
-
-// testClock is a settable clock.
-type testClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func newTestClock(t time.Time) *testClock { return &testClock{now: t} }
-
-func (c *testClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *testClock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
 }
 
 // syncBuffer collects log output from many goroutines.

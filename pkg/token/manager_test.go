@@ -7,14 +7,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tcb-go/tcb/internal/testenv"
+	"github.com/tcb-go/tcb/internal/emulatortest"
 )
 
 func TestManagerGetCachesAndRefreshesInMargin(t *testing.T) {
 	for _, sk := range storeKinds {
 		t.Run(sk.name, func(t *testing.T) {
-			clock := newTestClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
-			fake := newFake(t, testenv.WxTokenOptions{Now: clock.Now})
+			clock := emulatortest.FrozenClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+			fake := newUpstream(t, upstreamOptions{Clock: clock})
 			m := mustManager(t, ManagerOptions{Store: sk.new(t), Fetcher: newFetcher(fake.URL, ModeStable), Clock: clock})
 			ctx := ctxT(t)
 
@@ -51,9 +51,9 @@ func TestManagerGetCachesAndRefreshesInMargin(t *testing.T) {
 // before WeChat's rotation window returns the same token; the manager must
 // not ask again on every Get.
 func TestManagerNoOpStableRefreshIsNotRepeated(t *testing.T) {
-	clock := newTestClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+	clock := emulatortest.FrozenClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
 	// Our margin (10 min) is wider than the platform window (5 min).
-	fake := newFake(t, testenv.WxTokenOptions{Now: clock.Now})
+	fake := newUpstream(t, upstreamOptions{Clock: clock})
 	m := mustManager(t, ManagerOptions{Store: newFileStore(t), Fetcher: newFetcher(fake.URL, ModeStable), Clock: clock, Margin: 10 * time.Minute})
 	ctx := ctxT(t)
 	r1, _ := m.Get(ctx, testApp)
@@ -80,14 +80,15 @@ func TestCompareAndRefresh(t *testing.T) {
 		t.Run(sk.name, func(t *testing.T) {
 			// Legacy mode: every fetch mints a different token, so extra
 			// fetches would be visible.
-			fake := newFake(t, testenv.WxTokenOptions{Latency: 50 * time.Millisecond})
-			m := mustManager(t, ManagerOptions{Store: sk.new(t), Fetcher: newFetcher(fake.URL, ModeLegacy), RefreshMinInterval: time.Millisecond})
+			clock := emulatortest.NewClock()
+			fake := newUpstream(t, upstreamOptions{Latency: 50 * time.Millisecond, Clock: clock})
+			m := mustManager(t, ManagerOptions{Store: sk.new(t), Fetcher: newFetcher(fake.URL, ModeLegacy), RefreshMinInterval: time.Millisecond, Clock: clock})
 			ctx := ctxT(t)
 			old, err := m.Get(ctx, testApp)
 			if err != nil {
 				t.Fatal(err)
 			}
-			time.Sleep(5 * time.Millisecond)
+			clock.Advance(5 * time.Millisecond) // past RefreshMinInterval
 
 			// 100 callers report the current token as stale at once.
 			var wg sync.WaitGroup
@@ -126,7 +127,7 @@ func TestCompareAndRefresh(t *testing.T) {
 }
 
 func TestRefreshMinInterval(t *testing.T) {
-	fake := newFake(t, testenv.WxTokenOptions{})
+	fake := newUpstream(t, upstreamOptions{})
 	m := mustManager(t, ManagerOptions{Store: newFileStore(t), Fetcher: newFetcher(fake.URL, ModeLegacy), RefreshMinInterval: time.Hour})
 	ctx := ctxT(t)
 	cur, _ := m.Get(ctx, testApp)
@@ -140,8 +141,8 @@ func TestForceRefreshLimits(t *testing.T) {
 	for _, sk := range storeKinds {
 		t.Run(sk.name, func(t *testing.T) {
 			// 2026-03-01 10:00 China time.
-			clock := newTestClock(time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC))
-			fake := newFake(t, testenv.WxTokenOptions{Now: clock.Now})
+			clock := emulatortest.FrozenClock(time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC))
+			fake := newUpstream(t, upstreamOptions{Clock: clock})
 			store := sk.new(t)
 			m := mustManager(t, ManagerOptions{Store: store, Fetcher: newFetcher(fake.URL, ModeStable), Clock: clock})
 			// A second manager on the same store (another process/replica)
@@ -199,9 +200,15 @@ func TestForceRefreshLimits(t *testing.T) {
 						t.Fatalf("step %d: want %s refusal, got %v", i, st.wantErr, err)
 					}
 				}
+				// WeChat forced 20 times that day; the refusals never reached it.
+				if st.wantErr == "daily" {
+					if n := fake.Stats().ForcedToday; n != 20 {
+						t.Errorf("forced upstream refreshes on the first day = %d, want 20", n)
+					}
+				}
 			}
-			if n := fake.Stats().Force; n != 21 {
-				t.Errorf("forced upstream calls = %d, want 21", n)
+			if n := fake.Stats().ForcedToday; n != 1 {
+				t.Errorf("forced upstream refreshes after midnight = %d, want 1", n)
 			}
 			// Everybody reads the forced token.
 			if r, err := m2.Get(ctx, testApp); err != nil || r.Token != prev {
@@ -216,8 +223,8 @@ func TestForceRefreshLimits(t *testing.T) {
 func TestForceRefreshCountsWhatWeChatCounts(t *testing.T) {
 	for _, sk := range storeKinds {
 		t.Run(sk.name, func(t *testing.T) {
-			clock := newTestClock(time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC))
-			fake := newFake(t, testenv.WxTokenOptions{Now: clock.Now})
+			clock := emulatortest.FrozenClock(time.Date(2026, 3, 1, 2, 0, 0, 0, time.UTC))
+			fake := newUpstream(t, upstreamOptions{Clock: clock})
 			store := sk.new(t)
 			m := mustManager(t, ManagerOptions{Store: store, Fetcher: newFetcher(fake.URL, ModeStable), Clock: clock})
 			ctx := ctxT(t)
@@ -247,8 +254,8 @@ func TestForceRefreshCountsWhatWeChatCounts(t *testing.T) {
 }
 
 func TestManagerServesStoredTokenWhenUpstreamFails(t *testing.T) {
-	clock := newTestClock(time.Now())
-	fake := newFake(t, testenv.WxTokenOptions{Now: clock.Now})
+	clock := emulatortest.FrozenClock(time.Now())
+	fake := newUpstream(t, upstreamOptions{Clock: clock})
 	var events []FetchEvent
 	var mu sync.Mutex
 	m := mustManager(t, ManagerOptions{Store: newFileStore(t), Fetcher: newFetcher(fake.URL, ModeStable), Clock: clock})

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/internal/testenv"
 )
 
@@ -36,7 +37,11 @@ func TestRedisLockExclusive(t *testing.T) {
 					maxInside.Store(n)
 				}
 				entered.Add(1)
-				time.Sleep(2 * time.Millisecond)
+				// A round trip while holding the lock: the others are
+				// trying to take it meanwhile.
+				if _, err := store.Get(ctx, testApp); err != nil && !errors.Is(err, ErrNotFound) {
+					t.Error(err)
+				}
 				inside.Add(-1)
 				if err := l.Release(ctx); err != nil {
 					t.Error(err)
@@ -114,7 +119,7 @@ func TestRedisLeaseExpiryAndFencing(t *testing.T) {
 func TestRedisRestartRecovers(t *testing.T) {
 	url, ctl := testenv.StartRedis(t) // own server: we restart it
 	store := redisStoreAt(t, url)
-	fake := newFake(t, testenv.WxTokenOptions{})
+	fake := newUpstream(t, upstreamOptions{})
 	m := mustManager(t, ManagerOptions{Store: store, Fetcher: newFetcher(fake.URL, ModeStable), LockWait: 2 * time.Second})
 	ctx := ctxT(t)
 
@@ -139,15 +144,7 @@ func TestRedisRestartRecovers(t *testing.T) {
 
 	ctl.Restart()
 	var got *Record
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		got, err = m.Get(ctx, testApp)
-		if err == nil || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	if err != nil {
+	if !emulatortest.Wait(10*time.Second, func() bool { got, err = m.Get(ctx, testApp); return err == nil }) {
 		t.Fatalf("no recovery after restart: %v", err)
 	}
 	if got.Token != first.Token { // stable_token is idempotent

@@ -72,7 +72,7 @@ func TestReplicasShareOneRefresher(t *testing.T) {
 	)
 	// Legacy mode: each fetch mints a new token (and cuts the previous
 	// one's life to the overlap), so duplicate fetches would show.
-	fake := newFake(t, testenv.WxTokenOptions{TTL: ttl, Overlap: 1500 * time.Millisecond})
+	fake := newUpstream(t, upstreamOptions{TTL: ttl, Overlap: 1500 * time.Millisecond})
 	logs := &syncBuffer{}
 	mo := ManagerOptions{Margin: margin, FetchTimeout: 500 * time.Millisecond, LockLease: 2 * time.Second}
 	so := ServerOptions{Poll: 100 * time.Millisecond, RetryMin: 50 * time.Millisecond, RetryMax: 200 * time.Millisecond}
@@ -90,11 +90,15 @@ func TestReplicasShareOneRefresher(t *testing.T) {
 	)
 	start := time.Now()
 	stop := start.Add(runFor)
+	// The clients together send at most one request every 200 µs.
+	pace := time.NewTicker(200 * time.Microsecond)
+	defer pace.Stop()
 	for c := 0; c < clients; c++ {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for time.Now().Before(stop) {
+				<-pace.C
 				r := reps[rand.N(len(reps))]
 				if !r.alive.Load() {
 					continue
@@ -126,12 +130,11 @@ func TestReplicasShareOneRefresher(t *testing.T) {
 				}
 				distinct.Store(tb.AccessToken, true)
 				served.Add(1)
-				time.Sleep(5 * time.Millisecond)
 			}
 		}()
 	}
-	// Kill one replica halfway through.
-	time.Sleep(runFor / 2)
+	// Kill one replica midway, once the tokens were refreshed twice.
+	waitFor(t, runFor, "two refreshes", func() bool { return fake.Stats().Legacy >= 3 })
 	reps[0].alive.Store(false)
 	reps[0].cancel()
 	if err := <-reps[0].done; err != nil {
@@ -142,7 +145,7 @@ func TestReplicasShareOneRefresher(t *testing.T) {
 	elapsed := time.Since(start)
 	hc.CloseIdleConnections()
 
-	fetches := fake.Stats().Legacy
+	fetches := int(fake.Stats().Legacy)
 	// A token is due for refresh ttl-margin after it was obtained: that is
 	// one refresh window; +1 for the very first fetch.
 	windows := int(math.Ceil(float64(elapsed) / float64(ttl-margin)))

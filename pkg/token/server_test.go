@@ -15,21 +15,22 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tcb-go/tcb/internal/testenv"
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
 type serverEnv struct {
 	srv    *Server
 	m      *Manager
-	fake   *testenv.WxToken
+	fake   *upstream
+	clock  *emulatortest.Clock
 	url    string
 	logs   *syncBuffer
 	cancel context.CancelFunc
 }
 
 type serverEnvOpts struct {
-	wx      testenv.WxTokenOptions
+	wx      upstreamOptions
 	manager ManagerOptions
 	server  ServerOptions
 	noStart bool
@@ -37,14 +38,20 @@ type serverEnvOpts struct {
 
 func newServerEnv(t *testing.T, o serverEnvOpts) *serverEnv {
 	t.Helper()
-	e := &serverEnv{logs: &syncBuffer{}}
+	e := &serverEnv{logs: &syncBuffer{}, clock: emulatortest.NewClock()}
 	log := debugLogger(e.logs)
-	e.fake = newFake(t, o.wx)
+	if o.wx.Clock == nil {
+		o.wx.Clock = e.clock
+	}
+	e.fake = newUpstream(t, o.wx)
 	f := newFetcher(e.fake.URL, ModeStable)
 	f.Client.Logger = log
 	mo := o.manager
 	if mo.Store == nil {
 		mo.Store = newFileStore(t)
+	}
+	if mo.Clock == nil {
+		mo.Clock = e.clock
 	}
 	mo.Fetcher, mo.Logger = f, log
 	e.m = mustManager(t, mo)
@@ -109,13 +116,7 @@ func (e *serverEnv) assertNoSecrets(t *testing.T, tokens ...string) {
 
 func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	emulatortest.EventuallyWithin(t, d, cond, "%s", what)
 }
 
 func TestServerAuthAndErrors(t *testing.T) {
@@ -178,13 +179,14 @@ func TestServerAuthAndErrors(t *testing.T) {
 }
 
 func TestServerRefreshEndpoint(t *testing.T) {
-	e := newServerEnv(t, serverEnvOpts{manager: ManagerOptions{RefreshMinInterval: time.Millisecond}})
+	e := newServerEnv(t, serverEnvOpts{manager: ManagerOptions{RefreshMinInterval: time.Millisecond}, wx: upstreamOptions{Database: true}})
 	c := &ServerClient{BaseURL: e.url, Key: testKey}
 	ctx := ctxT(t)
 	cur, err := c.Token(ctx, testApp)
 	if err != nil {
 		t.Fatal(err)
 	}
+	env := e.fake.NewEnv("tok")
 	// Somebody leaked-and-forced the stable token behind our back: the
 	// server's token is now invalid upstream.
 	wc := &wechat.Client{BaseURL: e.fake.URL}
@@ -192,12 +194,15 @@ func TestServerRefreshEndpoint(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(2 * time.Millisecond)
+	if err := wc.CollectionAdd(ctx, forced.AccessToken, wechat.CollectionRequest{Env: env, CollectionName: "c"}); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(2 * time.Millisecond) // past RefreshMinInterval
 	// A business call fails with the stale token, reports it, and retries once.
 	calls := 0
 	err = wechat.WithStaleTokenRetry(ctx, SourceFor(c, testApp), func(ctx context.Context, tok string) error {
 		calls++
-		_, err := wc.DatabaseCount(ctx, tok, wechat.QueryRequest{Env: "e", Query: "q"})
+		_, err := wc.DatabaseCount(ctx, tok, wechat.QueryRequest{Env: env, Query: `db.collection("c").count()`})
 		return err
 	})
 	if err != nil || calls != 2 {
@@ -226,14 +231,14 @@ func TestServerRefreshEndpoint(t *testing.T) {
 }
 
 func TestServerReadyz(t *testing.T) {
-	e := newServerEnv(t, serverEnvOpts{noStart: true, server: ServerOptions{Apps: []string{testApp, testApp2}}})
+	// App 2 cannot get a token: its secret is wrong upstream.
+	e := newServerEnv(t, serverEnvOpts{noStart: true, server: ServerOptions{Apps: []string{testApp, testApp2}},
+		wx: upstreamOptions{App2Secret: "rotated-secret-value-0000"}})
 	status, body := e.do(t, "GET", "/readyz", "", "")
 	var rb ReadyBody
 	if status != 503 || json.Unmarshal(body, &rb) != nil || rb.Ready || len(rb.Apps) != 2 || rb.Apps[0].Reason == "" {
 		t.Fatalf("before start: %d %s", status, body)
 	}
-	// App 2 cannot get a token: its secret is wrong upstream.
-	e.fake.AddApp(testApp2, "rotated-secret-value-0000")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	e.srv.Start(ctx)
@@ -246,7 +251,7 @@ func TestServerReadyz(t *testing.T) {
 	if status != 503 || rb.Apps[1].LastErrCode != 40125 || !strings.Contains(rb.Apps[1].LastError, "40125") {
 		t.Fatalf("app 2 not reported: %d %s", status, body)
 	}
-	e.fake.AddApp(testApp2, testSecret+"2")
+	e.fake = e.fake.restart(t, "") // the secret upstream is the fetcher's again
 	waitFor(t, 10*time.Second, "ready", func() bool {
 		status, _ := e.do(t, "GET", "/readyz", "", "")
 		return status == 200
@@ -303,7 +308,7 @@ func TestServerMetricsFormat(t *testing.T) {
 // still-valid token, the refresher retries, and the error shows in metrics.
 func TestServerRetriesUpstreamWhileServingValidToken(t *testing.T) {
 	e := newServerEnv(t, serverEnvOpts{
-		wx:      testenv.WxTokenOptions{TTL: 3 * time.Second, StableWindow: 1500 * time.Millisecond},
+		wx:      upstreamOptions{TTL: 3 * time.Second, Overlap: 1500 * time.Millisecond},
 		manager: ManagerOptions{Margin: 1500 * time.Millisecond, FetchTimeout: 2 * time.Second},
 		server:  ServerOptions{Poll: 50 * time.Millisecond, RetryMin: 100 * time.Millisecond, RetryMax: 200 * time.Millisecond},
 	})
@@ -311,9 +316,10 @@ func TestServerRetriesUpstreamWhileServingValidToken(t *testing.T) {
 	first := e.srv.apps[testApp].snap.Load().rec.Token
 	e.fake.FailNext(3, -1)
 
+	// Clients read until the rotated token shows up (the old one comes due
+	// 1.5 s after it was fetched); every token served is valid upstream.
 	served := map[string]bool{}
-	deadline := time.Now().Add(2500 * time.Millisecond)
-	for time.Now().Before(deadline) {
+	waitFor(t, 5*time.Second, "the rotated token", func() bool {
 		status, body := e.do(t, "GET", "/v1/token?appid="+testApp, "Bearer "+testKey, "")
 		var tb TokenBody
 		if status != 200 || json.Unmarshal(body, &tb) != nil {
@@ -323,10 +329,10 @@ func TestServerRetriesUpstreamWhileServingValidToken(t *testing.T) {
 			t.Fatalf("served an invalid token")
 		}
 		served[tb.AccessToken] = true
-		time.Sleep(10 * time.Millisecond)
-	}
-	if st := e.fake.Stats(); st.Faults != 3 {
-		t.Errorf("faults served = %d, want 3", st.Faults)
+		return len(served) > 1
+	})
+	if st := e.fake.Stats(); st.Errors != 3 {
+		t.Errorf("faults served = %d, want 3", st.Errors)
 	}
 	if !served[first] || len(served) != 2 {
 		t.Errorf("want the old then the rotated token, served %d distinct tokens", len(served))

@@ -1,10 +1,5 @@
 package token
 
-import (
-	"github.com/tcb-go/tcb/internal/testenv"
-	"github.com/tcb-go/tcb/pkg/wechat"
-)
+import "github.com/tcb-go/tcb/pkg/wechat"
 
 func errcodeOf(err error) (int, bool) { return wechat.ErrCode(err) }
-
-func testenvDefaults() testenv.WxTokenOptions { return testenv.WxTokenOptions{} }

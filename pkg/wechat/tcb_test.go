@@ -12,7 +12,6 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"github.com/tcb-go/tcb/internal/testenv"
 	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
@@ -209,7 +208,6 @@ func TestCallErrorsAndRetries(t *testing.T) {
 }
 
 type fakeSource struct {
-	fake      *testenv.WxToken
 	cur       string
 	refreshed []string
 	next      string
@@ -223,12 +221,15 @@ func (f *fakeSource) Refresh(_ context.Context, stale string) (string, error) {
 }
 
 func TestWithStaleTokenRetry(t *testing.T) {
-	fake := testenv.NewWxToken(t, testenv.WxTokenOptions{})
-	fake.AddApp(appID, secret)
-	c := newClient(fake.URL)
+	fake := newUpstream(t, true)
+	c := newClient(fake.Endpoint())
 	ctx := context.Background()
 	good, err := c.StableToken(ctx, appID, secret, false)
 	if err != nil {
+		t.Fatal(err)
+	}
+	env := fake.NewEnv("stale")
+	if err := c.CollectionAdd(ctx, good.AccessToken, wechat.CollectionRequest{Env: env, CollectionName: "c"}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -248,7 +249,7 @@ func TestWithStaleTokenRetry(t *testing.T) {
 			calls := 0
 			err := wechat.WithStaleTokenRetry(ctx, src, func(ctx context.Context, tok string) error {
 				calls++
-				_, err := c.DatabaseCount(ctx, tok, wechat.QueryRequest{Env: "e", Query: "q"})
+				_, err := c.DatabaseCount(ctx, tok, wechat.QueryRequest{Env: env, Query: `db.collection("c").count()`})
 				return err
 			})
 			if (err != nil) != tt.wantErr || len(src.refreshed) != tt.refreshes || calls != tt.calls {

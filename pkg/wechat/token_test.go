@@ -3,6 +3,7 @@ package wechat_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -10,7 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/tcb-go/tcb/internal/testenv"
+	"github.com/tcb-go/tcb/internal/emulatortest"
+	"github.com/tcb-go/tcb/pkg/emulator"
+	"github.com/tcb-go/tcb/pkg/emulator/docdb"
+	"github.com/tcb-go/tcb/pkg/emulator/faults"
+	"github.com/tcb-go/tcb/pkg/emulator/wxapi"
 	"github.com/tcb-go/tcb/pkg/wechat"
 )
 
@@ -23,10 +28,44 @@ func newClient(url string) *wechat.Client {
 	return &wechat.Client{BaseURL: url, Retry: wechat.RetryPolicy{BaseDelay: time.Millisecond, MaxDelay: 5 * time.Millisecond}}
 }
 
+// wechatUpstream is WeChat for these tests: an in-process emulator with the
+// WeChat token module (appID registered) and, with database, the database
+// module.
+type wechatUpstream struct {
+	*emulatortest.Emulator
+	wx *wxapi.Module
+}
+
+func newUpstream(t *testing.T, database bool) *wechatUpstream {
+	t.Helper()
+	wx := wxapi.New(wxapi.Options{Apps: map[string]string{appID: secret}})
+	modules := []emulator.Module{wx}
+	if database {
+		modules = append(modules, docdb.New(docdb.Options{Tokens: wx}))
+	}
+	return &wechatUpstream{Emulator: emulatortest.Start(t, emulatortest.Options{}, modules...), wx: wx}
+}
+
+// failNext makes the next n token calls answer errcode code.
+func (u *wechatUpstream) failNext(n, code int) {
+	u.Faults(faults.Rule{Action: "*", Count: n, Errcode: code})
+}
+
+// calls counts the token calls answered, with a token or an errcode.
+func (u *wechatUpstream) calls() int64 {
+	st := u.wx.State().(wxapi.State)
+	n := st.Apps[appID].Fetches.Token + st.Apps[appID].Fetches.StableToken
+	for _, e := range st.Errors {
+		n += e
+	}
+	return n
+}
+
+func (u *wechatUpstream) valid(tok string) bool { return u.wx.Check(tok).Valid }
+
 func TestTokens(t *testing.T) {
-	fake := testenv.NewWxToken(t, testenv.WxTokenOptions{})
-	fake.AddApp(appID, secret)
-	c := newClient(fake.URL)
+	fake := newUpstream(t, false)
+	c := newClient(fake.Endpoint())
 	ctx := context.Background()
 
 	s1, err := c.StableToken(ctx, appID, secret, false)
@@ -47,22 +86,21 @@ func TestTokens(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !fake.Valid(l1.AccessToken) || l1.AccessToken == s1.AccessToken {
+	if !fake.valid(l1.AccessToken) || l1.AccessToken == s1.AccessToken {
 		t.Errorf("legacy token not valid or not isolated")
 	}
 	f, err := c.StableToken(ctx, appID, secret, true)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if f.AccessToken == s1.AccessToken || fake.Valid(s1.AccessToken) {
+	if f.AccessToken == s1.AccessToken || fake.valid(s1.AccessToken) {
 		t.Errorf("force refresh should mint a new token and invalidate the old one")
 	}
 }
 
 func TestTokenErrors(t *testing.T) {
-	fake := testenv.NewWxToken(t, testenv.WxTokenOptions{})
-	fake.AddApp(appID, secret)
-	c := newClient(fake.URL)
+	fake := newUpstream(t, false)
+	c := newClient(fake.Endpoint())
 	ctx := context.Background()
 	tests := []struct {
 		name     string
@@ -126,10 +164,9 @@ func TestTokenRetries(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			fake := testenv.NewWxToken(t, testenv.WxTokenOptions{})
-			fake.AddApp(appID, secret)
-			fake.FailNext(tt.faults, tt.code)
-			c := newClient(fake.URL)
+			fake := newUpstream(t, false)
+			fake.failNext(tt.faults, tt.code)
+			c := newClient(fake.Endpoint())
 			var err error
 			if tt.legacy {
 				_, err = c.LegacyToken(context.Background(), appID, secret)
@@ -140,8 +177,7 @@ func TestTokenRetries(t *testing.T) {
 			if (tt.wantErr == 0) != (err == nil) || code != tt.wantErr {
 				t.Fatalf("err=%v, want errcode %d", err, tt.wantErr)
 			}
-			st := fake.Stats()
-			if got := st.Stable + st.Legacy; got != tt.wantCalls {
+			if got := fake.calls(); got != int64(tt.wantCalls) {
 				t.Errorf("upstream calls = %d, want %d", got, tt.wantCalls)
 			}
 		})
@@ -149,10 +185,9 @@ func TestTokenRetries(t *testing.T) {
 }
 
 func TestRetryRespectsContext(t *testing.T) {
-	fake := testenv.NewWxToken(t, testenv.WxTokenOptions{})
-	fake.AddApp(appID, secret)
-	fake.FailNext(10, -1)
-	c := &wechat.Client{BaseURL: fake.URL, Retry: wechat.RetryPolicy{Attempts: 10, BaseDelay: time.Second}}
+	fake := newUpstream(t, false)
+	fake.failNext(10, -1)
+	c := &wechat.Client{BaseURL: fake.Endpoint(), Retry: wechat.RetryPolicy{Attempts: 10, BaseDelay: time.Second}}
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	start := time.Now()
@@ -169,7 +204,8 @@ func TestRetryRespectsContext(t *testing.T) {
 // message contains the full URL with ?secret=.
 func TestTransportErrorsNeverLeakSecret(t *testing.T) {
 	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		time.Sleep(300 * time.Millisecond)
+		io.Copy(io.Discard, r.Body) // so that a client hanging up cancels the context
+		<-r.Context().Done()        // never answers: the client gives up first
 	}))
 	defer slow.Close()
 	hangup := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
