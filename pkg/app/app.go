@@ -1,7 +1,7 @@
 // Package app is tcb's entry point: it builds the Factory and the command
 // tree, runs the command under a context cancelled by Ctrl-C/SIGTERM, and
-// decides the exit code and the error message for every failure in one
-// place.
+// prints every failure with its hint and request id, exiting with the code
+// cmdutil.ExitCode gives it.
 package app
 
 import (

@@ -1,5 +1,7 @@
-// Package cmdutil holds what every command shares: the Factory of lazily
-// built dependencies, the typed errors that decide exit codes, the global
+// Package cmdutil holds what every command shares: the Factory that owns
+// every external dependency (settings, credentials, the project config, the
+// Cloud API and WeChat clients, access_tokens), the command errors and the
+// one mapping from kinds of failure to exit codes (exitcode.go), the global
 // flags, and the JSON/--jq and table output helpers.
 package cmdutil
 

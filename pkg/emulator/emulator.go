@@ -55,8 +55,6 @@ type Options struct {
 	Now    func() time.Time
 	// Version is reported by /_emulator/health.
 	Version string
-	// Module options, read by the modules that need them.
-	Extra map[string]any
 	// AllowHosts are names (or *.domain, or IP addresses) the emulator
 	// answers to besides loopback names and its own addresses.
 	AllowHosts []string

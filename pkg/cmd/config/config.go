@@ -18,7 +18,6 @@ func NewCmdConfig(f *cmdutil.Factory) *cobra.Command {
 		Short: "Read and change settings (default env, region, output, token server)",
 		Long: "Settings live per profile in config.json in the configuration directory\n" +
 			"($TCB_CONFIG_DIR, default ~/.config/tcb). Keys: env-id, region, output, token-server.",
-		Annotations: map[string]string{"skipAuth": "true"},
 	}
 	cmd.AddCommand(list.NewCmdList(f, nil))
 	cmd.AddCommand(get.NewCmdGet(f, nil))

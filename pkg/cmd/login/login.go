@@ -64,8 +64,7 @@ func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 			$ tcb login --from-official
 			$ tcb --profile staging login --secret-id ... --secret-key ...
 		`),
-		Args:        cmdutil.NoArgs,
-		Annotations: map[string]string{"skipAuth": "true"},
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.FromOfficial && (opts.SecretID != "" || opts.SecretKey != "") {
 				return cmdutil.FlagErrorf("--from-official cannot be combined with --secret-id/--secret-key")

@@ -30,9 +30,8 @@ func NewCmdLogout(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			or of every profile with --all. Settings such as the default environment stay.
 			Credentials from environment variables are not affected.
 		`),
-		Example:     "$ tcb logout\n$ tcb logout --all\n$ tcb --profile staging logout",
-		Args:        cmdutil.NoArgs,
-		Annotations: map[string]string{"skipAuth": "true"},
+		Example: "$ tcb logout\n$ tcb logout --all\n$ tcb --profile staging logout",
+		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if runF != nil {
 				return runF(cmd.Context(), opts)

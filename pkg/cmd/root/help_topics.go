@@ -67,7 +67,7 @@ func newHelpTopic(name, short, long string) *cobra.Command {
 		Use:         name,
 		Short:       short,
 		Long:        long,
-		Annotations: map[string]string{"helpTopic": "true", "skipAuth": "true"},
+		Annotations: map[string]string{"helpTopic": "true"},
 	}
 	cmd.SetHelpFunc(func(c *cobra.Command, _ []string) { fmt.Fprint(c.OutOrStdout(), long) })
 	cmd.SetUsageFunc(func(c *cobra.Command) error { return nil })

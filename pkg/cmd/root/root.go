@@ -12,10 +12,6 @@ import (
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 )
 
-// Registrar adds command groups; pkg/app passes the groups so this package
-// stays free of import cycles and command groups stay independent.
-type Registrar func(f *cmdutil.Factory) []*cobra.Command
-
 // VersionString is what --version and `tcb version` print.
 func VersionString() string {
 	return "tcb version " + build.String() + "\n"
@@ -85,10 +81,9 @@ func NewCmdRoot(f *cmdutil.Factory, groups ...*cobra.Command) *cobra.Command {
 
 func newCmdVersion() *cobra.Command {
 	return &cobra.Command{
-		Use:         "version",
-		Short:       "Print the version, commit and build date",
-		Args:        cmdutil.NoArgs,
-		Annotations: map[string]string{"skipAuth": "true"},
+		Use:   "version",
+		Short: "Print the version, commit and build date",
+		Args:  cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			_, err := fmt.Fprint(cmd.OutOrStdout(), VersionString())
 			return err

@@ -1,6 +1,6 @@
 // Package shared holds what the `tcb db` commands have in common: choosing
 // the transport (WeChat HTTP API or Tencent Cloud API), reading statements,
-// printing documents, and mapping database errors to exit codes.
+// printing documents, and naming the command in its failures.
 package shared
 
 import (

@@ -49,8 +49,7 @@ func NewCmdEnv(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 			$ eval "$(tcb emulator env --listen 127.0.0.1:9900)"
 			$ eval "$(tcb emulator env --unset)"
 		`),
-		Args:        cmdutil.NoArgs,
-		Annotations: map[string]string{"skipAuth": "true"},
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Unset && cmd.Flags().Changed("listen") {
 				return cmdutil.FlagErrorf("--unset and --listen are mutually exclusive")

@@ -97,8 +97,7 @@ func NewCmdStart(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 			$ tcb emulator start --data-dir /tmp/cb --latency 2s
 			$ tcb emulator start --token-ttl 6s --token-overlap 2s --wx-app wx0123456789abcdef:APPSECRET
 		`),
-		Args:        cmdutil.NoArgs,
-		Annotations: map[string]string{"skipAuth": "true"},
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("listen") {
 				if h, ok := discovery.LocalHostPort(f.EmulatorHost()); ok {

@@ -45,8 +45,7 @@ func NewCmdStatus(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			$ tcb emulator status --json --jq '.[0].endpoint'
 			$ tcb emulator status --listen 127.0.0.1:9800 >/dev/null && echo up
 		`),
-		Args:        cmdutil.NoArgs,
-		Annotations: map[string]string{"skipAuth": "true"},
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.Listen != "" {
 				if _, _, err := net.SplitHostPort(opts.Listen); err != nil {

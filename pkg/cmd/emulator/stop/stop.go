@@ -47,8 +47,7 @@ func NewCmdStop(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 			$ tcb emulator stop --listen 127.0.0.1:9900
 			$ tcb emulator stop --all --json
 		`),
-		Args:        cmdutil.NoArgs,
-		Annotations: map[string]string{"skipAuth": "true"},
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if opts.All && opts.Listen != "" {
 				return cmdutil.FlagErrorf("--all and --listen are mutually exclusive")

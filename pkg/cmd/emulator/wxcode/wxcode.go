@@ -60,8 +60,7 @@ func NewCmdWechatCode(f *cmdutil.Factory, runF func(context.Context, *Options) e
 			$ curl "http://$TCB_EMULATOR_HOST/sns/jscode2session?appid=$TCB_WX_APPID&secret=$TCB_WX_SECRET&grant_type=authorization_code&js_code=$(tcb emulator wechat-code --openid oAlice)"
 			$ tcb emulator wechat-code --phone "+86 13800138000" --json
 		`),
-		Args:        cmdutil.NoArgs,
-		Annotations: map[string]string{"skipAuth": "true"},
+		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if (opts.OpenID == "") == (opts.Phone == "") {
 				return cmdutil.FlagErrorf("give --openid (a login code) or --phone (a phone number code)")
