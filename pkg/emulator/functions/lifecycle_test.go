@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/pkg/chinatime"
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/emulator/creds"
@@ -187,13 +188,10 @@ func TestFunctionLifecycle(t *testing.T) {
 		t.Fatalf("Event invoke took %s: %+v", time.Since(t0), ev.Result)
 	}
 	var evLog cloudapi.GetFunctionLogsResponse
-	for deadline := time.Now().Add(5 * time.Second); ; {
+	emulatortest.Eventually(t, func() bool {
 		evLog = h.logs(&cloudapi.GetFunctionLogsRequest{Namespace: ns, FunctionName: "counter", FunctionRequestId: ev.Result.FunctionRequestId})
-		if evLog.TotalCount == 1 || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+		return evLog.TotalCount == 1
+	}, "the Event invocation's log")
 	if evLog.TotalCount != 1 || evLog.Data[0].RetCode != 0 || evLog.Data[0].Source != "Event" || !strings.Contains(evLog.Data[0].Log, "hello from v2") {
 		t.Fatalf("Event log: %+v", evLog)
 	}
@@ -211,10 +209,7 @@ func TestFunctionLifecycle(t *testing.T) {
 	if st := h.get(ns, "counter").Status; st != "Deleting" {
 		t.Fatalf("status after DeleteFunction = %s", st)
 	}
-	time.Sleep(testLatency + 50*time.Millisecond)
-	if code := h.callErr("GetFunction", &cloudapi.GetFunctionRequest{Namespace: ns, FunctionName: "counter"}, &cloudapi.GetFunctionResponse{}); code != "ResourceNotFound.FunctionName" {
-		t.Fatalf("GetFunction after delete: %q", code)
-	}
+	h.waitGone(ns, "counter")
 	if code := h.callErr("GetFunctionLogs", &cloudapi.GetFunctionLogsRequest{Namespace: ns, FunctionName: "counter"}, &cloudapi.GetFunctionLogsResponse{}); code != "ResourceNotFound.FunctionName" {
 		t.Fatalf("GetFunctionLogs after delete: %q", code)
 	}

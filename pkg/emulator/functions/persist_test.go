@@ -5,8 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/emulator/store"
 )
@@ -102,11 +102,11 @@ func TestEnvDestroyDropsFunctions(t *testing.T) {
 	if code := h.callErr("GetFunction", &cloudapi.GetFunctionRequest{Namespace: ns, FunctionName: "doomed"}, &cloudapi.GetFunctionResponse{}); code != "ResourceNotFound.Namespace" {
 		t.Fatalf("GetFunction after destroy: %q", code)
 	}
-	time.Sleep(100 * time.Millisecond)
-	st := stateOf(t, h)
-	if st.Count != 1 || st.Instances.Total != 0 || st.Timers != 0 || st.ByNamespace[ns] != nil {
-		t.Fatalf("state after destroy: %+v", st)
-	}
+	var st moduleState
+	emulatortest.Eventually(t, func() bool {
+		st = stateOf(t, h)
+		return st.Count == 1 && st.Instances.Total == 0 && st.Timers == 0 && st.ByNamespace[ns] == nil
+	}, "the env's functions, instances and timers to go")
 	if h.invoke(other, "survivor", `{"x":1}`).RetMsg != `{"x":1}` {
 		t.Fatal("the other env's function broke")
 	}

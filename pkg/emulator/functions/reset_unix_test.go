@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"syscall"
 	"testing"
-	"time"
 
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 )
 
@@ -19,12 +19,7 @@ func alive(pid int) bool { return syscall.Kill(pid, 0) == nil }
 
 func waitDead(t *testing.T, pid int) {
 	t.Helper()
-	for i := 0; i < 100 && alive(pid); i++ {
-		time.Sleep(20 * time.Millisecond)
-	}
-	if alive(pid) {
-		t.Fatalf("node process %d is still alive", pid)
-	}
+	emulatortest.Eventually(t, func() bool { return !alive(pid) }, "node process %d to exit", pid)
 }
 
 // Reset stops the instances and forgets everything; Close leaves no node

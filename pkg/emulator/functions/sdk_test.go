@@ -11,6 +11,7 @@ import (
 	"github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common/profile"
 	scf "github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/scf/v20180416"
 
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/pkg/config"
 )
 
@@ -47,18 +48,16 @@ func TestSDKWireCompatibility(t *testing.T) {
 	}
 
 	var got *scf.GetFunctionResponse
-	for deadline := time.Now().Add(10 * time.Second); ; {
+	h.Clock.Advance(h.Latency)
+	emulatortest.Wait(10*time.Second, func() bool {
 		gr := scf.NewGetFunctionRequest()
 		gr.FunctionName = common.StringPtr("sdkfn")
 		gr.Namespace = common.StringPtr(ns)
 		if got, err = c.GetFunction(gr); err != nil {
 			t.Fatal(err)
 		}
-		if *got.Response.Status == "Active" || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(25 * time.Millisecond)
-	}
+		return *got.Response.Status == "Active"
+	})
 	r := got.Response
 	if *r.Status != "Active" || *r.Runtime != "Nodejs12.16" || *r.Handler != "index.main_handler" || *r.MemorySize != 128 ||
 		*r.Timeout != 10 || *r.Description != "made by the SDK" || len(r.Environment.Variables) != 1 || *r.Environment.Variables[0].Value != "V" ||

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 )
 
@@ -71,16 +72,10 @@ func TestTimerTriggers(t *testing.T) {
 
 	// It fires every second.
 	var fired cloudapi.GetFunctionLogsResponse
-	for time.Since(began) < 4*time.Second {
+	emulatortest.EventuallyWithin(t, 4*time.Second-time.Since(began), func() bool {
 		fired = h.logs(&cloudapi.GetFunctionLogsRequest{Namespace: ns, FunctionName: "ticker", Limit: i64(100)})
-		if fired.TotalCount >= 2 {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
-	if fired.TotalCount < 2 {
-		t.Fatalf("the timer fired %d times in %s", fired.TotalCount, time.Since(began))
-	}
+		return fired.TotalCount >= 2
+	}, "two firings")
 	t.Logf("2 firings after %s", time.Since(began))
 	var ev struct {
 		Type, TriggerName, Time, Message string
@@ -100,10 +95,30 @@ func TestTimerTriggers(t *testing.T) {
 	if code := h.callErr("DeleteTrigger", &cloudapi.DeleteTriggerRequest{Namespace: ns, FunctionName: "ticker", TriggerName: "nope", Type: "timer"}, &cloudapi.EmptyResponse{}); code != "ResourceNotFound.Trigger" {
 		t.Fatalf("DeleteTrigger unknown: %q", code)
 	}
+	s := h.m.sched
+	key := timerKey(ns, "ticker", "every-second")
+	s.mu.Lock()
+	entry := s.timers[key]
+	s.mu.Unlock()
 	h.call("DeleteTrigger", &cloudapi.DeleteTriggerRequest{Namespace: ns, FunctionName: "ticker", TriggerName: "every-second", Type: "timer"}, &cloudapi.EmptyResponse{})
-	time.Sleep(300 * time.Millisecond) // a firing in flight may still land
+	running := func() int {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		return entry.running
+	}
+	// A firing in flight may still land; wait for it.
+	emulatortest.Eventually(t, func() bool { return running() == 0 }, "the firings in flight")
 	n := h.logs(&cloudapi.GetFunctionLogsRequest{Namespace: ns, FunctionName: "ticker"}).TotalCount
-	time.Sleep(1500 * time.Millisecond)
+	// Two seconds later the scheduler finds nothing due: a firing would
+	// have been counted as running when it was dispatched.
+	h.Clock.Advance(2 * time.Second)
+	s.runDue()
+	s.mu.Lock()
+	_, scheduled := s.timers[key]
+	s.mu.Unlock()
+	if scheduled || running() != 0 {
+		t.Fatalf("the deleted trigger is still scheduled (%v) or fired (%d running)", scheduled, running())
+	}
 	if m := h.logs(&cloudapi.GetFunctionLogsRequest{Namespace: ns, FunctionName: "ticker"}).TotalCount; m != n {
 		t.Fatalf("the deleted trigger fired again: %d -> %d logs", n, m)
 	}
