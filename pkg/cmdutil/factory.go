@@ -89,7 +89,8 @@ func New(version string, ios *iostreams.IOStreams) *Factory {
 	return f
 }
 
-// Config returns the configuration store.
+// Config returns the store of $TCB_CONFIG_DIR (see config.Dir), one per
+// Factory: it reads config.json and credentials.json once each.
 func (f *Factory) Config() (*config.Store, error) {
 	f.once.Do(func() {
 		dir, err := config.Dir(f.Getenv)
@@ -117,7 +118,7 @@ func (f *Factory) Profile() (string, error) {
 	return p, nil
 }
 
-// Settings returns the active profile's settings.
+// Settings returns the settings of the active profile (Profile).
 func (f *Factory) Settings() (config.Settings, error) {
 	st, err := f.Config()
 	if err != nil {
@@ -135,19 +136,23 @@ func (f *Factory) EmulatorHost() string {
 	return strings.TrimSpace(f.Getenv("TCB_EMULATOR_HOST"))
 }
 
+// emulatorURL is the base URL of the emulator of TCB_EMULATOR_HOST, ""
+// when it is not set.
+func (f *Factory) emulatorURL() string {
+	h := f.EmulatorHost()
+	if h == "" || strings.Contains(h, "://") {
+		return h
+	}
+	return "http://" + h
+}
+
 // Endpoint is where Tencent Cloud API calls go: --endpoint, else the
 // emulator from TCB_EMULATOR_HOST, else "" (the public endpoints).
 func (f *Factory) Endpoint() string {
 	if f.Globals.Endpoint != "" {
 		return f.Globals.Endpoint
 	}
-	if h := f.EmulatorHost(); h != "" {
-		if strings.Contains(h, "://") {
-			return h
-		}
-		return "http://" + h
-	}
-	return ""
+	return f.emulatorURL()
 }
 
 // Credentials resolves credentials: environment variables over the

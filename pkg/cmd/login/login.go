@@ -177,8 +177,8 @@ func Run(ctx context.Context, opts *Options) error {
 		if err != nil {
 			var ae *cloudapi.APIError
 			if errors.As(err, &ae) && ae.ErrorKind() == errkind.Auth {
-				return &cmdutil.Error{Code: cmdutil.ExitAuth, Err: fmt.Errorf("login: the keys were rejected: %w", err),
-					Hint: "check the SecretId and SecretKey (console: CAM > API keys); nothing was saved"}
+				return cmdutil.AuthErrorf("login: the keys were rejected: %w", err).
+					WithHint("check the SecretId and SecretKey (console: CAM > API keys); nothing was saved")
 			}
 			return fmt.Errorf("login: verifying the keys: %w", err)
 		}
