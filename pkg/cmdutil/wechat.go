@@ -44,8 +44,11 @@ func (f *Factory) weChatBaseURL() (string, error) {
 		}
 		return strings.TrimRight(v, "/"), nil
 	}
-	if u := f.emulatorURL(); u != "" {
-		return strings.TrimRight(u, "/"), nil
+	if h := f.EmulatorHost(); h != "" {
+		if strings.Contains(h, "://") {
+			return strings.TrimRight(h, "/"), nil
+		}
+		return "http://" + h, nil
 	}
 	return wechat.DefaultBaseURL, nil
 }
@@ -210,14 +213,14 @@ func (f *Factory) readSecretFile(path string) (string, error) {
 // TokenStore is an opened token store with a printable description.
 type TokenStore struct {
 	token.Store
-	Kind string // "file" or "redis"
-	Desc string // the file path, or the Redis URL without its password
+	Kind string // "file", "redis", "postgres", "mysql" or "tcb"
+	Desc string // the file path, or the store's URL without its password
 }
 
 // OpenTokenStore opens spec (--store), else TCB_TOKEN_STORE: "file" (the
-// default, $TCB_CONFIG_DIR/tokens.json), "file:PATH", or a redis:// /
-// rediss:// URL. A bad value is invalid input; its text is never echoed (it
-// may hold a password).
+// default, $TCB_CONFIG_DIR/tokens.json), "file:PATH", a redis:// /
+// rediss:// URL, or one of the URL stores of openURLTokenStore. A bad value
+// is invalid input; its text is never echoed (it may hold a password).
 func (f *Factory) OpenTokenStore(spec string) (*TokenStore, error) {
 	if spec == "" {
 		spec = strings.TrimSpace(f.Getenv(EnvTokenStore))
@@ -242,8 +245,10 @@ func (f *Factory) OpenTokenStore(spec string) (*TokenStore, error) {
 			return nil, FlagErrorf("--store: %v", err).WithHint("want redis://[user:password@]host:port[/db] or rediss://...")
 		}
 		return &TokenStore{Store: rs, Kind: "redis", Desc: redactURL(spec)}, nil
+	case token.URLStoreKind(spec) != "":
+		return f.openURLTokenStore(spec)
 	}
-	return nil, FlagErrorf("--store: unsupported value (want file, file:PATH, redis://... or rediss://...)")
+	return nil, FlagErrorf("--store: unsupported value (want %s)", tokenStoreForms)
 }
 
 func openFileStore(path string) (*TokenStore, error) {

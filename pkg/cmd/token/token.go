@@ -10,6 +10,7 @@ import (
 	"github.com/tcb-go/tcb/pkg/cmd/token/refresh"
 	"github.com/tcb-go/tcb/pkg/cmd/token/serve"
 	"github.com/tcb-go/tcb/pkg/cmd/token/status"
+	"github.com/tcb-go/tcb/pkg/cmd/token/store"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 )
 
@@ -22,13 +23,15 @@ func NewCmdToken(f *cmdutil.Factory) *cobra.Command {
 			Every call of WeChat's cgi-bin/token invalidates the previous token after 5
 			minutes, so servers that fetch their own tokens break each other. tcb fetches
 			with stable_token (normal mode) by default, keeps the token in a shared store
-			(a file, or Redis for many machines) so one process fetches and the others
-			read, and runs the central server WeChat asks for ('tcb token serve').
+			(a file; for many machines Redis, PostgreSQL, MySQL or the environment's own
+			database) so one process fetches and the others read, and runs the central
+			server WeChat asks for ('tcb token serve').
 		`),
 	}
 	cmd.AddCommand(get.NewCmdGet(f, nil))
 	cmd.AddCommand(status.NewCmdStatus(f, nil))
 	cmd.AddCommand(refresh.NewCmdRefresh(f, nil))
 	cmd.AddCommand(serve.NewCmdServe(f, nil))
+	cmd.AddCommand(store.NewCmdStore(f))
 	return cmd
 }

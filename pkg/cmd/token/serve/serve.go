@@ -57,14 +57,19 @@ func NewCmdServe(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 	opts := &Options{F: f}
 	cmd := &cobra.Command{
 		Use:   "serve",
-		Short: "Run the central access_token server (replicas share one Redis)",
+		Short: "Run the central access_token server (replicas share one store)",
 		Long: heredoc.Doc(`
 			Run the central access_token server that WeChat asks for (中控服务器): it
 			refreshes each app's token before it expires, serves it to business servers,
 			and offers compare-and-refresh for callers whose token was rejected. Any number
-			of replicas may share one Redis store (--store redis://...): they coordinate
-			through a lock, so together they make one WeChat fetch per refresh window, and
-			they keep serving the still-valid token while WeChat fails.
+			of replicas may share one store: Redis (--store redis://..., or
+			redis+sentinel://HOST:PORT[,...]/MASTER behind Sentinel), PostgreSQL
+			(postgres://...), MySQL or MariaDB (mysql://...), or the environment's own
+			database (tcb://ENV_ID/COLLECTION, through the Cloud API). They coordinate
+			through a lock with a lease and a fencing counter, so together they make one
+			WeChat fetch per refresh window, and they keep serving the still-valid token
+			while WeChat or the store fails. Tokens are served from memory: requests never
+			wait on the store.
 
 			Endpoints:
 			  GET  /v1/token?appid=ID     {"access_token","expires_in","expires_at","source"}
@@ -117,7 +122,7 @@ func NewCmdServe(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.Listen, "listen", DefaultListen, "address to listen on (host:port; port 0 picks a free one)")
-	fl.StringVar(&opts.Store, "store", "", "token store: file, file:PATH or redis://... shared by replicas (default: TCB_TOKEN_STORE or file)")
+	fl.StringVar(&opts.Store, "store", "", "token store shared by replicas: file, file:PATH, redis://..., redis+sentinel://..., postgres://..., mysql://... or tcb://ENV_ID/COLLECTION (default: TCB_TOKEN_STORE or file)")
 	fl.StringVar(&opts.AppsFile, "apps", "", "JSON `FILE` of the apps to serve: {\"APPID\": {\"secret\"|\"secret_file\"|\"secret_env\": ...}}")
 	fl.StringVar(&opts.AppID, "appid", "", "serve this one app (default: TCB_WX_APPID or the profile's) when --apps is not given")
 	fl.StringVar(&opts.SecretFile, "secret-file", "", "read the AppSecret of --appid from `FILE`")
@@ -154,6 +159,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	defer st.Close()
 	token.SetRedisLogger(log)
+	token.SetStoreLogger(st.Store, log)
 	base, err := f.WeChatBaseURL()
 	if err != nil {
 		return err

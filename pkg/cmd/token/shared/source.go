@@ -24,7 +24,7 @@ func (s *Source) AddFlags(cmd *cobra.Command) {
 	fl := cmd.Flags()
 	fl.StringVar(&s.AppID, "appid", "", "WeChat AppID (default: TCB_WX_APPID or the profile's)")
 	fl.StringVar(&s.Server, "server", "", "token server URL (default: TCB_TOKEN_SERVER or the token-server setting)")
-	fl.StringVar(&s.Store, "store", "", "token store: file, file:PATH or redis://... (default: TCB_TOKEN_STORE or file)")
+	fl.StringVar(&s.Store, "store", "", "token store: file, file:PATH, redis://..., redis+sentinel://..., postgres://..., mysql://... or tcb://ENV_ID/COLLECTION (default: TCB_TOKEN_STORE or file)")
 }
 
 // CheckFlags records which flags were given and rejects --server with

@@ -1,0 +1,160 @@
+package testenv
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// server is one database process a helper started: a command line that
+// can be started again (after Stop) on the same port and data directory.
+type server struct {
+	name  string
+	argv  []string
+	env   []string
+	owner *osUser // run as this user (root dropping privileges), or nil
+	ready func(ctx context.Context) error
+	stop  syscall.Signal // graceful shutdown signal
+
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	done chan struct{}
+	out  *lockedBuffer
+}
+
+// start runs the command and waits (up to within) until ready answers.
+func (s *server) start(within time.Duration) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd != nil {
+		return nil
+	}
+	cmd := exec.Command(s.argv[0], s.argv[1:]...)
+	cmd.Env = append(os.Environ(), s.env...)
+	out := &lockedBuffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	setDeathSignal(cmd) // replaces SysProcAttr: first
+	runAs(cmd, s.owner)
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("%s: %w", s.name, err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	err := poll(ctx, func() error {
+		select {
+		case <-done:
+			return errExited
+		default:
+		}
+		return s.ready(ctx)
+	})
+	if err != nil {
+		_ = cmd.Process.Kill()
+		<-done
+		return fmt.Errorf("%s did not become ready within %v (%v):\n%s", s.name, within, err, out.String())
+	}
+	s.cmd, s.done, s.out = cmd, done, out
+	return nil
+}
+
+var errExited = fmt.Errorf("the process exited")
+
+// halt stops the process: sig first, SIGKILL after grace.
+func (s *server) halt(sig syscall.Signal, grace time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return
+	}
+	_ = s.cmd.Process.Signal(sig)
+	t := time.NewTimer(grace)
+	select {
+	case <-s.done:
+		t.Stop()
+	case <-t.C:
+		_ = s.cmd.Process.Kill()
+		<-s.done
+	}
+	s.cmd = nil
+}
+
+func (s *server) running() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cmd != nil
+}
+
+func (s *server) pid() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.cmd == nil {
+		return 0
+	}
+	return s.cmd.Process.Pid
+}
+
+func (s *server) output() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.out == nil {
+		return ""
+	}
+	return s.out.String()
+}
+
+// poll calls f until it succeeds or ctx ends, backing off from 10 ms to
+// 200 ms; it returns f's last error.
+func poll(ctx context.Context, f func() error) error {
+	d := 10 * time.Millisecond
+	for {
+		err := f()
+		if err == nil || err == errExited {
+			return err
+		}
+		t := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		d = min(2*d, 200*time.Millisecond)
+	}
+}
+
+// scratchDir makes a directory for a server's data outside the test's
+// TempDir (whose parents are private to root), owned by owner when set.
+func scratchDir(prefix string, owner *osUser) (string, error) {
+	dir, err := os.MkdirTemp("", prefix)
+	if err != nil {
+		return "", err
+	}
+	if owner != nil {
+		if err := os.Chown(dir, owner.uid, owner.gid); err != nil {
+			os.RemoveAll(dir)
+			return "", err
+		}
+	}
+	return dir, nil
+}
+
+// runCmd runs a setup command (initdb, ...) as owner and returns its
+// output with the error.
+func runCmd(owner *osUser, within time.Duration, argv ...string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), within)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
+	setDeathSignal(cmd) // replaces SysProcAttr: first
+	runAs(cmd, owner)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("%s: %v\n%s", argv[0], err, out)
+	}
+	return nil
+}
