@@ -18,6 +18,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -25,6 +26,7 @@ import (
 	"github.com/tcb-go/tcb/pkg/emulator/capi"
 	"github.com/tcb-go/tcb/pkg/emulator/creds"
 	"github.com/tcb-go/tcb/pkg/emulator/envs"
+	"github.com/tcb-go/tcb/pkg/emulator/events"
 	"github.com/tcb-go/tcb/pkg/emulator/faults"
 	"github.com/tcb-go/tcb/pkg/emulator/sdkapi"
 	"github.com/tcb-go/tcb/pkg/emulator/store"
@@ -87,6 +89,16 @@ type Host struct {
 	// Addr is the bound address (host:port) once listening, else the
 	// configured one; modules use it for URLs built outside a request.
 	Addr func() string
+	// Events is the emulator's publish/subscribe bus (package events):
+	// the Cloud API dispatcher and the SDK router publish an
+	// events.Request for every call they answer, the host one for every
+	// other request outside /_emulator/ that reached it over the network
+	// (WeChat paths, module routes), the functions module an events.Log
+	// per invocation. Rings per topic keep the newest events within a
+	// count and a byte budget; readers (the web console) follow deltas by
+	// sequence number. The bus is closed when the emulator shuts down,
+	// which ends long-lived readers such as event streams.
+	Events *events.Bus
 	// Route adds a router consulted before the path routes (and before
 	// the browser cross-origin check): it claims a request by returning
 	// its handler, nil when the request is not its. Modules use it for
@@ -120,6 +132,7 @@ type Emulator struct {
 	sdk        *sdkapi.Router
 	envs       *envs.Service
 	faults     *faults.Registry
+	events     *events.Bus
 	mux        *http.ServeMux
 	modules    []Module
 	routers    []func(*http.Request) http.Handler
@@ -179,6 +192,8 @@ func New(opts Options, modules ...Module) (*Emulator, error) {
 		keys[id] = k
 	}
 	e.creds = creds.New(keys, opts.Now)
+	e.events = events.New()
+	e.events.Now = opts.Now
 	e.unimpl = &unimpl.Registry{Logger: opts.Logger, Now: opts.Now}
 	e.dispatcher = capi.New(capi.Options{
 		Lenient:       opts.Lenient,
@@ -187,6 +202,7 @@ func New(opts Options, modules ...Module) (*Emulator, error) {
 		Now:           opts.Now,
 		Faults:        e.faults,
 		Logger:        opts.Logger,
+		Events:        e.events,
 	})
 	e.envs = envs.New(envs.Options{DB: db, Now: opts.Now, Latency: opts.Latency, MaxEnvs: opts.MaxEnvs})
 	e.envs.Register(e.dispatcher)
@@ -197,6 +213,7 @@ func New(opts Options, modules ...Module) (*Emulator, error) {
 		Logger:        opts.Logger,
 		Unimplemented: e.unimpl,
 		Lenient:       opts.Lenient,
+		Events:        e.events,
 	})
 
 	e.mux = http.NewServeMux()
@@ -212,6 +229,7 @@ func New(opts Options, modules ...Module) (*Emulator, error) {
 	host := &Host{Options: &e.opts, DB: db, Dispatcher: e.dispatcher, Credentials: e.creds, Unimplemented: e.unimpl, SDK: e.sdk, Mux: e.mux, Envs: e.envs,
 		Faults: e.faults, Logger: opts.Logger, Now: opts.Now, Addr: e.Addr,
 		Route: func(fn func(*http.Request) http.Handler) { e.routers = append(e.routers, fn) }}
+	host.Events = e.events
 	for _, m := range modules {
 		if err := m.Init(host); err != nil {
 			e.closeModules()
@@ -287,7 +305,7 @@ func (e *Emulator) Listen() error {
 	e.mu.Lock()
 	e.ln = hostcheck.LimitListener(ln, maxConns)
 	e.srv = &http.Server{
-		Handler:           policy.Handler(bodyDeadline(e, e.opts.BodyGrace)),
+		Handler:           policy.Handler(bodyDeadline(e.recordRequests(e), e.opts.BodyGrace)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
@@ -348,6 +366,25 @@ func (b *deadlineBody) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// recordRequests publishes an events.Request for every request outside
+// /_emulator/ whose front door did not publish one itself.
+func (e *Emulator) recordRequests(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/_emulator/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		ctx, claim := events.WithClaim(r.Context())
+		rec := events.NewRecorder(w, r)
+		r = r.WithContext(ctx)
+		r.Body = rec.Body(r.Body)
+		next.ServeHTTP(rec, r)
+		if !claim.Claimed() {
+			e.events.Publish(events.TopicRequest, rec.Request(r))
+		}
+	})
+}
+
 // Serve serves until Close; it returns nil after a clean shutdown.
 func (e *Emulator) Serve() error {
 	e.mu.Lock()
@@ -391,6 +428,7 @@ func (e *Emulator) Close(ctx context.Context) error {
 	e.mu.Lock()
 	srv := e.srv
 	e.mu.Unlock()
+	e.events.Close() // ends event streams, which Shutdown would wait for
 	var errs []error
 	if srv != nil {
 		if err := srv.Shutdown(ctx); err != nil {

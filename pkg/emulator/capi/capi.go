@@ -25,6 +25,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tcb-go/tcb/pkg/emulator/creds"
+	"github.com/tcb-go/tcb/pkg/emulator/events"
 	"github.com/tcb-go/tcb/pkg/emulator/faults"
 	"github.com/tcb-go/tcb/pkg/emulator/tc3"
 	"github.com/tcb-go/tcb/pkg/emulator/unimpl"
@@ -114,6 +115,8 @@ type Options struct {
 	Logger      *slog.Logger
 	// Unimplemented counts actions nobody serves (nil: not counted).
 	Unimplemented *unimpl.Registry
+	// Events receives an events.Request per call (nil: none).
+	Events *events.Bus
 }
 
 // Dispatcher routes API calls to handlers.
@@ -204,21 +207,25 @@ func (d *Dispatcher) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if herr == nil {
 		result, herr = d.invoke(r.Context(), call)
 	}
-	code := ""
+	code, message := "", ""
+	var answer []byte
 	if herr != nil {
 		var ae *Error
 		if !errors.As(herr, &ae) {
 			ae = &Error{Code: "InternalError", Message: herr.Error()}
 		}
-		code = ae.Code
-		writeEnvelope(w, map[string]any{"Error": map[string]string{"Code": ae.Code, "Message": ae.Message}}, requestID)
+		code, message = ae.Code, ae.Message
+		answer = writeEnvelope(w, map[string]any{"Error": map[string]string{"Code": ae.Code, "Message": ae.Message}}, requestID)
 	} else {
-		writeResult(w, result, requestID)
+		answer = writeResult(w, result, requestID)
 	}
 	action := r.Header.Get("X-TC-Action")
 	svc := ""
 	if call != nil {
 		svc = call.Service
+	}
+	if d.opts.Events != nil {
+		d.publish(r, call, svc, action, code, message, requestID, answer, start)
 	}
 	d.opts.Logger.Info("api", "service", svc, "action", action, "code", code,
 		"ms", time.Since(start).Milliseconds(), "request_id", requestID)
@@ -402,32 +409,56 @@ func (d *Dispatcher) invoke(ctx context.Context, c *Call) (result any, err error
 	return h(ctx, c)
 }
 
-func writeResult(w http.ResponseWriter, result any, requestID string) {
+// publish sends the call to the event bus (bodies capped, secrets left
+// for readers to mask: events.Request.Redacted).
+func (d *Dispatcher) publish(r *http.Request, call *Call, svc, action, code, message, requestID string, answer []byte, start time.Time) {
+	name := action
+	if svc != "" {
+		name = svc + "." + action
+	}
+	ev := &events.Request{Kind: events.KindAPI, Name: name, RequestID: requestID, UserAgent: userAgent(r),
+		Status: http.StatusOK, Code: code, Message: message, Duration: d.opts.Now().Sub(start),
+		Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery, ContentType: r.Header.Get("Content-Type"),
+		Response: events.Capped(answer), ResponseSize: int64(len(answer)), ResponseType: "application/json"}
+	if len(ev.UserAgent) > 200 {
+		ev.UserAgent = ev.UserAgent[:200]
+	}
+	if call != nil {
+		ev.Body, ev.BodySize = events.Capped(call.Body), int64(len(call.Body))
+		ev.Caller = events.MaskID(call.SecretID)
+	} else if auth, err := tc3.ParseAuthorization(r.Header.Get("Authorization")); err == nil {
+		ev.Caller = events.MaskID(auth.SecretID)
+	}
+	d.opts.Events.Publish(events.TopicRequest, ev)
+	events.MarkPublished(r.Context())
+}
+
+func writeResult(w http.ResponseWriter, result any, requestID string) []byte {
 	obj := map[string]json.RawMessage{}
 	if result != nil {
 		b, err := json.Marshal(result)
 		if err != nil {
-			writeEnvelope(w, map[string]any{"Error": map[string]string{"Code": "InternalError", "Message": "encoding the response failed"}}, requestID)
-			return
+			return writeEnvelope(w, map[string]any{"Error": map[string]string{"Code": "InternalError", "Message": "encoding the response failed"}}, requestID)
 		}
 		if err := json.Unmarshal(b, &obj); err != nil {
-			writeEnvelope(w, map[string]any{"Error": map[string]string{"Code": "InternalError", "Message": "the response is not an object"}}, requestID)
-			return
+			return writeEnvelope(w, map[string]any{"Error": map[string]string{"Code": "InternalError", "Message": "the response is not an object"}}, requestID)
 		}
 	}
 	resp := make(map[string]any, len(obj)+1)
 	for k, v := range obj {
 		resp[k] = v
 	}
-	writeEnvelope(w, resp, requestID)
+	return writeEnvelope(w, resp, requestID)
 }
 
-func writeEnvelope(w http.ResponseWriter, resp map[string]any, requestID string) {
+// writeEnvelope writes the answer and returns its bytes.
+func writeEnvelope(w http.ResponseWriter, resp map[string]any, requestID string) []byte {
 	resp["RequestId"] = requestID
 	b, _ := json.Marshal(map[string]any{"Response": resp})
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	w.Write(b)
+	return b
 }
 
 // queryToJSON turns flattened GET parameters (A=1&B.0=x&C.D=y) into a JSON

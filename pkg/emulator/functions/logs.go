@@ -12,6 +12,7 @@ import (
 	"github.com/tcb-go/tcb/pkg/chinatime"
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/emulator/capi"
+	"github.com/tcb-go/tcb/pkg/emulator/events"
 	"github.com/tcb-go/tcb/pkg/emulator/store"
 	"github.com/tcb-go/tcb/pkg/fnrun"
 )
@@ -40,9 +41,19 @@ func logsPath(ns, functionID string) []string { return []string{bucketLogs, ns, 
 func logMetaPath(ns string) []string { return []string{bucketLogMeta, ns} }
 
 // writeLog stores an invocation's log, dropping the oldest records beyond
-// the limits. Logs of a function that was deleted (or replaced by another
-// of the same name) meanwhile are dropped.
+// the limits, and publishes it on the host's event bus. Logs of a function
+// that was deleted (or replaced by another of the same name) meanwhile are
+// dropped.
 func (m *Module) writeLog(rec *record, lr logRecord) {
+	defer func() {
+		level := "INFO"
+		if lr.Status != fnrun.StatusOK {
+			level = "ERROR"
+		}
+		m.h.Events.Publish(events.TopicLog, &events.Log{Env: rec.Namespace, Function: rec.Name, RequestID: lr.RequestID,
+			Start: lr.Start, Level: level, Status: lr.Status, Source: lr.Source, Duration: lr.Duration,
+			MemUsage: lr.MemUsage, Text: lr.Log, RetMsg: lr.RetMsg})
+	}()
 	err := m.h.DB.Update(func(tx *store.Tx) error {
 		cur, err := getRecordTx(tx, rec.Namespace, rec.Name)
 		if err != nil || cur == nil || cur.FunctionID != rec.FunctionID {

@@ -31,6 +31,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/tcb-go/tcb/pkg/emulator/creds"
+	"github.com/tcb-go/tcb/pkg/emulator/events"
 	"github.com/tcb-go/tcb/pkg/emulator/unimpl"
 )
 
@@ -159,6 +160,8 @@ type Options struct {
 	Unimplemented *unimpl.Registry
 	// Lenient skips signature checks (the emulator's --auth lenient).
 	Lenient bool
+	// Events receives an events.Request per call (nil: none).
+	Events *events.Bus
 }
 
 // Router dispatches /admin actions to handlers.
@@ -229,7 +232,8 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			e = &Error{Code: CodeSystem, Message: err.Error()}
 		}
 		rt.opts.Logger.Info("sdk", "action", action, "code", e.Code, "ms", time.Since(start).Milliseconds(), "request_id", requestID)
-		writeJSON(w, map[string]any{"code": e.Code, "message": e.Message, "requestId": requestID})
+		answer := writeJSON(w, map[string]any{"code": e.Code, "message": e.Message, "requestId": requestID})
+		rt.publish(r, req, action, e, requestID, answer, start)
 		return
 	}
 	rt.opts.Logger.Info("sdk", "action", action, "ms", time.Since(start).Milliseconds(), "request_id", requestID)
@@ -238,7 +242,38 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		out[k] = v
 	}
 	out["requestId"] = requestID
-	writeJSON(w, out)
+	answer := writeJSON(w, out)
+	rt.publish(r, req, action, nil, requestID, answer, start)
+}
+
+// publish sends the call to the event bus (secrets are masked by readers:
+// events.Request.Redacted).
+func (rt *Router) publish(r *http.Request, req *Request, action string, e *Error, requestID string, answer []byte, start time.Time) {
+	if rt.opts.Events == nil {
+		return
+	}
+	ev := &events.Request{Kind: events.KindSDK, Name: action, RequestID: requestID, UserAgent: r.UserAgent(),
+		Status: http.StatusOK, Duration: time.Since(start), Method: r.Method, Path: r.URL.Path, Query: r.URL.RawQuery,
+		ContentType: "application/json", Response: events.Capped(answer), ResponseSize: int64(len(answer)), ResponseType: "application/json"}
+	if len(ev.UserAgent) > 200 {
+		ev.UserAgent = ev.UserAgent[:200]
+	}
+	if ev.Name == "" {
+		ev.Name = "(no action)"
+	}
+	if e != nil {
+		ev.Code, ev.Message = e.Code, e.Message
+	}
+	if req != nil {
+		if b, err := json.Marshal(req.Params); err == nil {
+			ev.Body, ev.BodySize = events.Capped(b), int64(len(b))
+		}
+		if req.Principal != nil {
+			ev.Caller = events.MaskID(req.Principal.SecretID)
+		}
+	}
+	rt.opts.Events.Publish(events.TopicRequest, ev)
+	events.MarkPublished(r.Context())
 }
 
 func (rt *Router) prepare(r *http.Request, requestID string) (*Request, error) {
@@ -347,7 +382,7 @@ func (rt *Router) dispatch(ctx context.Context, req *Request) (reply Reply, err 
 	return h(ctx, req)
 }
 
-func writeJSON(w http.ResponseWriter, v any) {
+func writeJSON(w http.ResponseWriter, v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {
 		b, _ = json.Marshal(map[string]string{"code": CodeSystem, "message": "encoding the reply failed: " + err.Error()})
@@ -355,4 +390,5 @@ func writeJSON(w http.ResponseWriter, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(http.StatusOK)
 	w.Write(b)
+	return b
 }

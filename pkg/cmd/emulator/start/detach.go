@@ -19,6 +19,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/tcb-go/tcb/pkg/cmdutil"
+	"github.com/tcb-go/tcb/pkg/emulator/console"
 	"github.com/tcb-go/tcb/pkg/emulator/discovery"
 )
 
@@ -235,6 +236,9 @@ func reportRunning(f *cmdutil.Factory, in discovery.Instance, opts *Options, alr
 	}
 	if f.WantsJSON() {
 		info := startInfo(in.Record, authOf(in, opts))
+		if !opts.NoUI {
+			info["console"] = in.Endpoint + console.Path
+		}
 		info["detached"] = true
 		info["already_running"] = already
 		return cmdutil.PrintJSONLine(ios.Out, info)
@@ -246,6 +250,9 @@ func reportRunning(f *cmdutil.Factory, in discovery.Instance, opts *Options, alr
 		fmt.Fprintf(ios.Out, "%s tcb emulator running in the background on %s (pid %d)\n", cs.SuccessIcon(), cs.Bold(in.Endpoint), in.PID)
 	}
 	printDetails(ios.Out, in.Record)
+	if !opts.NoUI {
+		fmt.Fprintf(ios.Out, "  console:    %s\n", in.Endpoint+console.Path)
+	}
 	if in.LogFile != "" {
 		fmt.Fprintf(ios.Out, "  log:        %s\n", in.LogFile)
 	}

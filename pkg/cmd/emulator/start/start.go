@@ -18,6 +18,7 @@ import (
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/emulator"
+	"github.com/tcb-go/tcb/pkg/emulator/console"
 	"github.com/tcb-go/tcb/pkg/emulator/cos"
 	"github.com/tcb-go/tcb/pkg/emulator/discovery"
 	"github.com/tcb-go/tcb/pkg/emulator/docdb"
@@ -48,6 +49,9 @@ type Options struct {
 	NodePath        string
 	SkipInstallDeps bool
 
+	// NoUI turns the web console (pkg/emulator/console) off.
+	NoUI bool
+
 	// Detach runs the emulator in the background (detach.go).
 	Detach bool
 	// ReadyFile and LogFile are set by a detaching parent for its child
@@ -70,7 +74,9 @@ func NewCmdStart(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 		Long: heredoc.Doc(`
 			Start a local CloudBase on one port: the Tencent Cloud API (tcb and scf, with
 			real TC3 signature checks), the WeChat access_token and CloudBase HTTP APIs, and
-			admin endpoints under /_emulator/ (health, state, reset, faults).
+			admin endpoints under /_emulator/ (health, state, reset, faults), and a web
+			console at /_emulator/ui/ that shows and changes all of it (--no-ui turns it
+			off).
 
 			State is written to --data-dir on every change, so Ctrl-C loses nothing and a
 			restart picks up where it stopped. --ephemeral uses a temporary directory that
@@ -147,6 +153,7 @@ func NewCmdStart(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 	fl.StringVar(&opts.NodePath, "node", "", "node binary that runs functions (default: node on PATH)")
 	fl.BoolVar(&opts.SkipInstallDeps, "skip-install-deps", false, "never run npm install for functions with installDependency")
 	fl.IntVar(&opts.TokenDailyQuota, "token-daily-quota", wxapi.DefaultLegacyDailyQuota, "cgi-bin/token calls per app per day before errcode 45009 (-1: unlimited)")
+	fl.BoolVar(&opts.NoUI, "no-ui", false, "do not serve the web console at /_emulator/ui/")
 	fl.BoolVarP(&opts.Detach, "detach", "d", false, "run in the background and return once it answers (output in <data dir>/emulator.log)")
 	fl.StringVar(&opts.ReadyFile, "ready-file", "", "internal: where a detached emulator reports it is serving")
 	fl.StringVar(&opts.LogFile, "log-file", "", "internal: a detached emulator's log file")
@@ -215,6 +222,9 @@ func Run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(ios.ErrOut, "warning: tcb emulator status/stop/env will not find this emulator: %v\n", err)
 	}
 	info := startInfo(rec, opts.Auth)
+	if !opts.NoUI {
+		info["console"] = rec.Endpoint + console.Path
+	}
 	if opts.ReadyFile != "" {
 		if err := writeReady(opts.ReadyFile, info); err != nil {
 			fmt.Fprintf(ios.ErrOut, "warning: %v\n", err)
@@ -230,6 +240,9 @@ func Run(ctx context.Context, opts *Options) error {
 		cs := ios.ColorScheme()
 		fmt.Fprintf(ios.Out, "%s tcb emulator listening on %s\n", cs.SuccessIcon(), cs.Bold(e.Endpoint()))
 		printDetails(ios.Out, rec)
+		if !opts.NoUI {
+			fmt.Fprintf(ios.Out, "  console:    %s\n", cs.Bold(rec.Endpoint+console.Path))
+		}
 		fmt.Fprintf(ios.Out, "  stop it:    Ctrl-C, or `tcb emulator stop%s` from another terminal\n", listenArg(rec.Listen))
 	}
 	if host, _, err := net.SplitHostPort(e.Addr()); err == nil {
@@ -371,5 +384,9 @@ func Modules(opts *Options, logger *slog.Logger) []emulator.Module {
 	wx := wxapi.New(opts.wxOptions())
 	fns := functions.New(functions.Options{NodePath: opts.NodePath, SkipInstallDeps: opts.SkipInstallDeps, Logger: logger, Tokens: wx})
 	db := docdb.New(docdb.Options{Tokens: wx, Logger: logger})
-	return []emulator.Module{wx, fns, db, cos.New(cos.Options{Tokens: wx, Logger: logger})}
+	mods := []emulator.Module{wx, fns, db, cos.New(cos.Options{Tokens: wx, Logger: logger})}
+	if !opts.NoUI {
+		mods = append(mods, console.New(console.Options{WeChat: wx, Logger: logger}))
+	}
+	return mods
 }
