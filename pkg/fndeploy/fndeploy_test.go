@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/pkg/cloudapi"
-	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/emulator"
 	"github.com/tcb-go/tcb/pkg/emulator/functions"
 	"github.com/tcb-go/tcb/pkg/fndeploy"
@@ -24,40 +24,8 @@ func emulatorEnv(t *testing.T) (*cloudapi.Client, string) {
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node is not installed")
 	}
-	e, err := emulator.New(emulator.Options{Listen: "127.0.0.1:0", Ephemeral: true, Latency: 50 * time.Millisecond},
-		functions.New(functions.Options{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close(context.Background()) })
-	c, err := cloudapi.New(cloudapi.Options{
-		Credential: cloudapi.Credential{SecretID: config.EmulatorSecretID, SecretKey: config.EmulatorSecretKey},
-		Region:     "ap-shanghai", Endpoint: e.Endpoint(), MaxAttempts: 1,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	created, err := c.CreateEnv(ctx, &cloudapi.CreateEnvRequest{Alias: "deploy"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		env, err := c.DescribeEnv(ctx, created.EnvId)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if env.Status == "NORMAL" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("env still %s", env.Status)
-		}
-	}
-	return c, created.EnvId
+	e := emulatortest.Start(t, emulatortest.Options{Options: emulator.Options{Latency: 50 * time.Millisecond}}, functions.New(functions.Options{}))
+	return e.Client, e.NewEnv("deploy")
 }
 
 func write(t *testing.T, path, content string) {

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/config"
@@ -23,14 +24,7 @@ type harness struct {
 
 func setup(t *testing.T, tty bool) *harness {
 	t.Helper()
-	emu, err := emulator.New(emulator.Options{Listen: "127.0.0.1:0", Ephemeral: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := emu.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { emu.Close(context.Background()) })
+	emu := emulatortest.Start(t, emulatortest.Options{}).Emulator
 	ios, _, out, errOut := iostreams.Test()
 	ios.SetStdinTTY(tty)
 	ios.SetStdoutTTY(tty)

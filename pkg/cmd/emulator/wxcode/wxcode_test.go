@@ -1,7 +1,6 @@
 package wxcode
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"net"
@@ -10,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/emulator"
@@ -19,16 +19,8 @@ import (
 
 func startEmulator(t *testing.T) *emulator.Emulator {
 	t.Helper()
-	e, err := emulator.New(emulator.Options{Listen: "127.0.0.1:0", Ephemeral: true},
-		wxapi.New(wxapi.Options{Apps: map[string]string{"wx1111222233334444": "other-secret"}}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close(context.Background()) })
-	return e
+	return emulatortest.Start(t, emulatortest.Options{},
+		wxapi.New(wxapi.Options{Apps: map[string]string{"wx1111222233334444": "other-secret"}})).Emulator
 }
 
 func run(t *testing.T, env map[string]string, jsonOut bool, args ...string) (string, error) {

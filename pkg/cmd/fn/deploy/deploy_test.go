@@ -8,10 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/tcb-go/tcb/pkg/cloudapi"
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
-	"github.com/tcb-go/tcb/pkg/config"
-	"github.com/tcb-go/tcb/pkg/emulator"
 	"github.com/tcb-go/tcb/pkg/emulator/functions"
 	"github.com/tcb-go/tcb/pkg/iostreams"
 	"github.com/tcb-go/tcb/pkg/prompt"
@@ -33,35 +31,20 @@ func (a *askFirst) Confirm(message string, def bool) (bool, error) {
 // On a terminal, deploying functions that exist already asks one question
 // about all of them before anything else is printed or any spinner runs.
 func TestDeployAsksOnceBeforeProgress(t *testing.T) {
-	e, err := emulator.New(emulator.Options{Listen: "127.0.0.1:0", Ephemeral: true}, functions.New(functions.Options{SkipInstallDeps: true}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close(context.Background())
-	client, err := cloudapi.New(cloudapi.Options{Credential: cloudapi.Credential{SecretID: config.EmulatorSecretID, SecretKey: config.EmulatorSecretKey},
-		Region: "ap-shanghai", Endpoint: e.Endpoint()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	env, err := client.CreateEnv(context.Background(), &cloudapi.CreateEnvRequest{Alias: "deploy"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	e := emulatortest.Start(t, emulatortest.Options{}, functions.New(functions.Options{SkipInstallDeps: true}))
+	envID := e.NewEnv("deploy")
 
 	dir := t.TempDir()
 	for _, name := range []string{"fa", "fb", "fc"} {
 		os.MkdirAll(filepath.Join(dir, "functions", name), 0o755)
 		os.WriteFile(filepath.Join(dir, "functions", name, "index.js"), []byte("exports.main = async () => '"+name+"'\n"), 0o644)
 	}
-	os.WriteFile(filepath.Join(dir, "cloudbaserc.json"), []byte(`{"version":"2.0","envId":"`+env.EnvId+
+	os.WriteFile(filepath.Join(dir, "cloudbaserc.json"), []byte(`{"version":"2.0","envId":"`+envID+
 		`","functionRoot":"functions","functions":[{"name":"fa"},{"name":"fb"},{"name":"fc"}]}`), 0o644)
 
 	run := func(p prompt.Prompter, errOut *bytes.Buffer, ios *iostreams.IOStreams, force bool) error {
 		f := cmdutil.New("test", ios)
-		vars := map[string]string{"TCB_CONFIG_DIR": t.TempDir(), "TCB_EMULATOR_HOST": e.Addr(), "TCB_ENV_ID": env.EnvId}
+		vars := map[string]string{"TCB_CONFIG_DIR": t.TempDir(), "TCB_EMULATOR_HOST": e.Addr(), "TCB_ENV_ID": envID}
 		f.Getenv = func(k string) string { return vars[k] }
 		f.Prompter = p
 		f.Globals.ConfigFile = filepath.Join(dir, "cloudbaserc.json")
@@ -91,7 +74,7 @@ func TestDeployAsksOnceBeforeProgress(t *testing.T) {
 	ios.SetStdoutTTY(true)
 	p = &askFirst{errOut: errOut}
 	p.Answer("already exist", false)
-	err = run(p, errOut, ios, false)
+	err := run(p, errOut, ios, false)
 	if err == nil || !strings.Contains(out.String()+err.Error(), "declined") {
 		t.Fatalf("declined: %v\n%s", err, out)
 	}

@@ -13,9 +13,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
-	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/emulator"
 	"github.com/tcb-go/tcb/pkg/emulator/functions"
 	"github.com/tcb-go/tcb/pkg/fndeploy"
@@ -204,41 +204,8 @@ func emulatorFunction(t *testing.T, name string) (*cloudapi.Client, string, stri
 	if _, err := exec.LookPath("node"); err != nil {
 		t.Skip("node is not installed")
 	}
-	e, err := emulator.New(emulator.Options{Listen: "127.0.0.1:0", Ephemeral: true, Latency: 20 * time.Millisecond},
-		functions.New(functions.Options{}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close(context.Background()) })
-	c, err := cloudapi.New(cloudapi.Options{
-		Credential: cloudapi.Credential{SecretID: config.EmulatorSecretID, SecretKey: config.EmulatorSecretKey},
-		Region:     "ap-shanghai", Endpoint: e.Endpoint(), MaxAttempts: 1,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	created, err := c.CreateEnv(ctx, &cloudapi.CreateEnvRequest{Alias: "logs"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for deadline := time.Now().Add(30 * time.Second); ; <-tick.C {
-		env, err := c.DescribeEnv(ctx, created.EnvId)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if env.Status == "NORMAL" {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("env still %s", env.Status)
-		}
-	}
+	e := emulatortest.Start(t, emulatortest.Options{Options: emulator.Options{Latency: 20 * time.Millisecond}}, functions.New(functions.Options{}))
+	c, envID, ctx := e.Client, e.NewEnv("logs"), e.Ctx
 	dir := t.TempDir()
 	code := "exports.main = async (event) => {\n" +
 		"  console.log('event ' + event.n);\n" +
@@ -248,12 +215,16 @@ func emulatorFunction(t *testing.T, name string) (*cloudapi.Client, string, stri
 	if err := os.WriteFile(filepath.Join(dir, "index.js"), []byte(code), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	d := &fndeploy.Deployer{API: c, Namespace: created.EnvId, PollInterval: 20 * time.Millisecond, WaitTimeout: time.Minute}
-	spec := fndeploy.Spec{Name: name, Dir: dir, Handler: project.DefaultHandler, Runtime: project.DefaultRuntime, Timeout: 3, MemorySize: 256}
+	d := &fndeploy.Deployer{API: c, Namespace: envID, PollInterval: 20 * time.Millisecond, WaitTimeout: time.Minute}
+	noDeps := false
+	spec, err := fndeploy.NewSpec(project.Function{Name: name, Dir: dir, Timeout: 3, InstallDependency: &noDeps}, fndeploy.Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if r := d.Deploy(ctx, spec); r.Err != nil {
 		t.Fatalf("deploy: %+v", r)
 	}
-	return c, created.EnvId, e.Addr()
+	return c, envID, e.Addr()
 }
 
 // invoke runs the function with event {"n": n, "fail": fail} and returns

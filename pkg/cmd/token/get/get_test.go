@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/pkg/cmd/token/shared"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/config"
-	"github.com/tcb-go/tcb/pkg/emulator"
 	"github.com/tcb-go/tcb/pkg/emulator/wxapi"
 	"github.com/tcb-go/tcb/pkg/iostreams"
 	"github.com/tcb-go/tcb/pkg/prompt"
@@ -28,14 +28,7 @@ type env struct {
 func setup(t *testing.T) *env {
 	t.Helper()
 	m := wxapi.New(wxapi.Options{Apps: map[string]string{"wx1111111111111111": "other-secret"}})
-	e, err := emulator.New(emulator.Options{Listen: "127.0.0.1:0", Ephemeral: true}, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close(context.Background()) })
+	e := emulatortest.Start(t, emulatortest.Options{}, m)
 	ios, _, out, errOut := iostreams.Test()
 	f := cmdutil.New("test", ios)
 	dir := t.TempDir()

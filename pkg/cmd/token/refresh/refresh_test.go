@@ -6,10 +6,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/pkg/cmd/token/get"
 	"github.com/tcb-go/tcb/pkg/cmd/token/status"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
-	"github.com/tcb-go/tcb/pkg/emulator"
 	"github.com/tcb-go/tcb/pkg/emulator/wxapi"
 	"github.com/tcb-go/tcb/pkg/iostreams"
 	"github.com/tcb-go/tcb/pkg/prompt"
@@ -22,14 +22,7 @@ const app = "wx1111111111111111"
 // without the token.
 func TestRefreshStaleAndStatus(t *testing.T) {
 	m := wxapi.New(wxapi.Options{Apps: map[string]string{app: "app-secret-1"}})
-	e, err := emulator.New(emulator.Options{Listen: "127.0.0.1:0", Ephemeral: true}, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close(context.Background())
+	e := emulatortest.Start(t, emulatortest.Options{}, m)
 	ios, _, out, _ := iostreams.Test()
 	f := cmdutil.New("test", ios)
 	vars := map[string]string{"TCB_CONFIG_DIR": t.TempDir(), "TCB_EMULATOR_HOST": e.Addr(),
@@ -76,7 +69,7 @@ func TestRefreshStaleAndStatus(t *testing.T) {
 		t.Fatalf("output: %s", out)
 	}
 	// Reporting the current token needs the secret: exit 2 without one.
-	err = Run(ctx, &Options{F: f, Stale: tok})
+	err := Run(ctx, &Options{F: f, Stale: tok})
 	if ce, ok := err.(*cmdutil.Error); !ok || ce.Code != cmdutil.ExitAuth {
 		t.Fatalf("current token without a secret: %v", err)
 	}

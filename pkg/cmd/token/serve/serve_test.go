@@ -23,9 +23,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/config"
-	"github.com/tcb-go/tcb/pkg/emulator"
 	"github.com/tcb-go/tcb/pkg/emulator/wxapi"
 	"github.com/tcb-go/tcb/pkg/iostreams"
 	"github.com/tcb-go/tcb/pkg/prompt"
@@ -132,14 +132,7 @@ func selfSigned(t *testing.T) (certFile, keyFile string, pool *x509.CertPool) {
 // gracefully when its context ends; the log holds no token or key.
 func TestRunTLSAndGracefulStop(t *testing.T) {
 	m := wxapi.New(wxapi.Options{})
-	e, err := emulator.New(emulator.Options{Listen: "127.0.0.1:0", Ephemeral: true}, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close(context.Background())
+	e := emulatortest.Start(t, emulatortest.Options{}, m)
 	vars := map[string]string{"TCB_EMULATOR_HOST": e.Addr(), "TCB_TOKEN_SERVER_KEY": testKey}
 	f, logBuf := testFactory(t, vars)
 	certFile, keyFile, pool := selfSigned(t)
@@ -208,14 +201,7 @@ func TestRunTLSAndGracefulStop(t *testing.T) {
 // resolves to 127.0.0.1 must not read tokens; the server's own names work.
 func TestRunRefusesOtherHosts(t *testing.T) {
 	m := wxapi.New(wxapi.Options{})
-	e, err := emulator.New(emulator.Options{Listen: "127.0.0.1:0", Ephemeral: true}, m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := e.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close(context.Background())
+	e := emulatortest.Start(t, emulatortest.Options{}, m)
 	f, _ := testFactory(t, map[string]string{"TCB_EMULATOR_HOST": e.Addr()})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
