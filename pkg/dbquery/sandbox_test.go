@@ -6,6 +6,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tcb-go/tcb/internal/emulatortest"
 )
 
 const normalStatement = `db.collection("todos").where({done: false, due: _.lt(new Date("2024-01-01"))}).orderBy("due", "asc").limit(20).get()`
@@ -236,8 +238,5 @@ func TestParseConcurrentAndNoLeaks(t *testing.T) {
 	for err := range errs {
 		t.Fatal(err)
 	}
-	time.Sleep(50 * time.Millisecond)
-	if after := runtime.NumGoroutine(); after > before+2 {
-		t.Fatalf("goroutines grew from %d to %d", before, after)
-	}
+	emulatortest.Eventually(t, func() bool { return runtime.NumGoroutine() <= before+2 }, "goroutines back to %d", before)
 }

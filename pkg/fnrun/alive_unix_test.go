@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tcb-go/tcb/internal/emulatortest"
 )
 
 // alive reports whether pid is a running (not zombie) process.
@@ -29,11 +31,5 @@ func alive(pid int) bool {
 // waitDead fails the test unless pid is gone within d.
 func waitDead(t *testing.T, pid int, d time.Duration) {
 	t.Helper()
-	deadline := time.Now().Add(d)
-	for alive(pid) {
-		if time.Now().After(deadline) {
-			t.Fatalf("process %d still alive after %v", pid, d)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	emulatortest.EventuallyWithin(t, d, func() bool { return !alive(pid) }, "process %d to exit", pid)
 }

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/tcb-go/tcb/internal/emulatortest"
 )
 
 func TestInstanceDeath(t *testing.T) {
@@ -248,7 +250,7 @@ func TestConcurrencyCap(t *testing.T) {
 			defer close(done)
 			p.Invoke(context.Background(), fn, []byte(`{"ms":500}`), InvokeOptions{})
 		}()
-		time.Sleep(200 * time.Millisecond)
+		emulatortest.Eventually(t, func() bool { s := p.Stats(); return s.Instances-s.Idle == 1 }, "the only instance to be busy")
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
 		if _, err := p.Invoke(ctx, fn, []byte(`{"ms":1}`), InvokeOptions{}); !errors.Is(err, ErrConcurrencyLimit) || !errors.Is(err, context.DeadlineExceeded) {
@@ -334,11 +336,19 @@ exports.main = async (e) => {
 		_, err := p.Invoke(context.Background(), other, []byte(`{"ms":60000}`), InvokeOptions{})
 		done <- err
 	}()
-	deadline := time.Now().Add(5 * time.Second)
-	for p.Stats().Instances-p.Stats().Idle < 2 && time.Now().Before(deadline) {
-		time.Sleep(20 * time.Millisecond)
-	}
-	time.Sleep(100 * time.Millisecond)
+	emulatortest.EventuallyWithin(t, 5*time.Second, func() bool {
+		if s := p.Stats(); s.Instances-s.Idle < 2 {
+			return false
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		for in := range p.all {
+			if !alive(in.pid) {
+				return false
+			}
+		}
+		return true
+	}, "two busy instances running")
 	p.mu.Lock()
 	for in := range p.all {
 		pids = append(pids, in.pid)
@@ -379,13 +389,7 @@ func TestIdleTimeout(t *testing.T) {
 		t.Fatal(err, r)
 	}
 	waitDead(t, r.PID, 3*time.Second)
-	deadline := time.Now().Add(time.Second)
-	for p.Stats().Instances != 0 && time.Now().Before(deadline) {
-		time.Sleep(10 * time.Millisecond)
-	}
-	if s := p.Stats(); s.Instances != 0 {
-		t.Errorf("stats %+v", s)
-	}
+	emulatortest.EventuallyWithin(t, time.Second, func() bool { return p.Stats().Instances == 0 }, "no instances")
 }
 
 func TestCrashWhileIdle(t *testing.T) {

@@ -13,6 +13,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/tcb-go/tcb/internal/emulatortest"
 )
 
 // TestHelperOrphanParent is not a test: TestNoOrphansWhenParentDies runs the
@@ -31,13 +33,11 @@ func TestHelperOrphanParent(t *testing.T) {
 	}
 	go p.Invoke(context.Background(), Function{Name: "busy", CodeDir: dir, Handler: "index.hang", Timeout: time.Minute}, nil, InvokeOptions{})
 	fmt.Println("pids", r.PID, r.RetMsg)
-	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if kids := childPIDs(os.Getpid()); len(kids) >= 2 {
-			fmt.Println("children", strings.Trim(fmt.Sprint(kids), "[]"))
-			break
-		}
+	var kids []int
+	if emulatortest.Wait(5*time.Second, func() bool { kids = childPIDs(os.Getpid()); return len(kids) >= 2 }) {
+		fmt.Println("children", strings.Trim(fmt.Sprint(kids), "[]"))
 	}
-	time.Sleep(time.Minute)
+	select {} // until the test kills this process
 }
 
 // childPIDs lists the processes whose parent is ppid.
