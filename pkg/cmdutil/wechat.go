@@ -44,11 +44,8 @@ func (f *Factory) weChatBaseURL() (string, error) {
 		}
 		return strings.TrimRight(v, "/"), nil
 	}
-	if h := f.EmulatorHost(); h != "" {
-		if strings.Contains(h, "://") {
-			return strings.TrimRight(h, "/"), nil
-		}
-		return "http://" + h, nil
+	if u := f.emulatorURL(); u != "" {
+		return strings.TrimRight(u, "/"), nil
 	}
 	return wechat.DefaultBaseURL, nil
 }
