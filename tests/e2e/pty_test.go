@@ -14,6 +14,7 @@ import (
 
 	"github.com/creack/pty"
 
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/emulator"
 )
@@ -52,15 +53,12 @@ func (c *console) read() {
 
 func (c *console) expect(t *testing.T, s string) {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
-	for time.Now().Before(deadline) {
+	if emulatortest.Wait(10*time.Second, func() bool {
 		c.mu.Lock()
-		got := c.buf.String()
-		c.mu.Unlock()
-		if strings.Contains(got, s) {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
+		defer c.mu.Unlock()
+		return strings.Contains(c.buf.String(), s)
+	}) {
+		return
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/pkg/config"
 )
 
@@ -31,11 +32,13 @@ func TestTokenGetProcessesShareFileStore(t *testing.T) {
 	readerWG.Add(1)
 	go func() {
 		defer readerWG.Done()
+		tick := time.NewTicker(200 * time.Microsecond)
+		defer tick.Stop()
 		for {
 			select {
 			case <-stop:
 				return
-			default:
+			case <-tick.C:
 			}
 			b, err := os.ReadFile(file)
 			if err == nil {
@@ -44,7 +47,6 @@ func TestTokenGetProcessesShareFileStore(t *testing.T) {
 					torn.Add(1)
 				}
 			}
-			time.Sleep(200 * time.Microsecond)
 		}
 	}()
 
@@ -72,7 +74,7 @@ func TestTokenGetProcessesShareFileStore(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
-	time.Sleep(20 * time.Millisecond)
+	emulatortest.Wait(5*time.Second, func() bool { return reads.Load() > 0 })
 	close(stop)
 	readerWG.Wait()
 

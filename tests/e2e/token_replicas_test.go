@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/internal/testenv"
 	"github.com/tcb-go/tcb/pkg/config"
 )
@@ -127,14 +128,9 @@ func TestTokenReplicas(t *testing.T) {
 
 	// Wait until every replica serves.
 	for r := range replicas {
-		deadline := time.Now().Add(10 * time.Second)
-		for {
-			if _, err := fetchToken(context.Background(), r); err == nil {
-				break
-			} else if time.Now().After(deadline) {
-				t.Fatalf("replica %d never served: %v", r, err)
-			}
-			time.Sleep(50 * time.Millisecond)
+		var err error
+		if !emulatortest.Wait(10*time.Second, func() bool { _, err = fetchToken(context.Background(), r); return err == nil }) {
+			t.Fatalf("replica %d never served: %v", r, err)
 		}
 	}
 	before := emu.state(t).Wechat.Apps[appid].Fetches.StableToken
@@ -148,11 +144,19 @@ func TestTokenReplicas(t *testing.T) {
 	begin := time.Now()
 
 	var wg sync.WaitGroup
+	// The clients together send at most one request every 400 µs.
+	pace := time.NewTicker(400 * time.Microsecond)
+	defer pace.Stop()
 	for c := range replicaClients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for n := c; ctx.Err() == nil; n++ {
+				select {
+				case <-ctx.Done():
+					return
+				case <-pace.C:
+				}
 				send := time.Now()
 				var tok string
 				var err error
@@ -183,7 +187,6 @@ func TestTokenReplicas(t *testing.T) {
 					}
 					errMu.Unlock()
 				}
-				time.Sleep(20 * time.Millisecond)
 			}
 		}()
 	}
@@ -193,8 +196,14 @@ func TestTokenReplicas(t *testing.T) {
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		for ctx.Err() == nil {
-			time.Sleep(150 * time.Millisecond)
+		tick := time.NewTicker(150 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
 			s := log.latest.Load()
 			if s == nil {
 				continue
@@ -215,15 +224,13 @@ func TestTokenReplicas(t *testing.T) {
 		log.mu.Lock()
 		n := len(log.order)
 		log.mu.Unlock()
-		for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		if !emulatortest.Wait(10*time.Second, func() bool {
 			log.mu.Lock()
-			m := len(log.order)
-			log.mu.Unlock()
-			if m > n {
-				return
-			}
+			defer log.mu.Unlock()
+			return len(log.order) > n
+		}) {
+			t.Error("no token rotation within 10 s")
 		}
-		t.Error("no token rotation within 10 s")
 	}
 	at := func(d time.Duration) { time.Sleep(time.Until(begin.Add(d))) }
 
@@ -311,15 +318,16 @@ func TestTokenReplicas(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+	if !emulatortest.Wait(10*time.Second, func() bool {
 		next, err := fetchToken(context.Background(), 1)
-		if err != nil || time.Now().After(deadline) {
+		if err != nil {
 			t.Fatalf("waiting for a rotation: %v", err)
 		}
-		if next != cur {
-			cur = next
-			break
-		}
+		changed := next != cur
+		cur = next
+		return changed
+	}) {
+		t.Fatal("no rotation within 10 s")
 	}
 	time.Sleep(2100 * time.Millisecond)
 	f0 := emu.state(t).Wechat.Apps[appid].Fetches.StableToken
