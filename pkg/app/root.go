@@ -8,9 +8,11 @@ import (
 	emulatorcmd "github.com/tcb-go/tcb/pkg/cmd/emulator"
 	envcmd "github.com/tcb-go/tcb/pkg/cmd/env"
 	fncmd "github.com/tcb-go/tcb/pkg/cmd/fn"
+	hostingcmd "github.com/tcb-go/tcb/pkg/cmd/hosting"
 	"github.com/tcb-go/tcb/pkg/cmd/login"
 	"github.com/tcb-go/tcb/pkg/cmd/logout"
 	"github.com/tcb-go/tcb/pkg/cmd/root"
+	storagecmd "github.com/tcb-go/tcb/pkg/cmd/storage"
 	tokencmd "github.com/tcb-go/tcb/pkg/cmd/token"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/iostreams"
@@ -26,6 +28,8 @@ func NewRoot(f *cmdutil.Factory) *cobra.Command {
 		envcmd.NewCmdEnv(f),
 		fncmd.NewCmdFn(f),
 		dbcmd.NewCmdDB(f),
+		storagecmd.NewCmdStorage(f),
+		hostingcmd.NewCmdHosting(f),
 		emulatorcmd.NewCmdEmulator(f),
 		tokencmd.NewCmdToken(f),
 	)
