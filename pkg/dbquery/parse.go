@@ -6,6 +6,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -269,7 +270,7 @@ func (s *session) harden() {
 	}
 	for _, proto := range protos {
 		for _, name := range proto.GetOwnPropertyNames() {
-			if allowedProperties[name] || name == "constructor" || name == "repeat" || name == "padStart" ||
+			if allowedProperties()[name] || name == "constructor" || name == "repeat" || name == "padStart" ||
 				name == "padEnd" || name == "fill" || name == "join" || name == "replace" || name == "replaceAll" ||
 				name == "matchAll" || name == "search" || name == "toString" || name == "valueOf" || name == "toLocaleString" {
 				_ = proto.Delete(name)
@@ -521,7 +522,9 @@ func (s *session) convArgs(args []goja.Value) []any {
 
 // ---------- builders ----------
 
-var allChainMethods = func() []string {
+// allChainMethods are the builders' methods and the aggregate stages, built
+// on first use.
+var allChainMethods = sync.OnceValue(func() []string {
 	m := append([]string{}, builderMethodNames...)
 	for _, n := range stageNames {
 		if !slices.Contains(m, n) {
@@ -529,7 +532,7 @@ var allChainMethods = func() []string {
 		}
 	}
 	return m
-}()
+})
 
 // Builders, terminals and commands get their methods from per-session
 // prototypes; the receiver's Go state is found through the registry.
@@ -537,7 +540,7 @@ var allChainMethods = func() []string {
 func (s *session) builder(c *chain) *goja.Object {
 	if s.builderProto == nil {
 		s.builderProto = s.vm.NewObject()
-		for _, name := range allChainMethods {
+		for _, name := range allChainMethods() {
 			name := name
 			s.builderProto.Set(name, func(call goja.FunctionCall) goja.Value {
 				this, _ := call.This.(*goja.Object)
@@ -559,7 +562,7 @@ func (s *session) builder(c *chain) *goja.Object {
 func (s *session) terminal(q Query) goja.Value {
 	if s.terminalProto == nil {
 		s.terminalProto = s.vm.NewObject()
-		for _, name := range allChainMethods {
+		for _, name := range allChainMethods() {
 			name := name
 			s.terminalProto.Set(name, func(call goja.FunctionCall) goja.Value {
 				this, _ := call.This.(*goja.Object)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/big"
 	"strings"
+	"sync"
 
 	"github.com/dop251/goja/ast"
 	"github.com/dop251/goja/token"
@@ -49,8 +50,9 @@ var commandNames = []string{
 	"geoNear", "geoWithin", "geoIntersects", "bit", "aggregate",
 }
 
-// allowedProperties is every property name a statement may access with ".".
-var allowedProperties = func() map[string]bool {
+// allowedProperties is every property name a statement may access with
+// "."; it is built on first use, not when tcb starts.
+var allowedProperties = sync.OnceValue(func() map[string]bool {
 	m := map[string]bool{
 		"collection": true, "command": true, "serverDate": true, "RegExp": true, "Geo": true, "now": true,
 	}
@@ -60,7 +62,7 @@ var allowedProperties = func() map[string]bool {
 		}
 	}
 	return m
-}()
+})
 
 type validator struct {
 	src      string
@@ -155,7 +157,7 @@ func (v *validator) expr(e ast.Expression, depth int) error {
 		return nil
 	case *ast.DotExpression:
 		name := string(t.Identifier.Name)
-		if !allowedProperties[name] {
+		if !allowedProperties()[name] {
 			return v.errAt(t, "unsupported: .%s", name)
 		}
 		return v.expr(t.Left, d)
