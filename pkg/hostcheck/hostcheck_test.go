@@ -14,7 +14,7 @@ func TestAllows(t *testing.T) {
 		"127.0.0.1:9800": true, "127.0.0.2:9800": true, "[::1]:9800": true, "localhost": true, "LOCALHOST:1": true,
 		"env.site.localhost:9800": true, "localhost.": true, "dev.example.test:80": true, "a.b.corp.test": true,
 		"10.1.2.3:9800": true,
-		"corp.test": false, "evil.example:9800": false, "localhost.evil.example": false, "10.1.2.4": false,
+		"corp.test":     false, "evil.example:9800": false, "localhost.evil.example": false, "10.1.2.4": false,
 		"192.168.1.9:9800": false, "": false, "dev.example.test.evil": false,
 	} {
 		if got := p.Allows(host); got != want {
