@@ -106,6 +106,10 @@ type Host struct {
 	// (<bucket>.cos.<region>.localhost, <envId>.site.localhost) and
 	// path-style buckets. Requests it claims must authenticate themselves.
 	Route func(func(*http.Request) http.Handler)
+	// Handler serves a request as the emulator would (module routers,
+	// then the path routes) without the network-only checks; modules use
+	// it for in-process calls to other modules' doors (the web console).
+	Handler http.Handler
 }
 
 // Module is a subsystem of the emulator (functions, WeChat APIs, ...).
@@ -230,6 +234,7 @@ func New(opts Options, modules ...Module) (*Emulator, error) {
 		Faults: e.faults, Logger: opts.Logger, Now: opts.Now, Addr: e.Addr,
 		Route: func(fn func(*http.Request) http.Handler) { e.routers = append(e.routers, fn) }}
 	host.Events = e.events
+	host.Handler = e
 	for _, m := range modules {
 		if err := m.Init(host); err != nil {
 			e.closeModules()

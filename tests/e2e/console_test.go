@@ -1,9 +1,15 @@
 package e2e
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +21,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/tcb-go/tcb/pkg/cloudapi"
+	"github.com/tcb-go/tcb/pkg/config"
 )
 
 // chromiumPath finds Debian's chromium (installed by .ci/run). Without it
@@ -77,6 +86,10 @@ func newShooter(t *testing.T) *shooter {
 
 func (s *shooter) shot(ctx context.Context, name string) {
 	s.t.Helper()
+	// Toasts of earlier steps would cover the page.
+	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`document.querySelectorAll('.toast').forEach((t) => t.remove()) || true`)); err != nil {
+		s.t.Fatalf("screenshot %s: %v", name, err)
+	}
 	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		s.t.Fatalf("screenshot %s: %v", name, err)
@@ -166,6 +179,12 @@ func TestConsoleInChromium(t *testing.T) {
 		t.Errorf("the overview counts %q documents, want 3", docsCount)
 	}
 	shots.shot(ctx, "overview")
+	// The dark theme (auto -> light -> dark with the theme button), then
+	// back to the system's.
+	run(t, ctx, "dark theme", chromedp.Click("#theme-btn"), chromedp.Click("#theme-btn"))
+	until(t, ctx, "the dark theme", `document.documentElement.dataset.theme === 'dark'`, 5*time.Second)
+	shots.shot(ctx, "overview-dark")
+	run(t, ctx, "system theme", chromedp.Click("#theme-btn"))
 
 	// Functions: invoke from the page; its log line arrives live, and so
 	// does the log of an invocation made by the CLI meanwhile.
@@ -218,9 +237,71 @@ func TestConsoleInChromium(t *testing.T) {
 		t.Fatalf("tcb db count after the delete: %q, want 2", n)
 	}
 
-	// WeChat: the token the CLI fetched on the timeline.
+	// Storage and hosting: upload from the page, preview, and the hosted
+	// site serves what was uploaded.
+	dir := t.TempDir()
+	logo := filepath.Join(dir, "logo.png")
+	if err := os.WriteFile(logo, tinyPNG(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	index := filepath.Join(dir, "index.html")
+	if err := os.WriteFile(index, []byte("<!doctype html><title>站点</title><h1>Hello from the console 你好</h1>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run(t, ctx, "open storage", chromedp.Navigate(ui+"#/storage/storage"))
+	until(t, ctx, "the storage view", `window.__tcb.ready.storage && !!document.querySelector('#st-file')`, 20*time.Second)
+	run(t, ctx, "upload a file", chromedp.SetUploadFiles("#st-file", []string{logo}))
+	until(t, ctx, "the uploaded file", `!!document.querySelector('#st-table tr[data-key="logo.png"]')`, 20*time.Second)
+	run(t, ctx, "preview it", chromedp.Click(`button[data-preview="logo.png"]`))
+	until(t, ctx, "the preview", `(() => { const i = document.querySelector('#st-preview'); return i && i.complete && i.naturalWidth === 320; })()`, 20*time.Second)
+	shots.shot(ctx, "storage")
+	run(t, ctx, "close the preview", chromedp.KeyEvent("\x1b"))
+	var st struct {
+		Storage struct {
+			Buckets map[string]struct {
+				Env     string `json:"env"`
+				Objects int    `json:"objects"`
+			} `json:"buckets"`
+		} `json:"storage"`
+	}
+	getJSON(t, emu.Endpoint+"/_emulator/state", &st)
+	objects := 0
+	for _, b := range st.Storage.Buckets {
+		if b.Env == env {
+			objects += b.Objects
+		}
+	}
+	if objects != 1 {
+		t.Errorf("the emulator holds %d objects of %s after the upload, want 1", objects, env)
+	}
+	run(t, ctx, "hosting", chromedp.Navigate(ui+"#/storage/hosting"))
+	until(t, ctx, "the hosting view", `!!document.querySelector('#st-file') && !!document.querySelector('#site-link')`, 20*time.Second)
+	run(t, ctx, "upload the site", chromedp.SetUploadFiles("#st-file", []string{index}))
+	until(t, ctx, "index.html", `!!document.querySelector('#st-table tr[data-key="index.html"]')`, 20*time.Second)
+	shots.shot(ctx, "hosting")
+	resp, err := http.Get(emu.Endpoint + "/site/" + env + "/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(body), "Hello from the console 你好") {
+		t.Errorf("the hosted site answers %d: %s", resp.StatusCode, body)
+	}
+
+	// WeChat: the token the CLI fetched on the timeline, and two
+	// cgi-bin/token tokens whose lives overlap.
+	for i := 0; i < 2; i++ {
+		var tok struct {
+			AccessToken string `json:"access_token"`
+		}
+		getJSON(t, emu.Endpoint+"/cgi-bin/token?grant_type=client_credential&appid="+config.EmulatorWxAppID+"&secret="+config.EmulatorWxSecret, &tok)
+		if tok.AccessToken == "" {
+			t.Fatal("cgi-bin/token gave no token")
+		}
+	}
 	run(t, ctx, "open wechat", chromedp.Navigate(ui+"#/wechat"))
-	until(t, ctx, "the token timeline", `!!document.querySelector('#token-timeline .tl-bar')`, 20*time.Second)
+	until(t, ctx, "the token timeline", `document.querySelectorAll('#token-timeline .tl-bar').length === 3 && !!document.querySelector('#token-timeline .tl-overlap')`, 20*time.Second)
 	shots.shot(ctx, "wechat")
 
 	// Requests: the live log, a detail with its secrets masked.
@@ -262,6 +343,7 @@ func TestConsoleInChromium(t *testing.T) {
 	c.run("fn", "invoke", "chatty", "-e", env)
 	until(t, ctx, "10,000 lines", `document.querySelector('#log-count').textContent === '10,001 lines'`, 60*time.Second)
 	t.Logf("10,000 log lines: on the page %.0f ms after the CLI started the invocation", float64(time.Since(started).Milliseconds()))
+	shots.shot(ctx, "logs-10k")
 	perf := eval[struct {
 		Rows   int     `json:"rows"`
 		Scroll float64 `json:"scroll"`
@@ -281,7 +363,23 @@ func TestConsoleInChromium(t *testing.T) {
 		t.Errorf("the log list has %d rows in the DOM: it is not virtualised", perf.Rows)
 	}
 	until(t, ctx, "the filtered line", `document.querySelector('#log-count').textContent === '1 lines'`, 10*time.Second)
-	shots.shot(ctx, "logs-10k")
+}
+
+// tinyPNG is a 320x160 PNG: a gradient with a disc.
+func tinyPNG() []byte {
+	img := image.NewNRGBA(image.Rect(0, 0, 320, 160))
+	for y := 0; y < 160; y++ {
+		for x := 0; x < 320; x++ {
+			c := color.NRGBA{R: uint8(37 + x/4), G: uint8(99 + y/2), B: 235, A: 255}
+			if dx, dy := x-160, y-80; dx*dx+dy*dy < 50*50 {
+				c = color.NRGBA{R: 255, G: 255, B: 255, A: 255}
+			}
+			img.Set(x, y, c)
+		}
+	}
+	var b bytes.Buffer
+	_ = png.Encode(&b, img)
+	return b.Bytes()
 }
 
 // TestConsoleRefusesOtherOrigins: a page served from another origin (a
@@ -394,6 +492,76 @@ func TestConsoleRefusesOtherOrigins(t *testing.T) {
 		}
 		if acao := resp.Header.Get("Access-Control-Allow-Origin"); acao != "" {
 			t.Errorf("%s: Access-Control-Allow-Origin %q", tc.name, acao)
+		}
+	}
+}
+
+// TestConsoleOverviewBudget loads the overview in Chromium on an emulator
+// holding 100,000 documents and 100 functions and reports how long it took
+// (the issue's budget is 300 ms; reported, not asserted).
+func TestConsoleOverviewBudget(t *testing.T) {
+	t.Parallel()
+	ctx := browser(t, 4*time.Minute)
+	emu := startEmulatorProcess(t, "--latency", "0s", "--skip-install-deps")
+	c := newCLI(t, emu)
+	api, err := cloudapi.New(cloudapi.Options{Credential: cloudapi.Credential{SecretID: config.EmulatorSecretID, SecretKey: config.EmulatorSecretKey},
+		Region: "ap-shanghai", Endpoint: emu.Endpoint, MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	bg := context.Background()
+	var zb bytes.Buffer
+	zw := zip.NewWriter(&zb)
+	w, _ := zw.Create("index.js")
+	w.Write([]byte("exports.main = async () => 1\n"))
+	zw.Close()
+	code := base64.StdEncoding.EncodeToString(zb.Bytes())
+	// 50 functions per environment (the limit), 100,000 documents in the first.
+	envs := []string{c.createEnv("budget1"), c.createEnv("budget2")}
+	for i := 0; i < 100; i++ {
+		if err := api.CreateFunction(bg, &cloudapi.CreateFunctionRequest{FunctionName: fmt.Sprintf("fn%03d", i), Namespace: envs[i/50],
+			Runtime: "Nodejs18.15", Handler: "index.main", Code: &cloudapi.Code{ZipFile: code}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.run("db", "collection", "create", "items", "-e", envs[0])
+	info, err := api.DescribeEnv(bg, envs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for batch := 0; batch < 10; batch++ {
+		var cmds []cloudapi.MgoCommand
+		for k := 0; k < 10; k++ {
+			var sb strings.Builder
+			sb.WriteString(`{"documents":[`)
+			for i := 0; i < 1000; i++ {
+				if i > 0 {
+					sb.WriteByte(',')
+				}
+				n := (batch*10+k)*1000 + i
+				fmt.Fprintf(&sb, `{"_id":"d%06d","n":%d,"title":"文档 %d"}`, n, n, n)
+			}
+			sb.WriteString(`]}`)
+			cmds = append(cmds, cloudapi.MgoCommand{TableName: "items", CommandType: "INSERT", Command: sb.String()})
+		}
+		if _, err := api.RunCommands(bg, &cloudapi.RunCommandsRequest{EnvId: envs[0], Tag: info.Databases[0].InstanceId, MgoCommands: cmds}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ui := emu.Endpoint + "/_emulator/ui/"
+	for i, label := range []string{"first load", "reload"} {
+		run(t, ctx, "open the overview", chromedp.Navigate(fmt.Sprintf("%s?load=%d#/overview", ui, i)))
+		until(t, ctx, "the overview", `window.__tcb && window.__tcb.ready.overview && document.querySelector('#count-documents .v').textContent === '100,000'`, 60*time.Second)
+		tm := eval[map[string]float64](t, ctx, "timings", `(() => { const nav = performance.getEntriesByType('navigation')[0];
+			return Object.assign({}, window.__tcb.timings, {navStart: performance.timeOrigin, domContentLoaded: nav ? nav.domContentLoadedEventEnd : 0}); })()`)
+		t.Logf("overview with 100,000 documents and 100 functions, %s: shown %.0f ms after navigation (page loaded at %.0f ms, overview call %.0f ms, call and render %.0f ms)",
+			label, tm["overviewShownAt"], tm["domContentLoaded"], tm["overviewFetch"], tm["overview"])
+		if i == 0 {
+			continue
+		}
+		fns := eval[string](t, ctx, "functions", `document.querySelector('#count-functions .v').textContent`)
+		if fns != "100" {
+			t.Errorf("the overview counts %s functions, want 100", fns)
 		}
 	}
 }

@@ -42,7 +42,7 @@ func (t inproc) RoundTrip(r *http.Request) (*http.Response, error) {
 		req.Body = http.NoBody
 	}
 	rec := &recorder{header: http.Header{}}
-	t.m.h.Mux.ServeHTTP(rec, req)
+	t.m.serve(rec, req)
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}
@@ -52,6 +52,16 @@ func (t inproc) RoundTrip(r *http.Request) (*http.Response, error) {
 		Header: rec.header, Body: io.NopCloser(bytes.NewReader(rec.body.Bytes())),
 		ContentLength: int64(rec.body.Len()), Request: r,
 	}, nil
+}
+
+// serve hands a request to the emulator's whole handler (module routers
+// included), or to its mux when the host has no handler.
+func (m *Module) serve(w http.ResponseWriter, r *http.Request) {
+	if m.h.Handler != nil {
+		m.h.Handler.ServeHTTP(w, r)
+		return
+	}
+	m.h.Mux.ServeHTTP(w, r)
 }
 
 // recorder is the response writer of in-process calls.

@@ -283,7 +283,9 @@ function setEnvs(envs) {
   }
   sel.value = state.env;
 }
+let preloaded = null;
 async function loadEnvs() {
+  if (preloaded) { const o = preloaded; preloaded = null; return o; }
   const o = await api('GET', 'overview');
   setEnvs(o.envs || []);
   $('#nav-storage').hidden = !o.storage;
@@ -297,8 +299,10 @@ function go(path) { if (location.hash !== '#/' + path) location.hash = '#/' + pa
 async function route() {
   const parts = (location.hash.replace(/^#\/?/, '') || 'overview').split('/').map(decodeURIComponent);
   const name = views[parts[0]] ? parts[0] : 'overview';
+  if (name !== 'overview') preloaded = null; // only the first overview uses the start-up answer
   for (const fn of state.cleanup) fn();
   state.cleanup = [];
+  for (const close of dialogStack.slice().reverse()) close(undefined); // dialogs and the request panel belong to the page left
   state.route = name; state.args = parts.slice(1);
   document.querySelectorAll('.nav a').forEach((a) => a.classList.toggle('active', a.dataset.route === name));
   $('#title').textContent = titles[name];
@@ -319,6 +323,7 @@ function needEnv(view) {
 views.overview = async (view) => {
   const t = performance.now();
   const o = await loadEnvs();
+  window.__tcb.timings.overviewFetch = performance.now() - t;
   const c = o.counts || {};
   const card = (k, zh, v, id) => h('div', { class: 'card', id }, h('div', { class: 'k' }, k, ' ', h('span', { class: 'muted' }, zh)), h('div', { class: 'v' }, v));
   view.append(h('div', { class: 'grid cards' },
@@ -364,7 +369,10 @@ views.overview = async (view) => {
   view.append(h('p', { class: 'small muted', id: 'overview-foot' }, `Endpoint ${o.endpoint} · data ${o.data_dir} · node ${o.node || '—'} · ${fmtNum(o.invocations)} invocations · ${o.faults} pending faults`));
   const ms = performance.now() - t;
   window.__tcb.timings.overview = ms;
-  if (!window.__tcb.timings.firstOverview) window.__tcb.timings.firstOverview = performance.now() - T0;
+  if (!window.__tcb.timings.firstOverview) {
+    window.__tcb.timings.firstOverview = performance.now() - T0;
+    window.__tcb.timings.overviewShownAt = performance.now(); // since navigation
+  }
   $('#overview-foot').append(` · loaded in ${ms.toFixed(0)} ms`);
   window.__tcb.ready.overview = true;
   // Refresh when someone else changes something (debounced).
@@ -696,9 +704,93 @@ function queryTab(body, coll) {
   explainOnly();
 }
 
-// ---------- Storage (when the storage module is present) ----------
-views.storage = async (view) => {
-  view.append(h('div', { class: 'panel' }, h('div', { class: 'empty' }, 'The storage module is running; browsing files from the console is not built yet. Use tcb storage commands.')));
+// ---------- Storage and hosting (when the storage module is present) ----------
+function fmtSize(n) {
+  if (n < 1024) return n + ' B';
+  const u = ['KB', 'MB', 'GB']; let i = -1;
+  do { n /= 1024; i++; } while (n >= 1024 && i < u.length - 1);
+  return n.toFixed(n < 10 ? 1 : 0) + ' ' + u[i];
+}
+async function fetchObject(bucket, key) {
+  const resp = await fetch(`api/envs/${enc(state.env)}/storage/object?bucket=${bucket}&key=${enc(key)}`, { headers: { 'X-TCB-Console-Token': TOKEN } });
+  if (!resp.ok) throw new Error('HTTP ' + resp.status);
+  return resp.blob();
+}
+views.storage = async (view, args) => {
+  if (needEnv(view)) return;
+  const bucket = args[0] === 'hosting' ? 'hosting' : 'storage';
+  const prefix = args.slice(1).join('/');
+  const tabs = h('div', { class: 'tabs', role: 'tablist' },
+    h('button', { type: 'button', role: 'tab', id: 'st-tab-storage', class: bucket === 'storage' ? 'sel' : '', onclick: () => go('storage/storage') }, 'Storage 云存储'),
+    h('button', { type: 'button', role: 'tab', id: 'st-tab-hosting', class: bucket === 'hosting' ? 'sel' : '', onclick: () => go('storage/hosting') }, 'Hosting 静态托管'));
+  const panel = h('div', { class: 'panel', id: 'storage-panel' });
+  view.append(tabs, panel);
+  let r;
+  try { r = await api('GET', `envs/${enc(state.env)}/storage?bucket=${bucket}&prefix=${enc(prefix)}`); }
+  catch (e) {
+    if (bucket === 'hosting') {
+      panel.append(h('div', { class: 'empty' }, e.message, h('p', null, h('button', { type: 'button', class: 'primary', id: 'hosting-enable', onclick: async () => {
+        try { await api('POST', `envs/${enc(state.env)}/hosting`, {}); toast('Hosting enabled'); route(); } catch (err) { toast(err.message, true); }
+      } }, 'Enable hosting 开通静态托管'))));
+      return;
+    }
+    throw e;
+  }
+  const crumbs = h('div', { class: 'row mono small', id: 'st-crumbs' }, h('a', { href: `#/storage/${bucket}` }, r.bucket), ' /');
+  let acc = '';
+  for (const part of prefix.split('/').filter(Boolean)) { acc += part + '/'; const p = acc; crumbs.append(' ', h('a', { href: `#/storage/${bucket}/` + p.split('/').filter(Boolean).map(enc).join('/') }, part), ' /'); }
+  const input = h('input', { type: 'file', multiple: true, id: 'st-file', 'aria-label': 'Files to upload' });
+  const status = h('span', { class: 'small muted', id: 'st-status' });
+  const upload = async (files) => {
+    let done = 0;
+    for (const f of files) {
+      status.textContent = `uploading ${f.name} (${done + 1}/${files.length})…`;
+      const resp = await fetch(`api/envs/${enc(state.env)}/storage/object?bucket=${bucket}&key=${enc(prefix ? prefix.replace(/\/?$/, '/') + f.name : f.name)}`,
+        { method: 'PUT', body: f, headers: { 'X-TCB-Console-Token': TOKEN, 'X-Content-Type': f.type || '' } });
+      if (!resp.ok) { const j = await resp.json().catch(() => ({})); toast(`${f.name}: ${j.error || resp.status}`, true); continue; }
+      done++;
+    }
+    status.textContent = `${done} uploaded`;
+    toast(`Uploaded ${done} file${done === 1 ? '' : 's'}`);
+    route();
+  };
+  input.addEventListener('change', () => upload(Array.from(input.files)));
+  const drop = h('div', { class: 'drop', id: 'st-drop' }, 'Drop files here to upload to ', h('code', null, '/' + (prefix ? prefix.replace(/\/?$/, '/') : '')), ' · or ', input);
+  drop.addEventListener('dragover', (e) => { e.preventDefault(); drop.classList.add('over'); });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (e) => { e.preventDefault(); drop.classList.remove('over'); upload(Array.from(e.dataTransfer.files)); });
+  const siteLinks = r.site ? h('span', { class: 'row small' }, h('a', { href: r.site, target: '_blank', rel: 'noopener noreferrer', id: 'site-link' }, 'Open site ↗'), h('a', { href: r.site_path, target: '_blank', rel: 'noopener noreferrer', class: 'muted' }, r.site_path)) : '';
+  const rows = [];
+  for (const d of r.dirs) {
+    const rel = d.slice(prefix ? prefix.replace(/\/?$/, '/').length : 0);
+    rows.push(h('tr', { dataset: { dir: d } }, h('td', null, h('a', { href: `#/storage/${bucket}/` + d.split('/').filter(Boolean).map(enc).join('/') }, '📁 ' + rel)), h('td', null, ''), h('td', null, ''), h('td', null, '')));
+  }
+  for (const o of r.objects) {
+    const name = o.key.slice(prefix ? prefix.replace(/\/?$/, '/').length : 0);
+    const isImg = /\.(png|jpe?g|gif|webp|svg|bmp|ico)$/i.test(o.key);
+    rows.push(h('tr', { dataset: { key: o.key } }, h('td', { class: 'mono' }, name), h('td', { class: 'num' }, fmtSize(o.size)), h('td', { class: 'small' }, fmtDate(o.last_modified)),
+      h('td', null, h('span', { class: 'row' },
+        isImg ? h('button', { type: 'button', class: 'small', dataset: { preview: o.key }, onclick: async () => {
+          try {
+            const url = URL.createObjectURL(await fetchObject(bucket, o.key));
+            await modal(o.key, h('div', { class: 'body' }, h('img', { src: url, alt: o.key, id: 'st-preview', class: 'preview' })), [{ label: 'Close', value: true, class: 'primary' }]);
+            URL.revokeObjectURL(url);
+          } catch (e) { toast(e.message, true); }
+        } }, 'Preview') : '',
+        h('button', { type: 'button', class: 'small', onclick: async () => {
+          try { const url = URL.createObjectURL(await fetchObject(bucket, o.key)); const a = h('a', { href: url, download: name }); document.body.append(a); a.click(); a.remove(); setTimeout(() => URL.revokeObjectURL(url), 5000); }
+          catch (e) { toast(e.message, true); }
+        } }, 'Download'),
+        h('button', { type: 'button', class: 'small danger', dataset: { delkey: o.key }, onclick: async () => {
+          if (!await confirmDialog('Delete file 删除文件', `Delete ${o.key} from ${r.bucket}?`, 'Delete 删除')) return;
+          try { await api('DELETE', `envs/${enc(state.env)}/storage/object?bucket=${bucket}&key=${enc(o.key)}`); toast('Deleted ' + o.key); route(); } catch (e) { toast(e.message, true); }
+        } }, 'Delete')))));
+  }
+  panel.append(h('div', { class: 'ph' }, crumbs, siteLinks), h('div', { class: 'pb' }, drop, status,
+    rows.length ? h('div', { class: 'table-wrap' }, h('table', { id: 'st-table' }, h('thead', null, h('tr', null, h('th', null, 'Name 名称'), h('th', { class: 'num' }, 'Size'), h('th', null, 'Modified'), h('th', null, ''))), h('tbody', null, rows)))
+      : h('div', { class: 'empty' }, 'Nothing here yet.'),
+    r.truncated ? h('p', { class: 'small muted' }, 'More than 1000 entries: narrow the prefix.') : ''));
+  window.__tcb.ready.storage = true;
 };
 
 // ---------- WeChat ----------
@@ -760,7 +852,7 @@ function timeline(app, tl) {
     }
   }
   const axis = h('div', { class: 'tl-axis' });
-  for (let i = 0; i <= 4; i++) { const x = lo + (hi - lo) * i / 4; const s = h('span', null, new Date(x).toLocaleTimeString('en-GB', { hour12: false })); s.style.left = (i * 25) + '%'; axis.append(s); }
+  for (let i = 0; i <= 4; i++) { const x = lo + (hi - lo) * i / 4; const s = h('span', null, new Date(x).toLocaleTimeString('en-GB', { hour12: false })); s.style.left = (i * 25) + '%'; if (i === 0) s.style.transform = 'none'; if (i === 4) s.style.transform = 'translateX(-100%)'; axis.append(s); }
   wrap.append(axis);
   return wrap;
 }
@@ -882,10 +974,10 @@ $('#env-select').addEventListener('change', (e) => {
 });
 window.addEventListener('hashchange', route);
 (async () => {
-  try { await loadEnvs(); } catch (e) { toast(e.message, true); }
-  live.seq = 0;
-  // Start the stream at the server's current sequence: only deltas from now on.
-  try { const r = await api('GET', 'requests?limit=1'); live.seq = r.seq; } catch { /* stream starts from now */ }
+  // One overview call names the envs and the server's sequence number: the
+  // stream starts there (only deltas from now on), and the overview page
+  // renders from the same answer.
+  try { preloaded = await loadEnvs(); live.seq = preloaded.seq || 0; } catch (e) { toast(e.message, true); }
   live.run();
   route();
 })();
