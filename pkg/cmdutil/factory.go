@@ -161,16 +161,26 @@ func (f *Factory) Endpoint() string {
 func (f *Factory) Credentials() (Creds, error) {
 	var c Creds
 	id, key, token := config.EnvCredentials(f.Getenv)
-	if id != "" && key != "" {
+	switch {
+	case id != "" && key != "":
 		c.SecretID, c.SecretKey, c.SessionToken = id, key, token
 		c.CloudSource = config.SourceEnv
+	case id != "" || key != "" || token != "":
+		// Half a pair is a mistake (a typo, a missing CI secret), not a
+		// reason to fall back to the profile's keys and act on another
+		// account.
+		return c, AuthErrorf("%s", halfEnvKeys(id, key)).
+			WithHint("set both TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY, or unset them all to use the profile")
 	}
 	appid, secret := strings.TrimSpace(f.Getenv("TCB_WX_APPID")), strings.TrimSpace(f.Getenv("TCB_WX_SECRET"))
 	if appid != "" {
 		c.WxAppID, c.WxSecret = appid, secret
 		c.WeChatSource = config.SourceEnv
 	}
-	if c.CloudSource == config.SourceNone || c.WeChatSource == config.SourceNone {
+	// TCB_WX_APPID alone names the app; its secret may still be the one
+	// saved for that app in the profile.
+	wantSavedSecret := c.WeChatSource == config.SourceEnv && c.WxSecret == ""
+	if c.CloudSource == config.SourceNone || c.WeChatSource == config.SourceNone || wantSavedSecret {
 		st, err := f.Config()
 		if err != nil {
 			return c, err
@@ -187,8 +197,12 @@ func (f *Factory) Credentials() (Creds, error) {
 			c.SecretID, c.SecretKey, c.SessionToken = pc.SecretID, pc.SecretKey, pc.SessionToken
 			c.CloudSource = config.SourceProfile
 		}
-		if c.WeChatSource == config.SourceNone && pc.WxAppID != "" {
+		switch {
+		case c.WeChatSource == config.SourceNone && pc.WxAppID != "":
 			c.WxAppID, c.WxSecret = pc.WxAppID, pc.WxSecret
+			c.WeChatSource = config.SourceProfile
+		case wantSavedSecret && pc.WxAppID == c.WxAppID && pc.WxSecret != "":
+			c.WxSecret = pc.WxSecret
 			c.WeChatSource = config.SourceProfile
 		}
 	}
@@ -197,15 +211,29 @@ func (f *Factory) Credentials() (Creds, error) {
 			c.SecretID, c.SecretKey = config.EmulatorSecretID, config.EmulatorSecretKey
 			c.CloudSource = config.SourceEmulator
 		}
-		if c.WeChatSource == config.SourceNone {
+		switch {
+		case c.WeChatSource == config.SourceNone:
 			c.WxAppID, c.WxSecret = config.EmulatorWxAppID, config.EmulatorWxSecret
 			c.WeChatSource = config.SourceEmulator
+		case c.WxSecret == "" && c.WxAppID == config.EmulatorWxAppID:
+			c.WxSecret, c.WeChatSource = config.EmulatorWxSecret, config.SourceEmulator
 		}
 	}
 	if err := f.checkDevCredentials(c); err != nil {
 		return c, err
 	}
 	return c, nil
+}
+
+// halfEnvKeys says which of the Tencent Cloud key variables is missing.
+func halfEnvKeys(id, key string) string {
+	switch {
+	case id != "" && key == "":
+		return "TENCENTCLOUD_SECRETID is set but TENCENTCLOUD_SECRETKEY is not"
+	case key != "" && id == "":
+		return "TENCENTCLOUD_SECRETKEY is set but TENCENTCLOUD_SECRETID is not"
+	}
+	return "TENCENTCLOUD_SESSIONTOKEN is set without TENCENTCLOUD_SECRETID and TENCENTCLOUD_SECRETKEY"
 }
 
 // checkDevCredentials refuses the emulator's public development keys when

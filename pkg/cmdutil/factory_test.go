@@ -3,6 +3,7 @@ package cmdutil
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/tcb-go/tcb/pkg/config"
@@ -46,12 +47,24 @@ func TestCredentialPrecedence(t *testing.T) {
 	if c.SecretID != "AKIDenv" || c.CloudSource != config.SourceEnv || c.WxAppID != "wxprofile" {
 		t.Fatalf("env over profile: %+v", c)
 	}
-	// Only one of the pair in the environment does not count.
+	// Half a pair in the environment is an error naming the missing
+	// variable, not a silent fallback to the profile's keys.
 	delete(env, "TENCENTCLOUD_SECRETKEY")
-	c, _ = f.Credentials()
-	if c.SecretID != "AKIDprofile" {
-		t.Fatalf("half an env pair: %+v", c)
+	_, err = f.Credentials()
+	if err == nil || !strings.Contains(err.Error(), "TENCENTCLOUD_SECRETID is set but TENCENTCLOUD_SECRETKEY is not") || ExitCode(err) != ExitAuth {
+		t.Fatalf("half an env pair: %v (exit %d)", err, ExitCode(err))
 	}
+	env["TENCENTCLOUD_SECRET_KEY"] = "ke"
+	delete(env, "TENCENTCLOUD_SECRETID")
+	if _, err = f.Credentials(); err == nil || !strings.Contains(err.Error(), "TENCENTCLOUD_SECRETKEY is set but TENCENTCLOUD_SECRETID is not") {
+		t.Fatalf("the key alone: %v", err)
+	}
+	delete(env, "TENCENTCLOUD_SECRET_KEY")
+	env["TENCENTCLOUD_SESSIONTOKEN"] = "tok"
+	if _, err = f.Credentials(); err == nil || !strings.Contains(err.Error(), "SESSIONTOKEN is set without") {
+		t.Fatalf("a token alone: %v", err)
+	}
+	delete(env, "TENCENTCLOUD_SESSIONTOKEN")
 	// --profile beats TCB_PROFILE.
 	env["TCB_PROFILE"] = "other"
 	c, _ = f.Credentials()

@@ -144,3 +144,31 @@ func TestResolveSecret(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TCB_WX_APPID without TCB_WX_SECRET names the app; the secret saved for
+// that same app still applies, and no other app's secret does.
+func TestEnvAppIDKeepsSavedSecret(t *testing.T) {
+	env := map[string]string{}
+	f, _ := wechatFactory(t, env)
+	st, _ := f.Config()
+	if err := st.UpdateCredentials("default", func(c *config.Credentials) error {
+		c.WxAppID, c.WxSecret = "wx3333333333333333", "s-saved"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	env["TCB_WX_APPID"] = "wx3333333333333333"
+	app, err := f.ResolveWeChatApp("")
+	if err != nil || app.ID != "wx3333333333333333" || app.Secret != "s-saved" || app.Source != config.SourceProfile {
+		t.Fatalf("TCB_WX_APPID of the saved app: %+v %v", app, err)
+	}
+	env["TCB_WX_APPID"] = "wx4444444444444444"
+	if app, _ := f.ResolveWeChatApp(""); app.ID != "wx4444444444444444" || app.Secret != "" {
+		t.Fatalf("another app's saved secret applied: %+v", app)
+	}
+	// The emulator's demo app named alone gets the demo secret.
+	env["TCB_EMULATOR_HOST"], env["TCB_WX_APPID"] = "127.0.0.1:1", config.EmulatorWxAppID
+	if app, _ := f.ResolveWeChatApp(""); app.Secret != config.EmulatorWxSecret {
+		t.Fatalf("the demo app by TCB_WX_APPID: %+v", app)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -195,5 +196,28 @@ func TestSettingValidation(t *testing.T) {
 	}
 	if _, err := LookupSetting("colour"); err == nil {
 		t.Fatal("unknown key accepted")
+	}
+}
+
+func TestExistingOpenDirIsTightened(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "tcb")
+	if err := os.Mkdir(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil { // whatever the umask
+		t.Fatal(err)
+	}
+	if err := Open(dir).UpdateCredentials("default", func(c *Credentials) error {
+		c.SecretID, c.SecretKey = "AKIDexample0001", "very-secret-key"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runtime.GOOS != "windows" && st.Mode().Perm() != 0o700 {
+		t.Errorf("an existing 0755 dir is %o after a write, want 700", st.Mode().Perm())
 	}
 }

@@ -64,6 +64,21 @@ func ensureDir(dir string) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return &FileError{Path: dir, Err: err}
 	}
+	if runtime.GOOS == "windows" {
+		return nil
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		return &FileError{Path: dir, Err: err}
+	}
+	if fi.Mode().Perm()&0o077 != 0 {
+		// A directory made by an older tcb, another tool or a umask of 022
+		// lets others list which profiles and files exist: it holds
+		// credentials, so it is only ours.
+		if err := os.Chmod(dir, 0o700); err != nil {
+			return &FileError{Path: dir, Err: fmt.Errorf("tighten to 0700: %w", err), Advice: "run `chmod 700 " + dir + "`"}
+		}
+	}
 	return nil
 }
 

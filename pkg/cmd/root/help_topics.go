@@ -16,7 +16,8 @@ the saved profile.
   TENCENTCLOUD_SECRETID, TENCENTCLOUD_SECRETKEY, TENCENTCLOUD_SESSIONTOKEN
       Tencent Cloud API keys (also spelled TENCENTCLOUD_SECRET_ID,
       TENCENTCLOUD_SECRET_KEY, TENCENTCLOUD_SESSION_TOKEN). They take
-      precedence over the keys saved by 'tcb login'.
+      precedence over the keys saved by 'tcb login'. Setting only one
+      of the pair is an error (exit 2), not a fallback to the profile.
 
   TCB_ENV_ID        environment id; beats cloudbaserc.json and 'tcb env use',
                     loses to -e/--env-id
@@ -28,6 +29,7 @@ the saved profile.
   TCB_WX_APPID, TCB_WX_SECRET
       WeChat mini-program AppID and AppSecret, for access_token and the
       database HTTP API; they beat 'tcb login --wx-appid --wx-secret'.
+      TCB_WX_APPID alone uses the secret saved for that same AppID.
 
   TCB_TOKEN_SERVER, TCB_TOKEN_SERVER_KEY
       URL and bearer key of a central token server ('tcb token serve');
