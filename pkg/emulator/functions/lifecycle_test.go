@@ -48,7 +48,9 @@ var apiTime = regexp.MustCompile(`^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$`)
 
 func TestFunctionLifecycle(t *testing.T) {
 	t.Parallel()
-	h := start(t, "", Options{})
+	// The clock stands still: Creating and Updating last until the test
+	// moves it, however slow the machine.
+	h := startClock(t, "", Options{}, emulatortest.FrozenClock(time.Now()))
 	ns := h.newEnv()
 	zip := counterCode(t, "v1")
 
