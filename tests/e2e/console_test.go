@@ -303,6 +303,11 @@ func TestConsoleInChromium(t *testing.T) {
 	run(t, ctx, "open wechat", chromedp.Navigate(ui+"#/wechat"))
 	until(t, ctx, "the token timeline", `document.querySelectorAll('#token-timeline .tl-bar').length === 3 && !!document.querySelector('#token-timeline .tl-overlap')`, 20*time.Second)
 	shots.shot(ctx, "wechat")
+	run(t, ctx, "inject a fault from the page", chromedp.SetValue("#fault-action", "DescribeEnvs"), chromedp.SetValue("#fault-code", "FailedOperation"), chromedp.Click("#fault-add"))
+	until(t, ctx, "the pending fault", `!!document.querySelector('#faults-panel') && document.querySelector('#faults-panel').textContent.includes('DescribeEnvs')`, 20*time.Second)
+	if _, errs, code := c.try("env", "list"); code == 0 || !strings.Contains(errs, "FailedOperation") {
+		t.Errorf("tcb env list after the fault from the page: exit %d\n%s", code, errs)
+	}
 
 	// Requests: the live log, a detail with its secrets masked.
 	run(t, ctx, "open requests", chromedp.Navigate(ui+"#/requests"))

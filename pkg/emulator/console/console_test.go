@@ -244,3 +244,64 @@ func TestRequestDetailsAreMasked(t *testing.T) {
 		t.Errorf("requests %v", seen)
 	}
 }
+
+// TestImportExport: a JSON Lines file in, the same documents out.
+func TestImportExport(t *testing.T) {
+	f := start(t)
+	env := f.NewEnv("io")
+	f.call(t, http.MethodPost, "envs/"+env+"/collections", map[string]string{"name": "things"}, nil)
+	var lines strings.Builder
+	for i := 0; i < 1500; i++ {
+		fmt.Fprintf(&lines, `{"_id":"k%04d","v":%d,"s":"行 %d"}`+"\n", i, i, i)
+	}
+	req, _ := http.NewRequest(http.MethodPost, f.Endpoint()+console.Path+"api/envs/"+env+"/collections/things/import?mode=insert", strings.NewReader(lines.String()))
+	req.Header.Set(console.TokenHeader, f.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(body), `"inserted":1500`) {
+		t.Fatalf("import: %d %s", resp.StatusCode, body)
+	}
+	req, _ = http.NewRequest(http.MethodGet, f.Endpoint()+console.Path+"api/envs/"+env+"/collections/things/export", nil)
+	req.Header.Set(console.TokenHeader, f.token)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	got := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(got) != 1500 || !strings.Contains(got[1499], `"s":"行 1499"`) {
+		t.Fatalf("export: %d lines, last %q", len(got), got[len(got)-1])
+	}
+}
+
+// TestStreamEndsOnClose: an open event stream does not hold the
+// emulator's shutdown.
+func TestStreamEndsOnClose(t *testing.T) {
+	f := start(t)
+	req, _ := http.NewRequest(http.MethodGet, f.Endpoint()+console.Path+"api/events", nil)
+	req.Header.Set(console.TokenHeader, f.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	// Shutdown waits for open requests until its context ends: a stream
+	// that held it would make Close take the whole 10 s.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	started := time.Now()
+	if err := f.Close(ctx); err != nil {
+		t.Fatalf("close with a stream open: %v", err)
+	}
+	if d := time.Since(started); d > 8*time.Second {
+		t.Errorf("close took %v with a stream open", d)
+	}
+	if _, err := io.ReadAll(resp.Body); err != nil {
+		t.Logf("stream ended: %v", err)
+	}
+}

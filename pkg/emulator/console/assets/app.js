@@ -265,6 +265,9 @@ const store = {
   },
 };
 live.on('request', (r) => store.addRequest(r));
+// The page fell further behind than the server's rings hold (a sleeping
+// laptop, a flood of requests): reload what it shows.
+live.on('gap', () => { store.requestsLoaded = false; store.requests = []; toast('Some live events were missed; reloading the view'); route(); });
 live.on('log', (l) => store.addLog(l));
 
 // ---------- app state, env picker, router ----------
