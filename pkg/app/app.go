@@ -26,7 +26,7 @@ func Main() int {
 	ios := iostreams.System()
 	f := cmdutil.New(build.Version, ios)
 	f.Prompter = newPrompter(ios)
-	root := NewRoot(f)
+	root := newRootFor(f, os.Args[1:])
 
 	ctx, stop := interruptContext()
 	defer stop()

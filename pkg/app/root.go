@@ -19,20 +19,37 @@ import (
 	"github.com/tcb-go/tcb/pkg/prompt"
 )
 
+// groups are the command groups below the root, with the names (and
+// aliases) they are called by; TestGroupNames holds the names to the
+// commands.
+var groups = []struct {
+	names []string
+	build func(*cmdutil.Factory) *cobra.Command
+}{
+	{[]string{"login"}, func(f *cmdutil.Factory) *cobra.Command { return login.NewCmdLogin(f, nil) }},
+	{[]string{"logout"}, func(f *cmdutil.Factory) *cobra.Command { return logout.NewCmdLogout(f, nil) }},
+	{[]string{"config"}, configcmd.NewCmdConfig},
+	{[]string{"env"}, envcmd.NewCmdEnv},
+	{[]string{"fn", "functions"}, fncmd.NewCmdFn},
+	{[]string{"db"}, dbcmd.NewCmdDB},
+	{[]string{"storage"}, storagecmd.NewCmdStorage},
+	{[]string{"hosting"}, hostingcmd.NewCmdHosting},
+	{[]string{"emulator"}, emulatorcmd.NewCmdEmulator},
+	{[]string{"token"}, tokencmd.NewCmdToken},
+}
+
 // NewRoot assembles the whole command tree.
 func NewRoot(f *cmdutil.Factory) *cobra.Command {
-	cmd := root.NewCmdRoot(f,
-		login.NewCmdLogin(f, nil),
-		logout.NewCmdLogout(f, nil),
-		configcmd.NewCmdConfig(f),
-		envcmd.NewCmdEnv(f),
-		fncmd.NewCmdFn(f),
-		dbcmd.NewCmdDB(f),
-		storagecmd.NewCmdStorage(f),
-		hostingcmd.NewCmdHosting(f),
-		emulatorcmd.NewCmdEmulator(f),
-		tokencmd.NewCmdToken(f),
-	)
+	return withGroups(root.NewCmdRoot(f), f, func(string) bool { return true })
+}
+
+// withGroups adds to the root the groups whose name want accepts.
+func withGroups(cmd *cobra.Command, f *cmdutil.Factory, want func(name string) bool) *cobra.Command {
+	for _, g := range groups {
+		if want(g.names[0]) {
+			cmd.AddCommand(g.build(f))
+		}
+	}
 	rejectUnknownSubcommands(cmd)
 	return cmd
 }
