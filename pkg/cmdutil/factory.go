@@ -278,7 +278,7 @@ func (f *Factory) Region() (string, error) {
 			if err != nil || p == nil {
 				return "", "", err
 			}
-			return p.Region, p.ConfigPath, nil
+			return p.Region, p.ConfigPath, p.Resolved("region")
 		},
 		func() (string, string, error) {
 			st, err := f.Settings()
@@ -314,6 +314,9 @@ func (f *Factory) EnvID() (string, error) {
 	}
 	p, err := f.ProjectConfig()
 	if err != nil {
+		return "", err
+	}
+	if err := p.Resolved("envId"); err != nil {
 		return "", err
 	}
 	if p != nil && p.EnvID != "" {

@@ -26,18 +26,26 @@ type Overrides struct {
 // Function is the function name deploys: its entry in the project config
 // p, or, when p (possibly nil) does not configure it,
 // project.DefaultFunction in p's function root (./functions without one).
-// configured reports which.
-func Function(p *project.Project, name string) (fn project.Function, configured bool) {
+// configured reports which. The error is a *project.ConfigError when a
+// setting deploying needs holds a placeholder that could not be rendered.
+func Function(p *project.Project, name string) (fn project.Function, configured bool, err error) {
 	if p != nil {
-		if cfg, ok := p.Function(name); ok {
-			return *cfg, true
+		cfg, err := p.Lookup(name)
+		if err != nil {
+			return fn, false, err
+		}
+		if cfg != nil {
+			return *cfg, true, nil
+		}
+		if err := p.Resolved("functionRoot"); err != nil {
+			return fn, false, err
 		}
 	}
 	fn = project.DefaultFunction(name, "")
 	if p != nil && p.FunctionRoot != "" {
 		fn.Dir = filepath.Join(p.FunctionRoot, name)
 	}
-	return fn, false
+	return fn, false, nil
 }
 
 // NewSpec is the desired state of fn with o applied: the settings are

@@ -69,13 +69,13 @@ func TestNewSpecValidatesWithTheProjectRules(t *testing.T) {
 func TestFunctionPicksConfigOrDefault(t *testing.T) {
 	root := filepath.Join(t.TempDir(), "cloudfunctions")
 	p := &project.Project{FunctionRoot: root, Functions: []project.Function{{Name: "known", Dir: "/x/known", Timeout: 7}}}
-	if fn, ok := fndeploy.Function(p, "known"); !ok || fn.Timeout != 7 || fn.Dir != "/x/known" {
+	if fn, ok, err := fndeploy.Function(p, "known"); err != nil || !ok || fn.Timeout != 7 || fn.Dir != "/x/known" {
 		t.Fatalf("configured: %+v %v", fn, ok)
 	}
-	if fn, ok := fndeploy.Function(p, "other"); ok || fn.Dir != filepath.Join(root, "other") || len(fn.Ignore) == 0 {
+	if fn, ok, err := fndeploy.Function(p, "other"); err != nil || ok || fn.Dir != filepath.Join(root, "other") || len(fn.Ignore) == 0 {
 		t.Fatalf("in the root: %+v %v", fn, ok)
 	}
-	fn, ok := fndeploy.Function(nil, "loose")
+	fn, ok, _ := fndeploy.Function(nil, "loose")
 	if abs, _ := filepath.Abs(filepath.Join("functions", "loose")); ok || fn.Dir != abs {
 		t.Fatalf("no project: %+v %v", fn, ok)
 	}

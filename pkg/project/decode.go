@@ -28,6 +28,8 @@ func (d decoder) str(path string, v any) (string, error) {
 		return t, nil
 	case rendered:
 		return t.value, nil
+	case unresolved:
+		return "", t.err
 	}
 	return "", d.typeErr(path, "a string", v)
 }
@@ -39,6 +41,8 @@ func (d decoder) integer(path string, v any) (int, error) {
 		s = string(t)
 	case rendered:
 		s = strings.TrimSpace(t.value)
+	case unresolved:
+		return 0, t.err
 	case string: // "10": the official CLI applies Number() to these fields
 		s = strings.TrimSpace(t)
 		if _, err := strconv.Atoi(s); err != nil {
@@ -61,6 +65,8 @@ func (d decoder) boolean(path string, v any) (bool, error) {
 	switch t := v.(type) {
 	case bool:
 		return t, nil
+	case unresolved:
+		return false, t.err
 	case rendered:
 		if b, err := strconv.ParseBool(strings.TrimSpace(t.value)); err == nil {
 			return b, nil
@@ -73,12 +79,18 @@ func (d decoder) object(path string, v any) (map[string]any, error) {
 	if m, ok := v.(map[string]any); ok {
 		return m, nil
 	}
+	if u, ok := v.(unresolved); ok {
+		return nil, u.err
+	}
 	return nil, d.typeErr(path, "an object", v)
 }
 
 func (d decoder) array(path string, v any) ([]any, error) {
 	if a, ok := v.([]any); ok {
 		return a, nil
+	}
+	if u, ok := v.(unresolved); ok {
+		return nil, u.err
 	}
 	return nil, d.typeErr(path, "an array", v)
 }
@@ -98,6 +110,9 @@ func (d decoder) stringList(path string, v any) ([]string, error) {
 	}
 	s, err := d.str(path, v)
 	if err != nil {
+		if u, ok := v.(unresolved); ok {
+			return nil, u.err
+		}
 		return nil, d.typeErr(path, "a string or an array of strings", v)
 	}
 	return []string{s}, nil
@@ -114,6 +129,9 @@ func (d decoder) scalarString(path string, v any) (string, error) {
 	}
 	s, err := d.str(path, v)
 	if err != nil {
+		if u, ok := v.(unresolved); ok {
+			return "", u.err
+		}
 		return "", d.typeErr(path, "a string", v)
 	}
 	return s, nil
@@ -125,6 +143,23 @@ func (d decoder) scalarString(path string, v any) (string, error) {
 func (d decoder) function(m map[string]any, pathFor func(string) string, partial bool) (Function, error) {
 	var f Function
 	var err error
+	// A setting holding a placeholder that could not be rendered is left
+	// unset and remembered: only the commands that read it fail (see
+	// Function.Resolved). The name cannot wait: without it the function
+	// cannot be found.
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		if k == "name" {
+			continue
+		}
+		if e := firstUnresolved(m[k]); e != nil {
+			if f.pending == nil {
+				f.pending = map[string]*ConfigError{}
+				m = maps.Clone(m)
+			}
+			f.pending[k] = e
+			delete(m, k)
+		}
+	}
 	get := func(key string) (any, bool) {
 		v, ok := m[key]
 		if ok && v == nil { // null means unset

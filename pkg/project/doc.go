@@ -43,7 +43,14 @@
 // .env.<mode> (in the config file's directory) < the process environment;
 // ENV_ID and envId are forced to LoadOptions.EnvID when it is set, and
 // otherwise default to ENV_ID, else to the config's literal envId. A
-// missing variable or an unknown placeholder is a *ConfigError naming the
-// file, the JSON path and the variable. A rendered value whose text is a
-// JSON object or array is replaced by that value.
+// rendered value whose text is a JSON object or array is replaced by that
+// value.
+//
+// Placeholders resolve lazily: a missing variable or an unknown
+// placeholder does not fail Load. The setting holding it is left unset and
+// its *ConfigError (naming the file, the JSON path and the variable,
+// wrapping ErrUnresolved) is returned by the readers of that setting:
+// Project.Resolved, Function.Resolved and Project.Lookup. A secret missing
+// from one function's envVariables stops deploying that function, not
+// commands that only need the envId.
 package project

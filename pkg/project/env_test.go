@@ -160,8 +160,8 @@ func TestEnvIDInjection(t *testing.T) {
 	if p.EnvID != "cli" {
 		t.Errorf("envId %q", p.EnvID)
 	}
-	_, _, err := load(t, map[string]string{"cloudbaserc.json": `{"envId":"{{env.ENV_ID}}"}`}, LoadOptions{})
+	err := loadAll(t, map[string]string{"cloudbaserc.json": `{"envId":"{{env.ENV_ID}}"}`}, LoadOptions{})
 	wantConfigError(t, err, "cloudbaserc.json", "envId", "ENV_ID is not set")
-	_, _, err = load(t, map[string]string{"cloudbaserc.json": `{"functions":[{"name":"fn","path":"{{tcb.envId}}"}]}`}, LoadOptions{})
+	err = loadAll(t, map[string]string{"cloudbaserc.json": `{"functions":[{"name":"fn","path":"{{tcb.envId}}"}]}`}, LoadOptions{})
 	wantConfigError(t, err, "cloudbaserc.json", "functions[0].path", "env id is unknown")
 }

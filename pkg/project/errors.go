@@ -44,6 +44,12 @@ func (e *ConfigError) Unwrap() error { return e.Err }
 // ErrorKind is errkind.Local.
 func (e *ConfigError) ErrorKind() errkind.Kind { return errkind.Local }
 
+// ErrUnresolved is wrapped by the *ConfigError of a placeholder that could
+// not be rendered: a variable that is not set, an env id that is not known,
+// an unknown placeholder. Load does not fail on one; the value's readers
+// do (Project.Resolved, Function.Resolved, Project.Lookup).
+var ErrUnresolved = errors.New("unresolved placeholder")
+
 // ErrNoConfig is wrapped by the error Load returns when the directory holds
 // no project configuration at all (see NotFoundError). Commands that can work
 // without one (tcb fn deploy NAME --dir DIR) check for it with errors.Is.

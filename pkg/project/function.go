@@ -66,8 +66,32 @@ type Function struct {
 	Permissions       json.RawMessage // WeChat config.json "permissions", as written
 	// Raw is the function's entry after placeholders, legacy "config"
 	// flattening and functionDefaultConfig merging, for fields this type
-	// does not model.
+	// does not model. An unresolved placeholder stays as written.
 	Raw json.RawMessage
+
+	// pending holds the settings (by config key) whose placeholder could
+	// not be rendered; they are left unset.
+	pending map[string]*ConfigError
+}
+
+// Resolved returns the error of the first of fields (config keys such as
+// "envVariables", "params", "dir"; none means every setting) whose
+// placeholder could not be rendered, naming the file, the setting and the
+// variable; nil when they are all usable. A command checks the settings it
+// reads: fn deploy and fn run need all of them, fn invoke only "params".
+func (f *Function) Resolved(fields ...string) error {
+	if len(f.pending) == 0 {
+		return nil
+	}
+	if len(fields) == 0 {
+		fields = slices.Sorted(maps.Keys(f.pending))
+	}
+	for _, k := range fields {
+		if e, ok := f.pending[k]; ok {
+			return e
+		}
+	}
+	return nil
 }
 
 // VPC is a function's network.

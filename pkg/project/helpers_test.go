@@ -62,3 +62,14 @@ func wantConfigError(t testing.TB, err error, file, field string, frags ...strin
 	}
 	return ce
 }
+
+// loadAll is load followed by Project.Resolved(): the error of a command
+// that reads the whole configuration (fn deploy --all).
+func loadAll(t testing.TB, files map[string]string, opts LoadOptions) error {
+	t.Helper()
+	p, _, err := load(t, files, opts)
+	if err != nil {
+		return err
+	}
+	return p.Resolved()
+}

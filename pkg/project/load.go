@@ -48,8 +48,13 @@ type Project struct {
 	EnvFiles []string
 	// Raw is the whole configuration after placeholders (the "cloudbase"
 	// object for package.json), for sections this package does not model
-	// (servers, framework, app, hosting, ...).
+	// (servers, framework, app, hosting, ...). An unresolved placeholder
+	// stays as written.
 	Raw json.RawMessage
+
+	// pending holds the top-level settings whose placeholder could not be
+	// rendered (see Resolved).
+	pending map[string]*ConfigError
 }
 
 // Function returns the function called name.
@@ -305,6 +310,7 @@ func (l *loader) loadCloudbase(p string, explicit bool) (*Project, error) {
 func (l *loader) decodeTop(proj *Project, root map[string]any, base, file, configDir string) error {
 	d := decoder{file: file}
 	at := func(k string) string { return joinKey(base, k) }
+	root = proj.setAsidePending(root)
 	if v, ok := root["version"]; ok && v != nil {
 		var s string
 		switch t := v.(type) {
@@ -382,15 +388,30 @@ func (l *loader) decodeTop(proj *Project, root map[string]any, base, file, confi
 			ep := joinIndex(fp, i)
 			entry, err := d.object(ep, e)
 			if err != nil {
+				if proj.pendingEntry(err) {
+					continue
+				}
 				return err
 			}
 			merged, pathFor, err := mergeEntry(d, entry, defaults, ep, at("functionDefaultConfig"))
 			if err != nil {
+				if proj.pendingEntry(err) {
+					continue
+				}
 				return err
 			}
 			f, err := d.function(merged, pathFor, false)
 			if err != nil {
+				if proj.pendingEntry(err) {
+					continue
+				}
 				return err
+			}
+			if rootErr, ok := proj.pending["functionRoot"]; ok && f.Dir == "" {
+				if f.pending == nil {
+					f.pending = map[string]*ConfigError{}
+				}
+				f.pending["dir"] = rootErr
 			}
 			if j, dup := seen[f.Name]; dup {
 				return d.fail(pathFor("name"), "duplicate function name %s (also %s)", quoteShort(f.Name), joinKey(joinIndex(fp, j), "name"))

@@ -54,7 +54,7 @@ func (r *renderer) render(v any, path string) (any, error) {
 		}
 		val, err := r.resolve(expr, t, path)
 		if err != nil {
-			return nil, err
+			return unresolved{placeholder: t, err: err}, nil
 		}
 		if s := strings.TrimSpace(val); strings.HasPrefix(s, "{") || strings.HasPrefix(s, "[") {
 			if parsed, cerr := decodeJSON([]byte(s)); cerr == nil {
@@ -66,9 +66,9 @@ func (r *renderer) render(v any, path string) (any, error) {
 	return v, nil
 }
 
-func (r *renderer) resolve(name, text, path string) (string, error) {
-	fail := func(format string, args ...any) error {
-		return &ConfigError{File: r.file, Field: path, Problem: fmt.Sprintf(format, args...)}
+func (r *renderer) resolve(name, text, path string) (string, *ConfigError) {
+	fail := func(format string, args ...any) *ConfigError {
+		return &ConfigError{File: r.file, Field: path, Problem: fmt.Sprintf(format, args...), Err: ErrUnresolved}
 	}
 	switch {
 	case strings.HasPrefix(name, "env."):

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -27,6 +29,40 @@ type rendered struct {
 }
 
 func (r rendered) MarshalJSON() ([]byte, error) { return json.Marshal(r.value) }
+
+// unresolved stands for a placeholder that could not be rendered (a
+// variable that is not set, say). Loading goes on: the error is reported by
+// whatever reads the value (see Project.Resolved and Function.Resolved), so
+// one function's missing secret stops only the commands that need it. In
+// Raw it stays the placeholder text as written.
+type unresolved struct {
+	placeholder string
+	err         *ConfigError
+}
+
+func (u unresolved) MarshalJSON() ([]byte, error) { return json.Marshal(u.placeholder) }
+
+// firstUnresolved returns the error of the first unresolved placeholder in
+// v (objects in key order), or nil.
+func firstUnresolved(v any) *ConfigError {
+	switch t := v.(type) {
+	case unresolved:
+		return t.err
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(t)) {
+			if e := firstUnresolved(t[k]); e != nil {
+				return e
+			}
+		}
+	case []any:
+		for _, e := range t {
+			if err := firstUnresolved(e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
 
 const (
 	maxConfigBytes = 8 << 20
@@ -264,6 +300,8 @@ func describe(v any) string {
 		return "string " + quoteShort(t)
 	case rendered:
 		return "string " + quoteShort(t.value) + " (from " + t.placeholder + ")"
+	case unresolved:
+		return "unresolved " + t.placeholder
 	case map[string]any:
 		return "object"
 	case []any:

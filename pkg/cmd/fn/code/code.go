@@ -132,12 +132,15 @@ func RunDownload(ctx context.Context, opts *DownloadOptions) error {
 // projectDir is where name's code lives in the project here ("" without a
 // project).
 func projectDir(f *cmdutil.Factory, name string) (string, error) {
-	fn, p, err := shared.ConfiguredFunction(f, name)
+	fn, p, err := shared.ConfiguredFunction(f, name, "dir")
 	if err != nil || p == nil {
 		return "", err
 	}
 	if fn != nil && fn.Dir != "" {
 		return fn.Dir, nil
+	}
+	if err := p.Resolved("functionRoot"); err != nil {
+		return "", err
 	}
 	if p.FunctionRoot != "" {
 		return filepath.Join(p.FunctionRoot, name), nil

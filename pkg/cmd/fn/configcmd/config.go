@@ -68,11 +68,17 @@ func RunUpdate(ctx context.Context, opts *UpdateOptions) error {
 	}
 	names := opts.Names
 	if opts.All {
+		if err := p.Resolved("functions", "functionDefaultConfig"); err != nil {
+			return err
+		}
 		names = shared.Names(p)
 	}
 	var specs []fndeploy.Spec
 	for _, n := range names {
-		fn, _, _ := shared.ConfiguredFunction(f, n)
+		fn, _, err := shared.ConfiguredFunction(f, n)
+		if err != nil {
+			return err
+		}
 		if fn == nil {
 			return cmdutil.LocalErrorf("%s does not configure function %q", p.ConfigPath, n)
 		}

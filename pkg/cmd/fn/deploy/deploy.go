@@ -227,6 +227,11 @@ func resolveSpecs(opts *Options) ([]fndeploy.Spec, error) {
 			}
 			return nil, cmdutil.LocalErrorf("%s configures no functions", p.ConfigPath).WithHint("add functions[] or name one: tcb fn deploy NAME --dir DIR")
 		}
+		// All of them: an entry hidden by an unresolved placeholder
+		// must not be skipped silently.
+		if err := p.Resolved("functions", "functionDefaultConfig"); err != nil {
+			return nil, err
+		}
 		if !opts.All && !f.Globals.Yes {
 			if !f.IOStreams.CanPrompt() {
 				return nil, cmdutil.NoTTYError("fn deploy", "--all (or function names)")
@@ -252,7 +257,10 @@ func resolveSpecs(opts *Options) ([]fndeploy.Spec, error) {
 			continue
 		}
 		seen[name] = true
-		fn, _ := fndeploy.Function(p, name)
+		fn, _, err := fndeploy.Function(p, name)
+		if err != nil {
+			return nil, err
+		}
 		spec, err := fndeploy.NewSpec(fn, overrides)
 		if err != nil {
 			return nil, cmdutil.WithCode(cmdutil.ExitInput, fmt.Errorf("function %s: %w", name, err))

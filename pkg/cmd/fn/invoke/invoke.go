@@ -98,7 +98,7 @@ func NewCmdInvoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
 	var def json.RawMessage
-	if cfg, _, err := shared.ConfiguredFunction(f, opts.Name); err != nil {
+	if cfg, _, err := shared.ConfiguredFunction(f, opts.Name, "params"); err != nil {
 		return err
 	} else if cfg != nil {
 		def = cfg.Params

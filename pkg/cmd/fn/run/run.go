@@ -20,6 +20,7 @@ import (
 	"github.com/tcb-go/tcb/pkg/cmd/fn/invoke"
 	"github.com/tcb-go/tcb/pkg/cmd/fn/shared"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
+	"github.com/tcb-go/tcb/pkg/fndeploy"
 	"github.com/tcb-go/tcb/pkg/fnrun"
 	"github.com/tcb-go/tcb/pkg/project"
 )
@@ -82,17 +83,12 @@ func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
 	var fn project.Function
 	if opts.Name != "" {
-		cfg, p, err := shared.ConfiguredFunction(f, opts.Name)
+		p, err := f.ProjectConfig()
 		if err != nil {
 			return err
 		}
-		if cfg == nil {
-			fn = project.DefaultFunction(opts.Name, "")
-			if p != nil && p.FunctionRoot != "" {
-				fn.Dir = p.FunctionRoot + "/" + opts.Name
-			}
-		} else {
-			fn = *cfg
+		if fn, _, err = fndeploy.Function(p, opts.Name); err != nil {
+			return err
 		}
 	} else {
 		dir, err := shared.AbsDir(opts.Path)

@@ -35,14 +35,17 @@ func Target(f *cmdutil.Factory) (*cloudapi.Client, string, error) {
 }
 
 // ConfiguredFunction finds name in the project config; the function is nil
-// when there is no config or it does not mention name.
-func ConfiguredFunction(f *cmdutil.Factory, name string) (*project.Function, *project.Project, error) {
+// when there is no config or it does not mention name. fields are the
+// settings the caller reads (config keys; none: all): one of them holding
+// a placeholder that could not be rendered is an error (exit 6), other
+// settings' are not.
+func ConfiguredFunction(f *cmdutil.Factory, name string, fields ...string) (*project.Function, *project.Project, error) {
 	p, err := f.ProjectConfig()
 	if err != nil || p == nil {
 		return nil, p, err
 	}
-	fn, _ := p.Function(name)
-	return fn, p, nil
+	fn, err := p.Lookup(name, fields...)
+	return fn, p, err
 }
 
 // Names lists the configured function names.

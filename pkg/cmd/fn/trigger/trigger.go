@@ -70,7 +70,7 @@ func createRun(ctx context.Context, o *CreateOptions) error {
 	if o.Name != "" {
 		triggers = []project.Trigger{{Name: o.Name, Type: "timer", Config: o.Cron}}
 	} else {
-		fn, p, err := shared.ConfiguredFunction(f, o.Function)
+		fn, p, err := shared.ConfiguredFunction(f, o.Function, "triggers")
 		if err != nil {
 			return err
 		}
