@@ -62,7 +62,7 @@ type API interface {
 // Event is a progress report.
 type Event struct {
 	Function string
-	Step     string // "package", "create", "update-code", "update-config", "wait", "trigger", "skip-code", "done", "failed"
+	Step     string // "package", "warning", "create", "update-code", "update-config", "wait", "trigger", "skip-code", "done", "failed"
 	Message  string
 }
 
@@ -85,6 +85,10 @@ type Result struct {
 	ZipSize       int64         `json:"zip_size"`
 	Files         int           `json:"files"`
 	Triggers      []string      `json:"triggers_created,omitempty"`
+	// Skipped are the paths the package left out besides the ignore
+	// rules: symbolic links that escape the directory, dangle or loop,
+	// and special files.
+	Skipped []funcpack.Skipped `json:"skipped,omitempty"`
 	Duration      time.Duration `json:"-"`
 	DurationMS    int64         `json:"duration_ms"`
 	DryRun        bool          `json:"dry_run,omitempty"`
@@ -185,6 +189,8 @@ func (d *Deployer) Deploy(ctx context.Context, spec Spec) (res Result) {
 		return res
 	}
 	d.emit(spec.Name, "package", "%d files, %s, sha256 %s", pkg.Stats.Files, funcpack.FormatSize(res.ZipSize), short(pkg.CodeSha256))
+	res.Skipped = pkg.Stats.Skipped
+	d.warnSkipped(spec.Name, pkg.Stats.Skipped)
 
 	current, err := d.API.GetFunction(ctx, d.Namespace, spec.Name)
 	var nf *cloudapi.NotFoundError
@@ -543,4 +549,21 @@ func (d *Deployer) WaitDeleted(ctx context.Context, name string) error {
 			}
 			return false, f.Status, nil
 		})
+}
+
+// maxSkipWarnings bounds the warnings about left-out paths of one function
+// (a broken node_modules/.bin can hold hundreds); Result.Skipped has them
+// all.
+const maxSkipWarnings = 5
+
+// warnSkipped emits a "warning" event for each path the package left out
+// (up to maxSkipWarnings, then how many more).
+func (d *Deployer) warnSkipped(name string, skipped []funcpack.Skipped) {
+	for i, s := range skipped {
+		if i == maxSkipWarnings {
+			d.emit(name, "warning", "and %d more paths left out (--json lists them)", len(skipped)-i)
+			return
+		}
+		d.emit(name, "warning", "left out %s: %s", s.Path, s.Reason)
+	}
 }

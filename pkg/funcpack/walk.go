@@ -28,8 +28,8 @@ type Entry struct {
 // Skipped is a path that Pack left out for a reason other than the ignore
 // rules (escaping, dangling or looping symbolic links, special files).
 type Skipped struct {
-	Path   string // slash path relative to the function directory
-	Reason string
+	Path   string `json:"path"` // slash path relative to the function directory
+	Reason string `json:"reason"`
 }
 
 type walker struct {

@@ -409,6 +409,11 @@ func (r *reporter) event(e fndeploy.Event) {
 	if e.Step == "failed" {
 		e.Message = "failed" // why is said once, at the end
 	}
+	if e.Step == "warning" { // said on its own line, also on a terminal
+		ios.StopProgressIndicator()
+		fmt.Fprintf(ios.ErrOut, "%s %s: %s\n", ios.ColorScheme().WarningIcon(), e.Function, e.Message)
+		return
+	}
 	if !ios.ProgressEnabled() {
 		if e.Step == "wait" && r.last[e.Function] == e.Message {
 			return
