@@ -77,23 +77,23 @@ const (
 
 // Result is the outcome of one function's deploy.
 type Result struct {
-	Name          string        `json:"name"`
-	Action        Action        `json:"action"`
-	CodeUploaded  bool          `json:"code_uploaded"`
-	ConfigUpdated bool          `json:"config_updated"`
-	CodeSha256    string        `json:"code_sha256"`
-	ZipSize       int64         `json:"zip_size"`
-	Files         int           `json:"files"`
-	Triggers      []string      `json:"triggers_created,omitempty"`
+	Name          string   `json:"name"`
+	Action        Action   `json:"action"`
+	CodeUploaded  bool     `json:"code_uploaded"`
+	ConfigUpdated bool     `json:"config_updated"`
+	CodeSha256    string   `json:"code_sha256"`
+	ZipSize       int64    `json:"zip_size"`
+	Files         int      `json:"files"`
+	Triggers      []string `json:"triggers_created,omitempty"`
 	// Skipped are the paths the package left out besides the ignore
 	// rules: symbolic links that escape the directory, dangle or loop,
 	// and special files.
-	Skipped []funcpack.Skipped `json:"skipped,omitempty"`
-	Duration      time.Duration `json:"-"`
-	DurationMS    int64         `json:"duration_ms"`
-	DryRun        bool          `json:"dry_run,omitempty"`
-	Err           error         `json:"-"`
-	Error         string        `json:"error,omitempty"`
+	Skipped    []funcpack.Skipped `json:"skipped,omitempty"`
+	Duration   time.Duration      `json:"-"`
+	DurationMS int64              `json:"duration_ms"`
+	DryRun     bool               `json:"dry_run,omitempty"`
+	Err        error              `json:"-"`
+	Error      string             `json:"error,omitempty"`
 }
 
 // ErrNeedsConfirmation means the function exists and the caller did not
