@@ -85,3 +85,7 @@ if [ -x scripts/bench-pack.sh ]; then
   echo "== packaging"
   scripts/bench-pack.sh
 fi
+
+if [ -x scripts/bench-storage.sh ]; then
+  scripts/bench-storage.sh
+fi

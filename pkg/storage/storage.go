@@ -56,6 +56,9 @@ type Options struct {
 	Transport http.RoundTripper
 	// Trace, when set, gets one line per request (no secrets).
 	Trace io.Writer
+	// SumCacheDir holds the checksum caches of uploaded trees (see
+	// SumCache); "" hashes every file each time.
+	SumCacheDir string
 }
 
 // DefaultParallel is the default number of concurrent transfers.

@@ -269,3 +269,54 @@ func TestCloudAndLocalPaths(t *testing.T) {
 		t.Errorf("LocalPath: %q %v", p, err)
 	}
 }
+
+// With a checksum cache, comparing an unchanged tree reads no file; a file
+// rewritten with the same size and modification time is still caught.
+func TestChecksumCache(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	c, err := storage.New(storage.Options{Credentials: storage.Credentials{SecretID: config.EmulatorSecretID, SecretKey: config.EmulatorSecretKey},
+		Bucket: f.bucket.Bucket, Region: f.bucket.Region, Endpoint: f.emu.Endpoint(), SumCacheDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := t.TempDir()
+	files := map[string][]byte{}
+	for i := range 20 {
+		files[fmt.Sprintf("f%02d.txt", i)] = random(uint64(i), 1000+i)
+	}
+	writeTree(t, src, files)
+	// Entries of files changed just before they were recorded are not
+	// trusted (racy): record them as if an hour later.
+	storage.SetCacheClock(func() time.Time { return time.Now().Add(time.Hour) })
+	t.Cleanup(func() { storage.SetCacheClock(time.Now) })
+	old := time.Now().Add(-time.Hour)
+	plan, err := c.PlanUpload(ctx, src, "c/", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad := failed(c.UploadPlanned(ctx, plan, storage.UploadOptions{}, nil)); len(bad) > 0 {
+		t.Fatal(bad)
+	}
+	before := storage.Hashed.Load()
+	plan, err = c.PlanUpload(ctx, src, "c/", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Upload) != 0 || storage.Hashed.Load() != before {
+		t.Errorf("unchanged tree: %d to upload, %d files hashed", len(plan.Upload), storage.Hashed.Load()-before)
+	}
+	// Same size, same mtime, other bytes: the change time gives it away.
+	p := filepath.Join(src, "f03.txt")
+	b := append([]byte(nil), files["f03.txt"]...)
+	b[0] ^= 0xff
+	os.WriteFile(p, b, 0o644)
+	os.Chtimes(p, old, old)
+	plan, err = c.PlanUpload(ctx, src, "c/", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Upload) != 1 || plan.Upload[0].Key != "c/f03.txt" {
+		t.Errorf("a rewritten file: plan %+v", plan.Upload)
+	}
+}

@@ -91,6 +91,8 @@ type UploadPlan struct {
 	Stale []Object `json:"stale"`
 	// Bytes is the size of Upload.
 	Bytes int64 `json:"bytes"`
+
+	cache *SumCache
 }
 
 // PlanUpload maps local (a file, or a directory's regular files,
@@ -116,7 +118,7 @@ func (c *Client) PlanUpload(ctx context.Context, local, key string, force bool) 
 			return nil, err
 		}
 	}
-	plan := &UploadPlan{}
+	plan := &UploadPlan{cache: openSumCache(c.opts.SumCacheDir, local)}
 	remote := map[string]Object{}
 	if prefix != "" || st.IsDir() {
 		l, err := c.List(ctx, prefix, true)
@@ -135,9 +137,10 @@ func (c *Client) PlanUpload(ctx context.Context, local, key string, force bool) 
 	}
 	same := make([]bool, len(items))
 	if !force {
-		if err := c.compare(ctx, items, remote, same); err != nil {
+		if err := c.compare(ctx, items, remote, same, plan.cache); err != nil {
 			return nil, err
 		}
+		plan.cache.save()
 	}
 	mapped := map[string]bool{}
 	for i, it := range items {
@@ -194,9 +197,10 @@ func walkFiles(dir, prefix string) ([]Item, error) {
 
 // compare marks the items whose remote copy has the same size and
 // checksum: the MD5 ETag of a simple upload, md5(part MD5s)-N of a
-// multipart one, else the CRC64 a HEAD reports. Files are hashed in
-// parallel, and only when the sizes match.
-func (c *Client) compare(ctx context.Context, items []Item, remote map[string]Object, same []bool) error {
+// multipart one, else the CRC64 a HEAD reports. A file's checksum comes
+// from the cache while stat says the file is unchanged; otherwise the file
+// is hashed (in parallel, and only when the sizes match).
+func (c *Client) compare(ctx context.Context, items []Item, remote map[string]Object, same []bool, cache *SumCache) error {
 	var idx []int
 	for i, it := range items {
 		if o, ok := remote[it.Key]; ok && o.Size == it.Size {
@@ -207,9 +211,24 @@ func (c *Client) compare(ctx context.Context, items []Item, remote map[string]Ob
 		i := idx[n]
 		it := items[i]
 		o := remote[it.Key]
+		st, err := os.Stat(it.Local)
+		if err != nil {
+			return errkind.Wrap(errkind.Local, err)
+		}
+		if e, ok := cache.lookup(it.Local, st); ok && strings.EqualFold(o.ETag, e.ETag) {
+			same[i] = true
+			return nil
+		}
 		sums, err := fileSums(it.Local, it.Size)
 		if err != nil {
 			return err
+		}
+		etag := sums.md5
+		if sums.multipart != "" {
+			etag = sums.multipart
+		}
+		if st2, err := os.Stat(it.Local); err == nil && sameStat(statKey(st), statKey(st2)) {
+			cache.record(it.Local, st2, etag, sums.crc)
 		}
 		if strings.EqualFold(o.ETag, sums.md5) || strings.EqualFold(o.ETag, sums.multipart) {
 			same[i] = true
@@ -232,8 +251,12 @@ type sums struct {
 	crc       uint64
 }
 
+// hashed counts the files fileSums read (tests).
+var hashed atomic.Int64
+
 // fileSums reads a file once for its MD5, multipart ETag and CRC64.
 func fileSums(name string, size int64) (*sums, error) {
+	hashed.Add(1)
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, errkind.Wrap(errkind.Local, err)
@@ -274,6 +297,37 @@ type UploadOptions struct {
 	CacheControl string
 }
 
+// UploadPlanned runs a plan's uploads and remembers in the checksum cache
+// the ETag the bucket answered for each file that did not change while it
+// was sent, so the next comparison needs no hashing.
+func (c *Client) UploadPlanned(ctx context.Context, plan *UploadPlan, opt UploadOptions, p *Progress) []FileResult {
+	results := make([]FileResult, len(plan.Upload))
+	parallel(ctx, c.opts.Parallel, len(plan.Upload), func(ctx context.Context, i int) error {
+		it := plan.Upload[i]
+		st, serr := os.Stat(it.Local)
+		etag, err := c.uploadFile(ctx, it.Local, it.Key, opt, p)
+		if err == nil && serr == nil {
+			if st2, err := os.Stat(it.Local); err == nil && sameStat(statKey(st), statKey(st2)) {
+				plan.cache.record(it.Local, st2, etag, 0)
+			}
+		}
+		results[i] = FileResult{Local: it.Local, Key: it.Key, Size: it.Size, Err: err}
+		p.file(results[i])
+		return nil
+	})
+	for i := range results {
+		if results[i].Key == "" {
+			it := plan.Upload[i]
+			results[i] = FileResult{Local: it.Local, Key: it.Key, Size: it.Size, Err: context.Cause(ctx)}
+		}
+	}
+	for _, it := range plan.Unchanged {
+		plan.cache.touch(it.Local)
+	}
+	plan.cache.save()
+	return results
+}
+
 // Upload sends items, Parallel at a time; it returns every file's outcome
 // (the first error also stops files not started yet only when ctx ends).
 func (c *Client) Upload(ctx context.Context, items []Item, opt UploadOptions, p *Progress) []FileResult {
@@ -309,9 +363,16 @@ func (l *listener) ProgressChangedCallback(e *cos.ProgressEvent) {
 
 // UploadFile uploads one file to key.
 func (c *Client) UploadFile(ctx context.Context, local, key string, opt UploadOptions, p *Progress) error {
+	_, err := c.uploadFile(ctx, local, key, opt, p)
+	return err
+}
+
+// uploadFile uploads one file and returns the ETag the bucket answered
+// (without quotes).
+func (c *Client) uploadFile(ctx context.Context, local, key string, opt UploadOptions, p *Progress) (string, error) {
 	st, err := os.Stat(local)
 	if err != nil {
-		return errkind.Wrap(errkind.Local, err)
+		return "", errkind.Wrap(errkind.Local, err)
 	}
 	l := &listener{p: p}
 	hdr := &cos.ObjectPutHeaderOptions{ContentType: mime.TypeByExtension(path.Ext(key)), CacheControl: opt.CacheControl}
@@ -321,13 +382,14 @@ func (c *Client) UploadFile(ctx context.Context, local, key string, opt UploadOp
 		if err != nil {
 			p.bytes(-l.last.Load())
 			if ctx.Err() != nil {
-				return context.Cause(ctx)
+				return "", context.Cause(ctx)
 			}
+			return "", wrap("upload "+key, resp, localErr(err))
 		}
-		return wrap("upload "+key, resp, localErr(err))
+		return strings.Trim(resp.Header.Get("ETag"), `"`), nil
 	}
 	hdr.Listener = l
-	_, resp, err := c.cos.Object.Upload(ctx, key, local, &cos.MultiUploadOptions{
+	res, resp, err := c.cos.Object.Upload(ctx, key, local, &cos.MultiUploadOptions{
 		OptIni:         &cos.InitiateMultipartUploadOptions{ObjectPutHeaderOptions: hdr},
 		PartSize:       partSize(st.Size()) >> 20,
 		ThreadPoolSize: min(4, c.opts.Parallel),
@@ -336,10 +398,11 @@ func (c *Client) UploadFile(ctx context.Context, local, key string, opt UploadOp
 	if err != nil {
 		p.bytes(-l.last.Load())
 		if ctx.Err() != nil {
-			return context.Cause(ctx)
+			return "", context.Cause(ctx)
 		}
+		return "", wrap("upload "+key, resp, localErr(err))
 	}
-	return wrap("upload "+key, resp, localErr(err))
+	return strings.Trim(res.ETag, `"`), nil
 }
 
 // localErr marks file system errors as local.

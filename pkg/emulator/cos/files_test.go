@@ -334,7 +334,8 @@ func TestPostObjectPolicy(t *testing.T) {
 }
 
 // Objects survive a restart; a file a crash left between writing and
-// committing is removed at start.
+// committing is removed at start, and so is an object whose file a power
+// loss left short.
 func TestRestartAndOrphans(t *testing.T) {
 	dir := t.TempDir()
 	clock := emulatortest.NewClock()
@@ -342,8 +343,30 @@ func TestRestartAndOrphans(t *testing.T) {
 	c := h.sdk(h.bucket)
 	body := randomBytes(7, 100000)
 	h.put(c, "keep.bin", body, nil)
+	blobFiles := func() map[string]bool {
+		out := map[string]bool{}
+		filepath.WalkDir(filepath.Join(dir, "storage", "blobs"), func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				out[p] = true
+			}
+			return nil
+		})
+		return out
+	}
+	before := blobFiles()
+	h.put(c, "torn.bin", body, nil)
+	var torn string
+	for p := range blobFiles() {
+		if !before[p] {
+			torn = p
+		}
+	}
 	env, bucket := h.env, h.bucket
 	h.Stop()
+	// A power loss before the data reached the disk: the file is short.
+	if err := os.Truncate(torn, 100); err != nil {
+		t.Fatal(err)
+	}
 	orphan := filepath.Join(dir, "storage", "blobs", "ab", "ab0000000000000000000000000000ff")
 	os.MkdirAll(filepath.Dir(orphan), 0o700)
 	os.WriteFile(orphan, []byte("half written"), 0o600)
@@ -353,8 +376,11 @@ func TestRestartAndOrphans(t *testing.T) {
 	if got := h2.get(h2.sdk(bucket), "keep.bin"); !bytes.Equal(got, body) {
 		t.Fatal("the object changed across a restart")
 	}
+	if _, err := h2.sdk(bucket).Object.Head(context.Background(), "torn.bin", nil); err == nil {
+		t.Error("an object whose file is short is still served")
+	}
 	st := h2.state()
-	if st.Storage.Orphans != 1 || st.Storage.Files != 1 {
+	if st.Storage.Orphans != 2 || st.Storage.Files != 1 {
 		t.Errorf("after restart: %+v", st.Storage)
 	}
 	if _, err := os.Stat(orphan); !os.IsNotExist(err) {

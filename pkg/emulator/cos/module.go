@@ -41,9 +41,13 @@ type Options struct {
 	// Tokens checks the access_tokens of /tcb/uploadfile and friends; nil
 	// rejects every token.
 	Tokens wxhttp.TokenChecker
-	// NoSync skips fsync of object files (faster, not durable across a
-	// power loss; a crash of the emulator still loses nothing).
-	NoSync bool
+	// Sync fsyncs every object file before its metadata is committed:
+	// durable across a power loss on any file system, and slower. Without
+	// it files are written to a temporary file and renamed into place (a
+	// crash of the emulator loses nothing; on ext4 the metadata commit,
+	// which is fsynced, flushes them too), and the start-up check drops
+	// objects whose file a power loss left short or missing.
+	Sync bool
 	// Logger defaults to the host's.
 	Logger *slog.Logger
 }
@@ -84,20 +88,24 @@ func (m *Module) Init(h *emulator.Host) error {
 		m.log = slog.New(slog.DiscardHandler)
 	}
 	m.db = &db{bolt: h.DB.Bolt()}
+	m.db.group.db = m.db.bolt
 	if err := m.db.init(); err != nil {
 		return err
 	}
-	m.blobs = &blobs{dir: filepath.Join(h.Options.DataDir, "storage"), sync: !m.opts.NoSync}
+	m.blobs = &blobs{dir: filepath.Join(h.Options.DataDir, "storage"), sync: m.opts.Sync}
 	if err := m.blobs.init(); err != nil {
 		return err
 	}
-	n, err := m.blobs.collect(m.db.bolt)
+	n, torn, err := m.blobs.collect(m.db.bolt)
 	if err != nil {
-		return fmt.Errorf("storage: collecting orphan objects: %w", err)
+		return fmt.Errorf("storage: checking the object files: %w", err)
 	}
 	m.collected = n
 	if n > 0 {
 		m.log.Info("storage: removed object files an interrupted write left", "files", n)
+	}
+	for _, t := range torn {
+		m.log.Warn("storage: dropped an object whose file is missing or short (a power loss?)", "bucket", t[0], "key", t[1])
 	}
 	if h.Route != nil {
 		h.Route(m.route)

@@ -74,6 +74,13 @@ func (c *reqCtx) uploadPart() {
 	if !ok {
 		return
 	}
+	c.m.db.group.begin()
+	begun := true
+	defer func() {
+		if begun {
+			c.m.db.group.end()
+		}
+	}()
 	wr, err := c.m.blobs.write(c.body(), MaxPartSize)
 	if err != nil {
 		c.failWrite(err)
@@ -91,7 +98,8 @@ func (c *reqCtx) uploadPart() {
 		return
 	}
 	p := &part{Blob: wr.Blob, Size: wr.Size, MD5: hex.EncodeToString(wr.MD5), CRC: wr.CRC, Modified: c.m.now().UnixNano()}
-	old, err := c.m.db.putPart(id, n, p)
+	begun = false
+	old, err := c.m.db.putPartAfter(true, id, n, p)
 	if err != nil {
 		c.m.blobs.remove(drop)
 		if errors.Is(err, errNoUpload) {

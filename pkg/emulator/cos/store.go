@@ -248,69 +248,117 @@ func (b *blobs) init() error {
 }
 
 // collect removes temporary files and the blobs nothing references (left
-// by a crash between writing a blob and committing its metadata).
-func (b *blobs) collect(db *bolt.DB) (int, error) {
+// by a crash between writing a blob and committing its metadata), and
+// drops the objects and parts whose blob is missing or shorter than
+// recorded (a power loss before unsynced data reached the disk); it
+// returns the number of files removed and the dropped objects (bucket,
+// key).
+func (b *blobs) collect(db *bolt.DB) (int, [][2]string, error) {
 	entries, _ := os.ReadDir(b.tmpDir())
 	for _, e := range entries {
 		os.Remove(filepath.Join(b.tmpDir(), e.Name()))
 	}
+	sizes := map[string]int64{}
+	root := filepath.Join(b.dir, "blobs")
+	if err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return nil
+		}
+		if info, err := d.Info(); err == nil {
+			sizes[d.Name()] = info.Size()
+		}
+		return nil
+	}); err != nil {
+		return 0, nil, err
+	}
+	intact := func(blob string, size int64) bool {
+		got, ok := sizes[blob]
+		return ok && got == size
+	}
 	used := map[string]bool{}
-	err := db.View(func(tx *bolt.Tx) error {
+	var torn [][2]string
+	err := db.Update(func(tx *bolt.Tx) error {
 		top := tx.Bucket(bucketTop)
 		if top == nil {
 			return nil
 		}
 		if objs := top.Bucket(bucketObjects); objs != nil {
 			if err := objs.ForEachBucket(func(name []byte) error {
-				return objs.Bucket(name).ForEach(func(_, v []byte) error {
+				bk := objs.Bucket(name)
+				var drop [][]byte
+				if err := bk.ForEach(func(k, v []byte) error {
 					var o object
 					if err := json.Unmarshal(v, &o); err != nil {
 						return err
+					}
+					ok := true
+					for _, s := range o.Segs {
+						ok = ok && intact(s.Blob, s.Size)
+					}
+					if !ok {
+						drop = append(drop, append([]byte(nil), k...))
+						torn = append(torn, [2]string{string(name), string(k)})
+						return nil
 					}
 					for _, s := range o.Segs {
 						used[s.Blob] = true
 					}
 					return nil
-				})
+				}); err != nil {
+					return err
+				}
+				for _, k := range drop {
+					if err := bk.Delete(k); err != nil {
+						return err
+					}
+				}
+				return nil
 			}); err != nil {
 				return err
 			}
 		}
-		if ups := top.Bucket(bucketUploads); ups != nil {
-			return ups.ForEachBucket(func(id []byte) error {
-				parts := ups.Bucket(id).Bucket(bucketParts)
-				if parts == nil {
-					return nil
-				}
-				return parts.ForEach(func(_, v []byte) error {
-					var p part
-					if err := json.Unmarshal(v, &p); err != nil {
-						return err
-					}
-					used[p.Blob] = true
-					return nil
-				})
-			})
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	removed := 0
-	root := filepath.Join(b.dir, "blobs")
-	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
+		ups := top.Bucket(bucketUploads)
+		if ups == nil {
 			return nil
 		}
-		if !used[d.Name()] {
-			if os.Remove(path) == nil {
-				removed++
+		return ups.ForEachBucket(func(id []byte) error {
+			parts := ups.Bucket(id).Bucket(bucketParts)
+			if parts == nil {
+				return nil
 			}
-		}
-		return nil
+			var drop [][]byte
+			if err := parts.ForEach(func(k, v []byte) error {
+				var p part
+				if err := json.Unmarshal(v, &p); err != nil {
+					return err
+				}
+				if !intact(p.Blob, p.Size) {
+					drop = append(drop, append([]byte(nil), k...))
+					return nil
+				}
+				used[p.Blob] = true
+				return nil
+			}); err != nil {
+				return err
+			}
+			for _, k := range drop {
+				if err := parts.Delete(k); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
 	})
-	return removed, err
+	if err != nil {
+		return 0, nil, err
+	}
+	removed := 0
+	for blob := range sizes {
+		if !used[blob] && len(blob) >= 2 && os.Remove(filepath.Join(root, blob[:2], blob)) == nil {
+			removed++
+		}
+	}
+	return removed, torn, nil
 }
 
 // countBlobs counts the blob files (tests and state).
@@ -387,7 +435,8 @@ func (r *objectReader) copyRange(w io.Writer, start, n int64) (int64, error) {
 
 // db is the metadata side.
 type db struct {
-	bolt *bolt.DB
+	bolt  *bolt.DB
+	group groupCommit
 }
 
 func (d *db) init() error {
@@ -464,8 +513,14 @@ func writeObject(tx *bolt.Tx, bucket, key string, o *object) error {
 // replaced (to be removed once committed). Concurrent puts are batched into
 // one transaction.
 func (d *db) putObject(bucket, key string, o *object) ([]segment, error) {
+	return d.putObjectAfter(false, bucket, key, o)
+}
+
+// putObjectAfter is putObject for a write announced with group.begin
+// (begun) or not.
+func (d *db) putObjectAfter(begun bool, bucket, key string, o *object) ([]segment, error) {
 	var old []segment
-	err := d.bolt.Batch(func(tx *bolt.Tx) error {
+	err := d.group.updateAfter(begun, func(tx *bolt.Tx) error {
 		old = nil
 		prev, err := readObject(tx, bucket, key)
 		if err != nil {
@@ -499,7 +554,7 @@ func (d *db) updateObject(bucket, key string, fn func(o *object)) (bool, error) 
 func (d *db) deleteObjects(bucket string, keys []string) ([]segment, []bool, error) {
 	var segs []segment
 	var existed []bool
-	err := d.bolt.Batch(func(tx *bolt.Tx) error {
+	err := d.group.update(func(tx *bolt.Tx) error {
 		segs, existed = nil, make([]bool, len(keys))
 		objs := top(tx, bucketObjects)
 		if objs == nil {
@@ -818,8 +873,13 @@ var errNoUpload = errors.New("no such upload")
 
 // putPart records a part; it returns the blob of the part it replaced.
 func (d *db) putPart(id string, n int, p *part) ([]segment, error) {
+	return d.putPartAfter(false, id, n, p)
+}
+
+// putPartAfter is putPart for a write announced with group.begin (begun).
+func (d *db) putPartAfter(begun bool, id string, n int, p *part) ([]segment, error) {
 	var old []segment
-	err := d.bolt.Batch(func(tx *bolt.Tx) error {
+	err := d.group.updateAfter(begun, func(tx *bolt.Tx) error {
 		old = nil
 		ups := top(tx, bucketUploads)
 		if ups == nil {

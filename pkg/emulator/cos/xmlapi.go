@@ -436,6 +436,15 @@ func (c *reqCtx) putObject() {
 		c.fail(e)
 		return
 	}
+	// Announced: a commit under way waits briefly for this write, so
+	// concurrent uploads share commits.
+	c.m.db.group.begin()
+	begun := true
+	defer func() {
+		if begun {
+			c.m.db.group.end()
+		}
+	}()
 	wr, err := c.m.blobs.write(c.body(), MaxPutSize)
 	if err != nil {
 		c.failWrite(err)
@@ -454,7 +463,8 @@ func (c *reqCtx) putObject() {
 	o := &object{Size: wr.Size, ETag: hex.EncodeToString(wr.MD5), CRC: wr.CRC, Modified: c.m.now().UnixNano(),
 		Type: contentType(r.Header.Get("Content-Type"), c.key), Headers: headers, ACL: acl, Owner: c.creator(),
 		Segs: []segment{{Blob: wr.Blob, Size: wr.Size}}}
-	if err := c.m.commit(c.t.Bucket, c.key, o); err != nil {
+	begun = false
+	if err := c.m.commitAfter(true, c.t.Bucket, c.key, o); err != nil {
 		c.fail(errInternal(err))
 		return
 	}
@@ -467,7 +477,12 @@ func (c *reqCtx) putObject() {
 
 // commit stores o and removes what it replaced.
 func (m *Module) commit(bucket, key string, o *object) error {
-	old, err := m.db.putObject(bucket, key, o)
+	return m.commitAfter(false, bucket, key, o)
+}
+
+// commitAfter is commit for a write announced with group.begin (begun).
+func (m *Module) commitAfter(begun bool, bucket, key string, o *object) error {
+	old, err := m.db.putObjectAfter(begun, bucket, key, o)
 	if err != nil {
 		m.blobs.remove(o.Segs)
 		return err

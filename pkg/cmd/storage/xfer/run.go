@@ -88,7 +88,7 @@ func Upload(ctx context.Context, f *cmdutil.Factory, t *Target, u UploadRun) (*U
 		return sum, nil
 	}
 	m := NewMeter(ios, "Uploading", "uploaded", len(plan.Upload), plan.Bytes)
-	results := t.Client.Upload(ctx, plan.Upload, storage.UploadOptions{}, m.Progress())
+	results := t.Client.UploadPlanned(ctx, plan, storage.UploadOptions{}, m.Progress())
 	elapsed := m.Stop()
 	sum.Seconds = elapsed.Seconds()
 	for _, r := range results {

@@ -9,6 +9,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -131,7 +133,20 @@ func client(f *cmdutil.Factory, b *storage.Bucket, parallel int) (*storage.Clien
 	if f.Globals.Verbose {
 		o.Trace = f.IOStreams.ErrOut
 	}
+	o.SumCacheDir = sumCacheDir(f)
 	return storage.New(o)
+}
+
+// sumCacheDir is where the checksum caches of uploaded trees live: under
+// TCB_CONFIG_DIR when it is set (tests, CI), else the user's cache dir.
+func sumCacheDir(f *cmdutil.Factory) string {
+	if d := strings.TrimSpace(f.Getenv("TCB_CONFIG_DIR")); d != "" {
+		return filepath.Join(d, "cache", "sums")
+	}
+	if d, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(d, "tcb", "sums")
+	}
+	return ""
 }
 
 // CheckParallel validates --parallel.
