@@ -38,7 +38,7 @@ func Main() int {
 	if ctx.Err() != nil && !cmdutil.HasExitCode(err) {
 		err = context.Canceled
 	}
-	return PrintError(ios.ErrOut, ios.ColorScheme(), cmd, err)
+	return PrintError(ios.ErrOut, ios.ErrColorScheme(), cmd, err)
 }
 
 // interruptContext is cancelled by the first SIGINT or SIGTERM, which lets

@@ -19,9 +19,16 @@ type ColorScheme struct {
 	bold    *color.Color
 }
 
-// ColorScheme returns the scheme for these streams.
+// ColorScheme returns the scheme for what is written to Out (colors when
+// stdout is a terminal). For ErrOut use ErrColorScheme.
 func (s *IOStreams) ColorScheme() *ColorScheme {
 	return NewColorScheme(s.colorEnabled)
+}
+
+// ErrColorScheme is the scheme for what is written to ErrOut: it colors
+// when stderr is a terminal, whatever stdout is.
+func (s *IOStreams) ErrColorScheme() *ColorScheme {
+	return NewColorScheme(s.errColorEnabled)
 }
 
 // NewColorScheme builds a scheme that colors only when enabled is true.

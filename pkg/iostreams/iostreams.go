@@ -29,9 +29,10 @@ type IOStreams struct {
 	stdoutTTY bool
 	stderrTTY bool
 
-	colorEnabled bool
-	neverPrompt  bool
-	termWidth    int
+	colorEnabled    bool // stdout may carry colors
+	errColorEnabled bool // stderr may carry colors
+	neverPrompt     bool
+	termWidth       int
 
 	mu       sync.Mutex
 	progress *spinner
@@ -59,6 +60,13 @@ func System() *IOStreams {
 		}
 	}
 	s.colorEnabled = colorWanted(s.stdoutTTY)
+	s.errColorEnabled = colorWanted(s.stderrTTY)
+	if s.colorEnabled && !s.errColorEnabled {
+		// Messages for stderr styled with ColorScheme (stdout's) lose
+		// their escapes when stderr is a file: `tcb ... 2>log` stays
+		// plain text whatever stdout is.
+		s.ErrOut = &ansiStripper{w: os.Stderr}
+	}
 	if v := os.Getenv("TCB_PROMPT_DISABLED"); v != "" && v != "0" && v != "false" {
 		s.neverPrompt = true
 	}
@@ -98,11 +106,21 @@ func (s *IOStreams) SetStdinTTY(v bool)  { s.stdinTTY = v }
 func (s *IOStreams) SetStdoutTTY(v bool) { s.stdoutTTY = v }
 func (s *IOStreams) SetStderrTTY(v bool) { s.stderrTTY = v }
 
-// SetColorEnabled forces color on or off (the --no-color flag turns it off).
-func (s *IOStreams) SetColorEnabled(v bool) { s.colorEnabled = v }
+// SetColorEnabled forces color on or off on both stdout and stderr (the
+// --no-color flag turns it off).
+func (s *IOStreams) SetColorEnabled(v bool) {
+	s.colorEnabled, s.errColorEnabled = v, v
+	if st, ok := s.ErrOut.(*ansiStripper); ok && v {
+		s.ErrOut = st.w
+	}
+}
 
-// ColorEnabled reports whether output may carry ANSI colors.
+// ColorEnabled reports whether stdout may carry ANSI colors.
 func (s *IOStreams) ColorEnabled() bool { return s.colorEnabled }
+
+// ErrColorEnabled reports whether stderr may carry ANSI colors: it is a
+// terminal (or CLICOLOR_FORCE is set) and NO_COLOR is not.
+func (s *IOStreams) ErrColorEnabled() bool { return s.errColorEnabled }
 
 // SetNeverPrompt disables prompting even on a terminal.
 func (s *IOStreams) SetNeverPrompt(v bool) { s.neverPrompt = v }

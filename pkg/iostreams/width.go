@@ -1,6 +1,7 @@
 package iostreams
 
 import (
+	"io"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -31,27 +32,34 @@ func StripANSI(s string) string {
 // escapeLen is the length of the escape sequence at the start of s (which
 // begins with ESC); an unterminated sequence runs to the end of s.
 func escapeLen(s string) int {
+	n, _ := escapeEnd(s)
+	return n
+}
+
+// escapeEnd is escapeLen that also reports whether the sequence ends
+// within s (false: more bytes could still belong to it).
+func escapeEnd[T string | []byte](s T) (n int, complete bool) {
 	if len(s) < 2 {
-		return len(s)
+		return len(s), false
 	}
 	switch s[1] {
 	case '[': // CSI: parameters and intermediates, then a final byte 0x40-0x7e
 		for j := 2; j < len(s); j++ {
 			if s[j] >= 0x40 && s[j] <= 0x7e {
-				return j + 1
+				return j + 1, true
 			}
 		}
-		return len(s)
+		return len(s), false
 	case ']', 'P', '_', '^': // OSC, DCS, APC, PM: up to BEL or ST (ESC \)
 		for j := 2; j < len(s); j++ {
 			if s[j] == 0x07 {
-				return j + 1
+				return j + 1, true
 			}
 			if s[j] == 0x1b && j+1 < len(s) && s[j+1] == '\\' {
-				return j + 2
+				return j + 2, true
 			}
 		}
-		return len(s)
+		return len(s), false
 	}
 	// Other escapes: intermediate bytes 0x20-0x2f (ESC ( B selects a
 	// character set), then one final byte.
@@ -60,9 +68,42 @@ func escapeLen(s string) int {
 		j++
 	}
 	if j < len(s) && s[j] < utf8.RuneSelf {
-		return j + 1
+		return j + 1, true
 	}
-	return j
+	return j, j < len(s)
+}
+
+// ansiStripper writes through to w without terminal escape sequences,
+// also when a sequence is split across writes.
+type ansiStripper struct {
+	w       io.Writer
+	pending []byte // the start of an escape sequence not yet complete
+}
+
+func (a *ansiStripper) Write(p []byte) (int, error) {
+	data := p
+	if len(a.pending) > 0 {
+		data = append(a.pending, p...)
+		a.pending = nil
+	}
+	out := make([]byte, 0, len(data))
+	for i := 0; i < len(data); {
+		if data[i] != 0x1b {
+			out = append(out, data[i])
+			i++
+			continue
+		}
+		n, complete := escapeEnd(data[i:])
+		if !complete {
+			a.pending = append([]byte(nil), data[i:]...)
+			break
+		}
+		i += n
+	}
+	if _, err := a.w.Write(out); err != nil {
+		return 0, err
+	}
+	return len(p), nil
 }
 
 // RuneWidth is the number of terminal columns r takes: 0 for control

@@ -1,6 +1,9 @@
 package iostreams
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 func TestStripANSI(t *testing.T) {
 	for _, tt := range []struct{ in, want string }{
@@ -59,5 +62,18 @@ func TestPadRight(t *testing.T) {
 	}
 	if got := PadRight("toolong", 3); got != "toolong" {
 		t.Fatalf("%q", got)
+	}
+}
+
+func TestANSIStripperAcrossWrites(t *testing.T) {
+	var b strings.Builder
+	w := &ansiStripper{w: &b}
+	for _, p := range []string{"\x1b[3", "1mred\x1b", "[0m plain ", "\x1b]8;;https://x.test\x07link", "\x1b]8;;\x1b", "\\ done\n"} {
+		if n, err := w.Write([]byte(p)); err != nil || n != len(p) {
+			t.Fatalf("Write(%q) = %d, %v", p, n, err)
+		}
+	}
+	if got, want := b.String(), "red plain link done\n"; got != want {
+		t.Fatalf("got %q, want %q", got, want)
 	}
 }
