@@ -69,6 +69,10 @@ type Factory struct {
 	// Stale tokens are reported back (compare-and-refresh).
 	WeChatTokens func() (*WeChatTokens, error)
 
+	// chosenEnvID is the environment picked at the prompt of
+	// RequireEnvID, for the rest of the run.
+	chosenEnvID string
+
 	once     sync.Once
 	store    *config.Store
 	storeErr error
@@ -306,6 +310,9 @@ func (f *Factory) Region() (string, error) {
 // default (tcb env use) < the project config's envId < TCB_ENV_ID < -e.
 // It returns "" when nothing names one.
 func (f *Factory) EnvID() (string, error) {
+	if f.chosenEnvID != "" {
+		return f.chosenEnvID, nil
+	}
 	if v := strings.TrimSpace(f.Globals.EnvID); v != "" {
 		return v, nil
 	}
@@ -329,11 +336,15 @@ func (f *Factory) EnvID() (string, error) {
 	return st.EnvID, nil
 }
 
-// RequireEnvID is EnvID that fails (exit 3) when nothing names one.
+// RequireEnvID is EnvID that, when nothing names one, asks for one of
+// the account's environments on a terminal and fails (exit 3) elsewhere.
 func (f *Factory) RequireEnvID() (string, error) {
 	id, err := f.EnvID()
 	if err != nil {
 		return "", err
+	}
+	if id == "" && f.IOStreams.CanPrompt() {
+		return f.chooseEnv()
 	}
 	if id == "" {
 		return "", FlagErrorf("no environment selected").WithHint("pass -e ENV_ID, set TCB_ENV_ID, put envId in cloudbaserc.json, or run `tcb env use ENV_ID`")

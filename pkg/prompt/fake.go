@@ -17,7 +17,7 @@ type Fake struct {
 
 type fakeAnswer struct {
 	match string
-	value any // string, bool or int
+	value any // string, bool, int or []int (MultiSelect)
 }
 
 // Answer queues value (string, bool or option index) for the next question
@@ -112,4 +112,35 @@ func (f *Fake) Select(message string, options []string, def int) (int, error) {
 		return -1, fmt.Errorf("prompt %q: no option %q in %v", message, x, options)
 	}
 	return -1, fmt.Errorf("prompt %q: bad answer %v", message, v)
+}
+
+// MultiSelect takes an []int of indexes, or nil for the defaults.
+func (f *Fake) MultiSelect(message string, options []string, defaults []int) ([]int, error) {
+	v, err := f.take(message)
+	if err != nil {
+		return nil, err
+	}
+	switch x := v.(type) {
+	case nil:
+		return defaults, nil
+	case []int:
+		for _, i := range x {
+			if i < 0 || i >= len(options) {
+				return nil, fmt.Errorf("prompt %q: index %d out of range", message, i)
+			}
+		}
+		return x, nil
+	}
+	return nil, fmt.Errorf("prompt %q: bad answer %v", message, v)
+}
+
+// Editor takes the saved text as a string; "" keeps def.
+func (f *Fake) Editor(message, def, _ string) (string, error) {
+	s, err := f.Input(message, def)
+	return s, err
+}
+
+// EditLine takes the edited line as a string; "" keeps text.
+func (f *Fake) EditLine(message, text string) (string, error) {
+	return f.Input(message, text)
 }

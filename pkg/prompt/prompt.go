@@ -20,12 +20,23 @@ import (
 type Prompter interface {
 	// Input asks for a line of text; def is offered as the default.
 	Input(message, def string) (string, error)
+	// EditLine asks for a line of text that starts out as text, which
+	// the user edits in place (Input only offers its default).
+	EditLine(message, text string) (string, error)
 	// Password asks for a secret without echoing it.
 	Password(message string) (string, error)
 	// Confirm asks a yes/no question.
 	Confirm(message string, def bool) (bool, error)
-	// Select asks to pick one of options and returns its index.
+	// Select asks to pick one of options and returns its index. Typing
+	// filters the options; arrow keys move; Enter picks.
 	Select(message string, options []string, def int) (int, error)
+	// MultiSelect asks to pick any of options (Space toggles, Enter
+	// accepts) and returns the indexes picked, in order; defaults are
+	// the indexes picked to begin with.
+	MultiSelect(message string, options []string, defaults []int) ([]int, error)
+	// Editor opens $EDITOR (else vi) on a temporary file holding def,
+	// named *ext (".json" say), and returns what was saved.
+	Editor(message, def, ext string) (string, error)
 }
 
 // ErrInterrupted is returned when the user presses Ctrl-C at a prompt.
@@ -62,6 +73,49 @@ func (s *Survey) Input(message, def string) (string, error) {
 	return v, err
 }
 
+func (s *Survey) EditLine(message, text string) (string, error) {
+	var v string
+	err := s.ask(&editLine{message: message, text: text}, &v)
+	return v, err
+}
+
+// editLine is a survey prompt whose line starts out holding text.
+type editLine struct {
+	survey.Renderer
+	message, text string
+}
+
+type editLineData struct {
+	Message    string
+	Answer     string
+	ShowAnswer bool
+	Config     *survey.PromptConfig
+}
+
+const editLineTemplate = `{{- color .Config.Icons.Question.Format }}{{ .Config.Icons.Question.Text }} {{color "reset"}}` +
+	`{{- color "default+hb"}}{{ .Message }} {{color "reset"}}` +
+	`{{- if .ShowAnswer}}{{color "cyan"}}{{.Answer}}{{color "reset"}}{{"\n"}}{{end}}`
+
+func (e *editLine) Prompt(config *survey.PromptConfig) (any, error) {
+	if err := e.Render(editLineTemplate, editLineData{Message: e.message, Config: config}); err != nil {
+		return "", err
+	}
+	rr := e.NewRuneReader()
+	_ = rr.SetTermMode()
+	defer func() { _ = rr.RestoreTermMode() }()
+	line, err := rr.ReadLineWithDefault(0, []rune(e.text))
+	if err != nil {
+		return "", err
+	}
+	e.NewCursor().Up(1)
+	e.AppendRenderedText(string(line))
+	return string(line), nil
+}
+
+func (e *editLine) Cleanup(config *survey.PromptConfig, val any) error {
+	return e.Render(editLineTemplate, editLineData{Message: e.message, Answer: val.(string), ShowAnswer: true, Config: config})
+}
+
 func (s *Survey) Password(message string) (string, error) {
 	var v string
 	err := s.ask(&survey.Password{Message: message}, &v)
@@ -79,10 +133,39 @@ func (s *Survey) Select(message string, options []string, def int) (int, error) 
 		return -1, errors.New("nothing to choose from")
 	}
 	var v int
-	p := &survey.Select{Message: message, Options: options}
+	p := &survey.Select{Message: message, Options: options, PageSize: pageSize}
 	if def >= 0 && def < len(options) {
 		p.Default = options[def]
 	}
+	err := s.ask(p, &v)
+	return v, err
+}
+
+// pageSize is how many options a select shows at once.
+const pageSize = 12
+
+func (s *Survey) MultiSelect(message string, options []string, defaults []int) ([]int, error) {
+	if len(options) == 0 {
+		return nil, errors.New("nothing to choose from")
+	}
+	p := &survey.MultiSelect{Message: message, Options: options, PageSize: pageSize}
+	var def []string
+	for _, i := range defaults {
+		if i >= 0 && i < len(options) {
+			def = append(def, options[i])
+		}
+	}
+	if len(def) > 0 {
+		p.Default = def
+	}
+	var v []int
+	err := s.ask(p, &v)
+	return v, err
+}
+
+func (s *Survey) Editor(message, def, ext string) (string, error) {
+	p := &survey.Editor{Message: message, Default: def, AppendDefault: true, HideDefault: true, FileName: "*" + ext}
+	var v string
 	err := s.ask(p, &v)
 	return v, err
 }
@@ -93,11 +176,16 @@ func (s *Survey) Select(message string, options []string, def int) (int, error) 
 type NoTTY struct{}
 
 func (NoTTY) Input(m, _ string) (string, error)      { return "", noTTY(m) }
+func (NoTTY) EditLine(m, _ string) (string, error)   { return "", noTTY(m) }
 func (NoTTY) Password(m string) (string, error)      { return "", noTTY(m) }
 func (NoTTY) Confirm(m string, _ bool) (bool, error) { return false, noTTY(m) }
 func (NoTTY) Select(m string, _ []string, _ int) (int, error) {
 	return -1, noTTY(m)
 }
+func (NoTTY) MultiSelect(m string, _ []string, _ []int) ([]int, error) {
+	return nil, noTTY(m)
+}
+func (NoTTY) Editor(m, _, _ string) (string, error) { return "", noTTY(m) }
 
 func noTTY(m string) error { return &NoTTYError{Question: m} }
 

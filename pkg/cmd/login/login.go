@@ -46,7 +46,9 @@ func NewCmdLogin(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 			is stored.
 
 			On a terminal, tcb asks for the SecretId, the SecretKey (hidden), the region
-			and a default environment. Without a terminal, pass --secret-id and
+			(a select of CloudBase's regions; -r answers it) and, once the keys are
+			verified, the default environment (a select of the account's environments;
+			-e answers it). Without a terminal, pass --secret-id and
 			--secret-key; when --secret-key is omitted and stdin is not a terminal, the
 			key is read from stdin, which keeps it out of the process list.
 
@@ -154,12 +156,8 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	if interactive && f.Globals.Region == "" {
-		r, err := f.Prompter.Input("Region", region)
-		if err != nil {
+		if region, err = f.ChooseRegion("-r REGION", region); err != nil {
 			return err
-		}
-		if region, err = config.NormalizeRegion(r); err != nil {
-			return cmdutil.FlagErrorf("%v", err)
 		}
 	}
 
@@ -308,11 +306,8 @@ func askDefaultEnv(f *cmdutil.Factory, envs []cloudapi.EnvInfo) (string, error) 
 		v, err := f.Prompter.Input("Default environment id (empty for none)", "")
 		return strings.TrimSpace(v), err
 	}
-	options := []string{"(none)"}
-	for _, e := range envs {
-		options = append(options, fmt.Sprintf("%s (%s)", e.EnvId, e.Alias))
-	}
-	i, err := f.Prompter.Select("Default environment", options, 0)
+	options := append([]string{"(none)"}, cmdutil.EnvOptions(envs)...)
+	i, err := f.Prompter.Select("Default environment", options, 1)
 	if err != nil || i <= 0 {
 		return "", err
 	}

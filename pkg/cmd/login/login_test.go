@@ -60,8 +60,8 @@ func TestInteractiveLoginWithFakePrompter(t *testing.T) {
 	}
 	h.fake.Answer("SecretId", config.EmulatorSecretID).
 		Answer("SecretKey", config.EmulatorSecretKey).
-		Answer("Region", "gz").
-		Answer("Default environment", "pick-")
+		Answer("Region", "ap-guangzhou").
+		Answer("Default environment", "pick ")
 	if err := Run(context.Background(), &Options{F: h.f}); err != nil {
 		t.Fatal(err)
 	}

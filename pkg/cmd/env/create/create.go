@@ -37,7 +37,10 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			EnvInfo.
 
 			The alias starts with a lowercase letter, contains only a-z, 0-9 and '-', and
-			has at most 20 characters. On a terminal, tcb asks for it when omitted.
+			has at most 20 characters. On a terminal, tcb asks for it when omitted, and
+			for the region (a select of CloudBase's regions) unless -r or TCB_REGION
+			names one or --yes is given; elsewhere the region resolves as usual (the
+			project config, the profile, then ap-shanghai).
 
 			In the real cloud, creating an environment orders a package and pays for it
 			from the account balance.
@@ -94,6 +97,9 @@ func Run(ctx context.Context, opts *Options) error {
 			opts.Alias = a
 			break
 		}
+	}
+	if err := askRegion(f); err != nil {
+		return err
 	}
 	client, err := f.CloudAPI()
 	if err != nil {
@@ -164,4 +170,23 @@ func setDefault(f *cmdutil.Factory, envID string) error {
 		return err
 	}
 	return store.UpdateSettings(profile, func(s *config.Settings) error { s.EnvID = envID; return nil })
+}
+
+// askRegion asks for the region on a terminal when neither -r nor
+// TCB_REGION names one (and --yes was not given), the resolved region
+// preselected; the answer becomes -r for the rest of the run.
+func askRegion(f *cmdutil.Factory) error {
+	if !f.IOStreams.CanPrompt() || f.Globals.Yes || f.Globals.Region != "" || strings.TrimSpace(f.Getenv("TCB_REGION")) != "" {
+		return nil
+	}
+	cur, err := f.Region()
+	if err != nil {
+		return err
+	}
+	r, err := f.ChooseRegion("-r REGION", cur)
+	if err != nil {
+		return err
+	}
+	f.Globals.Region = r
+	return nil
 }
