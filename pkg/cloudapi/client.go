@@ -158,10 +158,6 @@ func (c *Client) Call(ctx context.Context, service, action string, req any, out 
 	if !ok {
 		return fmt.Errorf("cloudapi: unknown service %q", service)
 	}
-	var opt CallOptions
-	if len(co) > 0 {
-		opt = co[0]
-	}
 	body := []byte("{}")
 	if req != nil {
 		b, err := json.Marshal(req)
@@ -169,6 +165,26 @@ func (c *Client) Call(ctx context.Context, service, action string, req any, out 
 			return fmt.Errorf("%s: encoding request: %w", action, err)
 		}
 		body = b
+	}
+	raw, err := c.CallVersion(ctx, service, version, action, body, co...)
+	if err != nil || out == nil || len(raw) == 0 {
+		return err
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return &APIError{Service: service, Action: action, Code: "ClientError.ParseJsonError",
+			Message: fmt.Sprintf("unexpected response shape: %v", err)}
+	}
+	return nil
+}
+
+// CallVersion sends body (a JSON object) as the parameters of
+// service.action at API version version and returns the "Response"
+// object, RequestId included. Any service and version may be named: the
+// call goes to <service>.tencentcloudapi.com or the configured endpoint.
+func (c *Client) CallVersion(ctx context.Context, service, version, action string, body []byte, co ...CallOptions) (json.RawMessage, error) {
+	var opt CallOptions
+	if len(co) > 0 {
+		opt = co[0]
 	}
 	idempotent := isIdempotent(action)
 	if opt.Idempotent != nil {
@@ -186,29 +202,22 @@ func (c *Client) Call(ctx context.Context, service, action string, req any, out 
 	for attempt := 1; attempt <= attempts; attempt++ {
 		if attempt > 1 {
 			if err := sleepBackoff(ctx, attempt); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		raw, err := c.send(ctx, service, version, action, body, timeout, opt.Header)
 		if err == nil {
-			if out == nil || len(raw) == 0 {
-				return nil
-			}
-			if err := json.Unmarshal(raw, out); err != nil {
-				return &APIError{Service: service, Action: action, Code: "ClientError.ParseJsonError",
-					Message: fmt.Sprintf("unexpected response shape: %v", err)}
-			}
-			return nil
+			return raw, nil
 		}
 		lastErr = err
 		if ctx.Err() != nil {
-			return ctx.Err()
+			return nil, ctx.Err()
 		}
 		if !retryable(err) {
-			return err
+			return nil, err
 		}
 	}
-	return lastErr
+	return nil, lastErr
 }
 
 func (c *Client) send(ctx context.Context, service, version, action string, body []byte, timeout time.Duration, header http.Header) (json.RawMessage, error) {

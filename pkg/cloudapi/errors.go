@@ -35,14 +35,17 @@ func (e *APIError) ErrorKind() errkind.Kind { return KindOf(e.Code) }
 
 // KindOf says what kind of failure an API error code is: AuthFailure* and
 // UnauthorizedOperation* are auth, InvalidParameter*, MissingParameter*
-// and UnknownParameter* invalid input, ResourceNotFound* not found, and
-// everything else an API error.
+// and UnknownParameter* invalid input (as are InvalidAction, NoSuchVersion
+// and NoSuchProduct: the caller named an action, version or product that
+// does not exist), ResourceNotFound* not found, and everything else an API
+// error.
 func KindOf(code string) errkind.Kind {
 	switch {
 	case strings.HasPrefix(code, "AuthFailure"), code == "UnauthorizedOperation", strings.HasPrefix(code, "UnauthorizedOperation."):
 		return errkind.Auth
 	case strings.HasPrefix(code, "InvalidParameter"), strings.HasPrefix(code, "MissingParameter"),
-		code == "UnknownParameter", strings.HasPrefix(code, "UnknownParameter."):
+		code == "UnknownParameter", strings.HasPrefix(code, "UnknownParameter."),
+		code == "InvalidAction", code == "NoSuchVersion", code == "NoSuchProduct":
 		return errkind.Input
 	case strings.HasPrefix(code, "ResourceNotFound"):
 		return errkind.NotFound

@@ -2,6 +2,7 @@ package docdb
 
 import (
 	"context"
+	"encoding/json"
 	"math"
 	"strings"
 
@@ -22,12 +23,24 @@ func (m *Module) registerTC3(d *capi.Dispatcher) {
 	d.Register("flexdb", flexdbVersion, "ListTables", m.listTables)
 	d.Register("flexdb", flexdbVersion, "DescribeTable", m.describeTable)
 	d.Register("flexdb", flexdbVersion, "UpdateTable", m.updateTable)
+	d.Register("tcb", tcbVersion, "CreateTable", m.viaFlexdb(m.createTable))
+	d.Register("tcb", tcbVersion, "DeleteTable", m.viaFlexdb(m.deleteTable))
+	d.Register("tcb", tcbVersion, "ListTables", m.viaFlexdb(m.listTables))
+	d.Register("tcb", tcbVersion, "DescribeTable", m.viaFlexdb(m.describeTable))
+	d.Register("tcb", tcbVersion, "UpdateTable", m.viaFlexdb(m.updateTable))
+	d.Register("tcb", tcbVersion, "DescribeDatabaseACL", m.describeDatabaseACL)
+	d.Register("tcb", tcbVersion, "ModifyDatabaseACL", m.modifyDatabaseACL)
+	d.Register("tcb", tcbVersion, "DatabaseMigrateImport", m.databaseMigrateImport)
+	d.Register("tcb", tcbVersion, "DatabaseMigrateExport", m.databaseMigrateExport)
+	d.Register("tcb", tcbVersion, "DatabaseMigrateQueryInfo", m.databaseMigrateQueryInfo)
 }
 
 // runCommands executes MgoCommands in order (command shapes in
 // pkg/cloudapi/types_db.go). The env must be NORMAL (ResourceNotFound when
 // unknown); Tag, when given, must be the env's database instance
-// (InvalidParameter otherwise). A failing command stops the run and fails
+// (InvalidParameter otherwise), as must a MongoConnector's DatabaseName
+// (manager-node sends {InstanceId: "flexdb", DatabaseName: <instance>};
+// other instances are UnsupportedOperation). A failing command stops the run and fails
 // the call; the commands before it stay applied (there is no transaction:
 // InTransaction=true is UnsupportedOperation).
 func (m *Module) runCommands(ctx context.Context, c *capi.Call) (any, error) {
@@ -48,8 +61,9 @@ func (m *Module) runCommands(ctx context.Context, c *capi.Call) (any, error) {
 	if req.InTransaction != nil && *req.InTransaction {
 		return nil, capi.Errorf("UnsupportedOperation", "InTransaction is not supported by the emulator.")
 	}
-	if req.MongoConnector != nil {
-		return nil, capi.Errorf("UnsupportedOperation", "MongoConnector (external databases) is not supported by the emulator.")
+	mc, _ := json.Marshal(req.MongoConnector)
+	if err := connectorEnv(rec, mc); err != nil {
+		return nil, err
 	}
 	if len(req.MgoCommands) == 0 {
 		return nil, capi.Errorf("MissingParameter", "The parameter `MgoCommands` is required.")

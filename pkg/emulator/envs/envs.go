@@ -112,6 +112,11 @@ func (s *Service) Register(d *capi.Dispatcher) {
 	d.Register(tcbService, tcbVersion, "DestroyEnv", s.destroyEnv)
 	d.Register(tcbService, tcbVersion, "DescribeEnvLimit", s.describeEnvLimit)
 	d.Register(tcbService, tcbVersion, "DescribeEnvInfo", s.describeEnvInfo)
+	d.Register(tcbService, tcbVersion, "DescribeAuthDomains", s.describeAuthDomains)
+	d.Register(tcbService, tcbVersion, "CreateAuthDomain", s.createAuthDomain)
+	d.Register(tcbService, tcbVersion, "DeleteAuthDomain", s.deleteAuthDomain)
+	d.Register(tcbService, tcbVersion, "DescribeEnvFreeQuota", s.describeEnvFreeQuota)
+	s.OnDestroy(s.dropAuthDomains)
 }
 
 // ErrNotFound means no such environment.

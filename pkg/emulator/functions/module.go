@@ -150,6 +150,11 @@ func (m *Module) Init(h *emulator.Host) error {
 		h.Dispatcher.Register(scfService, scfVersion, action, m.wrap(fn))
 	}
 	h.Dispatcher.Register("tcb", "2018-06-08", "ListFunctions", m.wrap(m.tcbListFunctions))
+	h.Dispatcher.Register("tcb", "2018-06-08", "SearchClsLog", m.wrap(m.searchClsLog))
+	h.Dispatcher.Register(scfService, scfVersion, "InvokeFunction", m.wrap(m.invokeFunction))
+	h.Dispatcher.Register(scfService, scfVersion, "ListNamespaces", m.wrap(m.listNamespaces))
+	h.Dispatcher.Register(scfService, scfVersion, "GetFunctionEventInvokeConfig", m.wrap(m.getFunctionEventInvokeConfig))
+	h.Dispatcher.Register(scfService, scfVersion, "BatchCreateTrigger", m.wrap(m.batchCreateTrigger))
 	if h.SDK != nil {
 		h.SDK.Register("functions.invokeFunction", m.sdkInvoke)
 	}
