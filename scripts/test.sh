@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, vet, then every package's tests
 # (unit, fuzz seeds, end-to-end scripts driving the built binary against the
-# emulator, a real redis-server and real node).
+# emulator, a real redis-server, PostgreSQL, MariaDB and real node).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 for tool in node redis-server; do
   command -v "$tool" >/dev/null || { echo "scripts/test.sh: $tool is required (see .ci/run)" >&2; exit 1; }
 done
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null ||
+  { echo "scripts/test.sh: PostgreSQL (initdb) is required (see .ci/run)" >&2; exit 1; }
+command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] ||
+  { echo "scripts/test.sh: MariaDB (mariadbd) is required (see .ci/run)" >&2; exit 1; }
 
 unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*'))"
 if [ -n "$unformatted" ]; then

@@ -95,7 +95,7 @@ func NewMariaDB() (*MariaDBProc, error) {
 	}
 	var lastErr error
 	for try := 0; try < 5; try++ {
-		port, err := freePort()
+		port, err := restartablePort()
 		if err != nil {
 			return nil, err
 		}

@@ -110,7 +110,7 @@ func NewPostgres() (*PostgresProc, error) {
 	}
 	var lastErr error
 	for try := 0; try < 5; try++ {
-		port, err := freePort()
+		port, err := restartablePort()
 		if err != nil {
 			return nil, err
 		}

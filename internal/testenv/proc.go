@@ -3,8 +3,12 @@ package testenv
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
+	"net"
 	"os"
 	"os/exec"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -157,4 +161,32 @@ func runCmd(owner *osUser, within time.Duration, argv ...string) error {
 		return fmt.Errorf("%s: %v\n%s", argv[0], err, out)
 	}
 	return nil
+}
+
+// restartablePort picks a free loopback port for a server that will be
+// restarted on it: below the kernel's ephemeral range, so that no
+// outgoing connection (nor any ":0" listener) takes it while the server is
+// down. It falls back to freePort when the range leaves no room.
+func restartablePort() (int, error) {
+	low := 32768
+	if b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range"); err == nil {
+		if f := strings.Fields(string(b)); len(f) == 2 {
+			if n, err := strconv.Atoi(f[0]); err == nil {
+				low = n
+			}
+		}
+	}
+	const base = 20000
+	if low-base < 1000 {
+		return freePort()
+	}
+	for range 50 {
+		port := base + rand.N(low-base)
+		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+		if err == nil {
+			l.Close()
+			return port, nil
+		}
+	}
+	return freePort()
 }

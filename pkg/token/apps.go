@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -91,13 +93,8 @@ func ParseApps(data []byte, baseDir string, getenv func(string) string) (Apps, e
 	if len(raw) == 0 {
 		return nil, errors.New("no apps configured")
 	}
-	ids := make([]string, 0, len(raw))
-	for id := range raw {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
 	apps := make(Apps, len(raw))
-	for _, id := range ids {
+	for _, id := range slices.Sorted(maps.Keys(raw)) {
 		if err := ValidAppID(id); err != nil {
 			return nil, fmt.Errorf("app %q: invalid appid: use letters, digits, '-' or '_'", truncate(id, 40))
 		}

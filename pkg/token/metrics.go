@@ -2,8 +2,11 @@ package token
 
 import (
 	"bufio"
+	"cmp"
 	"errors"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -201,17 +204,9 @@ func (s *Server) writeMetrics(w io.Writer) error {
 }
 
 func sortedFetchKeys(m map[fetchKey]uint64) []fetchKey {
-	keys := make([]fetchKey, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if keys[i].appid != keys[j].appid {
-			return keys[i].appid < keys[j].appid
-		}
-		return keys[i].reason < keys[j].reason
+	return slices.SortedFunc(maps.Keys(m), func(a, b fetchKey) int {
+		return cmp.Or(cmp.Compare(a.appid, b.appid), cmp.Compare(a.reason, b.reason))
 	})
-	return keys
 }
 
 var labelEscaper = strings.NewReplacer(`\`, `\\`, `"`, `\"`, "\n", `\n`)

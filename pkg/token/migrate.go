@@ -104,7 +104,9 @@ type MigrateOptions struct {
 	// default time.Now.
 	Now func() time.Time
 	// MinRemaining: a token with less left than this is not copied (the
-	// destination will fetch one); default 1 min.
+	// destination will fetch one); 0 skips expired tokens only. A token
+	// inside the refresh margin is still worth copying: the destination's
+	// next refresh then compares with it instead of starting from nothing.
 	MinRemaining time.Duration
 }
 
@@ -127,9 +129,6 @@ func MigrateApp(ctx context.Context, from, to Store, appid string, o MigrateOpti
 	}
 	if o.Now == nil {
 		o.Now = time.Now
-	}
-	if o.MinRemaining <= 0 {
-		o.MinRemaining = time.Minute
 	}
 	var srcLease, dstLease Lease
 	if !o.DryRun {
@@ -156,11 +155,11 @@ func MigrateApp(ctx context.Context, from, to Store, appid string, o MigrateOpti
 	if rec != nil {
 		res.ExpiresAt, res.Source = rec.ExpiresAt, rec.Source
 		switch {
-		case rec.ExpiresAt.Sub(now) < o.MinRemaining:
+		case !rec.ExpiresAt.After(now.Add(o.MinRemaining)):
 			res.Token = MigrateExpired
 		case cur != nil && cur.Token == rec.Token && cur.ExpiresAt.Equal(rec.ExpiresAt):
 			res.Token = MigrateSame
-		case cur != nil && cur.Token != rec.Token && cur.ObtainedAt.After(rec.ObtainedAt) && cur.ExpiresAt.Sub(now) >= o.MinRemaining:
+		case cur != nil && cur.Token != rec.Token && cur.ObtainedAt.After(rec.ObtainedAt) && cur.ExpiresAt.After(now.Add(o.MinRemaining)):
 			res.Token, res.ExpiresAt, res.Source = MigrateKept, cur.ExpiresAt, cur.Source
 		case o.DryRun:
 			res.Token = MigrateWouldAdd

@@ -157,6 +157,15 @@ func (s *Server) refresher(ctx context.Context, st *appState) {
 			st.setErr(err, now)
 			failures++
 			wait = s.backoff(failures)
+			// The store (or upstream) is down while a token is still
+			// served: retry at least every quarter of its remaining life,
+			// so that a store back within the margin (a database restart,
+			// a Sentinel failover) is noticed in time to refresh.
+			if sn := st.snap.Load(); sn != nil {
+				if left := sn.rec.ExpiresAt.Sub(now) - s.m.guard; left > 0 {
+					wait = min(wait, max(left/4, s.retryMin/2))
+				}
+			}
 			s.log.LogAttrs(ctx, slog.LevelWarn, "token refresher: no token",
 				slog.String("appid", st.appid), slog.Int("failures", failures),
 				slog.Duration("retry_in", wait), errAttr(err))

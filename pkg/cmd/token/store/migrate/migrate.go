@@ -41,7 +41,7 @@ type Result struct {
 func NewCmdMigrate(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{F: f}
 	cmd := &cobra.Command{
-		Use:   "migrate --to SPEC",
+		Use:   "migrate {--from SPEC | --to SPEC}",
 		Short: "Copy the live tokens and force-refresh counts to another store, without a refresh",
 		Long: heredoc.Docf(`
 			Copy each app's live access_token and its force-refresh bookkeeping from one token
@@ -54,9 +54,10 @@ func NewCmdMigrate(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 
 			Stores are written like --store: file, file:PATH, redis://..., rediss://...,
 			redis+sentinel://HOST:PORT[,...]/MASTER[/DB], postgres://..., mysql://... or
-			tcb://ENV_ID/COLLECTION. --from defaults to the usual store (%[1]s, else the
-			file store). Keep passwords off the command line: PostgreSQL reads PGPASSWORD,
-			MySQL MYSQL_PWD.
+			tcb://ENV_ID/COLLECTION. The one not given is the usual store (%[1]s, else
+			the file store): --to moves the configured store's tokens elsewhere, --from
+			brings tokens into it. Keep passwords off the command line: put the URL in
+			%[1]s, or use PGPASSWORD (PostgreSQL) or MYSQL_PWD (MySQL).
 
 			Apps: every app the source holds, or the ones named with --appid. --dry-run reads
 			both stores and says what would be copied, and what the destination's first use
@@ -65,14 +66,15 @@ func NewCmdMigrate(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 			Then point the replicas at the new store (--store or %[1]s) and restart them.
 		`, cmdutil.EnvTokenStore),
 		Example: heredoc.Doc(`
-			$ tcb token store migrate --to postgres://tcb@db.internal/tcb --dry-run
-			$ TCB_TOKEN_STORE=redis://redis:6379/0 tcb token store migrate --to mysql://tcb@db.internal/tcb
+			$ PGPASSWORD=... tcb token store migrate --to postgres://tcb@db.internal/tcb --dry-run
+			$ TCB_TOKEN_STORE=redis://redis:6379/0 MYSQL_PWD=... tcb token store migrate --to mysql://tcb@db.internal/tcb
+			$ TCB_TOKEN_STORE=mysql://tcb:PASSWORD@db.internal/tcb tcb token store migrate --from redis://redis:6379/0
 			$ tcb token store migrate --from file --to tcb://prod-1a2b3c/tcb_tokens --appid wx0123456789abcdef
 		`),
 		Args: cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.To == "" {
-				return cmdutil.FlagErrorf("--to is required: the store to copy into")
+			if opts.From == "" && opts.To == "" {
+				return cmdutil.FlagErrorf("name the other store: --to SPEC (copy the configured store's tokens there) or --from SPEC (copy them from there)")
 			}
 			for _, id := range opts.AppIDs {
 				if err := token.ValidAppID(id); err != nil {
@@ -87,7 +89,7 @@ func NewCmdMigrate(f *cmdutil.Factory, runF func(context.Context, *Options) erro
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.From, "from", "", "store to copy from (default: "+cmdutil.EnvTokenStore+" or file)")
-	fl.StringVar(&opts.To, "to", "", "store to copy into")
+	fl.StringVar(&opts.To, "to", "", "store to copy into (default: "+cmdutil.EnvTokenStore+" or file)")
 	fl.StringArrayVar(&opts.AppIDs, "appid", nil, "copy only this app (repeatable; default: every app the source holds)")
 	fl.BoolVar(&opts.DryRun, "dry-run", false, "say what would be copied, write nothing")
 	return cmd

@@ -129,7 +129,7 @@ func TestMigrateFileToFile(t *testing.T) {
 func TestMigrateSkipsExpiredTokens(t *testing.T) {
 	dir := t.TempDir()
 	src, dst := filepath.Join(dir, "a.json"), filepath.Join(dir, "b.json")
-	seed(t, src, 30*time.Second, appA)
+	seed(t, src, -time.Second, appA)
 	f, out, _ := factory(t, nil)
 	if err := run(t, f, "--from", "file:"+src, "--to", "file:"+dst); err != nil {
 		t.Fatal(err)
@@ -145,14 +145,15 @@ func TestMigrateFlagErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{}, "--to is required"},
+		{[]string{}, "name the other store"},
+		{[]string{"--from", "file:" + dir + "/x.json"}, "the same store"}, // --to defaults to TCB_TOKEN_STORE=file:x.json
 		{[]string{"--to", "file:" + dir + "/x.json", "--appid", "bad id"}, "--appid"},
 		{[]string{"--from", "file:" + dir + "/x.json", "--to", "file:" + dir + "/x.json"}, "the same store"},
 		{[]string{"--to", "postgres://u:hunter2secret@127.0.0.1:1/db?table=Bad"}, "invalid table name"},
 		{[]string{"--to", "ftp://u:hunter2secret@h/x"}, "unsupported value"},
 	}
 	for _, c := range cases {
-		f, _, _ := factory(t, nil)
+		f, _, _ := factory(t, map[string]string{cmdutil.EnvTokenStore: "file:" + dir + "/x.json"})
 		err := run(t, f, c.args...)
 		var ce *cmdutil.Error
 		if !errors.As(err, &ce) || ce.Code != cmdutil.ExitInput || !strings.Contains(err.Error(), c.want) {
