@@ -26,6 +26,10 @@ import (
 	"github.com/tcb-go/tcb/pkg/config"
 )
 
+// The console tests are not parallel: a browser is heavy on a 2-core
+// machine, and running alone keeps it from slowing the functions other
+// tests time.
+
 // chromiumPath finds Debian's chromium (installed by .ci/run). Without it
 // the console tests fail in CI and are skipped elsewhere.
 func chromiumPath(t *testing.T) string {
@@ -155,7 +159,6 @@ func writeFunction(t *testing.T, src string) string {
 }
 
 func TestConsoleInChromium(t *testing.T) {
-	t.Parallel()
 	ctx := browser(t, 4*time.Minute)
 	emu := startEmulatorProcess(t, "--latency", "0s")
 	c := newCLI(t, emu)
@@ -392,7 +395,6 @@ func tinyPNG() []byte {
 // anything through the console, and neither can a request without the
 // page's token.
 func TestConsoleRefusesOtherOrigins(t *testing.T) {
-	t.Parallel()
 	ctx := browser(t, 2*time.Minute)
 	emu := startEmulatorProcess(t, "--latency", "0s")
 	c := newCLI(t, emu)
@@ -505,7 +507,6 @@ func TestConsoleRefusesOtherOrigins(t *testing.T) {
 // holding 100,000 documents and 100 functions and reports how long it took
 // (the budget is 300 ms; reported, not asserted).
 func TestConsoleOverviewBudget(t *testing.T) {
-	t.Parallel()
 	ctx := browser(t, 4*time.Minute)
 	emu := startEmulatorProcess(t, "--latency", "0s", "--skip-install-deps")
 	c := newCLI(t, emu)

@@ -16,16 +16,23 @@
 //
 // # How it reads and changes state
 //
-// Only through the other modules' public doors, called in-process: the
-// Tencent Cloud API dispatcher signed with the development keys (through
-// pkg/cloudapi with a transport that serves the request with the host's
-// mux, and pkg/database's API backend for documents), /_emulator/state,
-// /_emulator/faults and /_emulator/wechat/messages, and the WeChat
-// module's Timeline (Options.WeChat). Its own calls are real API calls:
+// Only through the other modules' public doors, called in-process with the
+// host's whole handler (Host.Handler, module routers included): the
+// Tencent Cloud API signed with the development keys (pkg/cloudapi with a
+// transport that serves the request in this process, and pkg/database's
+// API backend for documents), the COS XML API of each env's storage and
+// hosting buckets (cos-go-sdk-v5, the same keys; objects are streamed, not
+// buffered), /_emulator/state, /_emulator/faults and
+// /_emulator/wechat/messages, and the WeChat module's Timeline
+// (Options.WeChat). Its own calls are real API calls:
 // they appear in the request log with the user agent "tcb-console", which
 // the page hides unless asked. Live views follow the host's event bus
 // (pkg/emulator/events) over one server-sent event stream that carries only
-// what is new since the sequence number the page last saw.
+// what is new since the sequence number the page last saw; a page that fell
+// behind what the rings hold is told so ("gap") and reloads its view.
+//
+// Storage pages appear when a module reports buckets in /_emulator/state
+// (pkg/emulator/cos).
 //
 // # Security
 //

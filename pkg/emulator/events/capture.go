@@ -87,6 +87,23 @@ func (rec *Recorder) Write(p []byte) (int, error) {
 	return rec.w.Write(p)
 }
 
+// ReadFrom keeps the underlying writer's fast path (sendfile for object
+// downloads) when the answer is not one the Recorder keeps.
+func (rec *Recorder) ReadFrom(src io.Reader) (int64, error) {
+	if rec.status == 0 {
+		rec.WriteHeader(http.StatusOK)
+	}
+	if rf, ok := rec.w.(io.ReaderFrom); ok && !rec.keep {
+		n, err := rf.ReadFrom(src)
+		rec.respN += n
+		return n, err
+	}
+	return io.Copy(writerOnly{rec}, src)
+}
+
+// writerOnly hides ReadFrom from io.Copy.
+type writerOnly struct{ io.Writer }
+
 // Flush forwards to the underlying writer when it can.
 func (rec *Recorder) Flush() {
 	if f, ok := rec.w.(http.Flusher); ok {

@@ -2,6 +2,9 @@ package events
 
 import (
 	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -127,6 +130,36 @@ func TestMaskID(t *testing.T) {
 	for in, want := range map[string]string{"": "", "AKIDabcdefgh1234": "AKID****1234", "short": "sh****"} {
 		if got := MaskID(in); got != want {
 			t.Errorf("MaskID(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+func TestRecorderKeepsJSONAndStreamsTheRest(t *testing.T) {
+	for _, tc := range []struct {
+		ctype, body string
+		kept        bool
+	}{
+		{"application/json", `{"errcode":40001,"errmsg":"invalid credential"}`, true},
+		{"image/png", strings.Repeat("x", 100), false},
+	} {
+		w := httptest.NewRecorder()
+		r := httptest.NewRequest(http.MethodPost, "/cgi-bin/x?access_token=abc", strings.NewReader(`{"a":1}`))
+		rec := NewRecorder(w, r)
+		r.Body = rec.Body(r.Body)
+		io.ReadAll(r.Body)
+		rec.Header().Set("Content-Type", tc.ctype)
+		if _, err := io.Copy(rec, strings.NewReader(tc.body)); err != nil {
+			t.Fatal(err)
+		}
+		got := rec.Request(r)
+		if w.Body.String() != tc.body || got.ResponseSize != int64(len(tc.body)) || (len(got.Response) > 0) != tc.kept {
+			t.Errorf("%s: wrote %q, kept %q, size %d", tc.ctype, w.Body.String(), got.Response, got.ResponseSize)
+		}
+		if string(got.Body) != `{"a":1}` || got.Name != "POST /cgi-bin/x" {
+			t.Errorf("%s: request %+v", tc.ctype, got)
+		}
+		if tc.kept && (got.Code != "40001" || got.Message != "invalid credential") {
+			t.Errorf("errcode not found: %+v", got)
 		}
 	}
 }
