@@ -3,7 +3,8 @@ package fndeploy
 import (
 	"encoding/base64"
 	"encoding/json"
-	"sort"
+	"maps"
+	"slices"
 
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 )
@@ -23,13 +24,8 @@ func envOf(m map[string]string) *cloudapi.Environment {
 	if len(m) == 0 {
 		return nil
 	}
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	env := &cloudapi.Environment{}
-	for _, k := range keys {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		env.Variables = append(env.Variables, cloudapi.Variable{Key: k, Value: m[k]})
 	}
 	return env

@@ -5,10 +5,11 @@ import (
 	"bytes"
 	"io"
 	"io/fs"
+	"maps"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -24,10 +25,7 @@ type tfile struct {
 func writeTree(t testing.TB, root string, files map[string]tfile, order []string) {
 	t.Helper()
 	if order == nil {
-		for name := range files {
-			order = append(order, name)
-		}
-		sort.Strings(order)
+		order = slices.Sorted(maps.Keys(files))
 	}
 	for _, name := range order {
 		f := files[name]
