@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tcb-go/tcb/pkg/cloudapi"
+	"github.com/tcb-go/tcb/pkg/iostreams"
 	"github.com/tcb-go/tcb/pkg/project"
 )
 
@@ -127,5 +128,19 @@ func ArgsOrPrompt(f *Factory, min, max int, msg string) cobra.PositionalArgs {
 			return FlagErrorf("%s", msg)
 		}
 		return nil
+	}
+}
+
+// ShowRemoval lists on stderr what a delete is about to remove, before
+// it asks.
+func ShowRemoval(ios *iostreams.IOStreams, envID string, what []string) {
+	cs := ios.ErrColorScheme()
+	where := ""
+	if envID != "" {
+		where = " from " + envID
+	}
+	fmt.Fprintf(ios.ErrOut, "%s This removes%s:\n", cs.WarningIcon(), where)
+	for _, w := range what {
+		fmt.Fprintf(ios.ErrOut, "  - %s\n", w)
 	}
 }

@@ -3,6 +3,7 @@ package query
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/MakeNowJust/heredoc"
@@ -48,6 +49,11 @@ func NewCmdQuery(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 			--json prints an array, --jsonl one document per line. --explain prints the
 			MongoDB form (filter, projection, sort, skip, limit, ...) and sends nothing.
 			"-" reads the statement from stdin.
+
+			Without an argument on a terminal, tcb offers the environment's collections,
+			then the statement to edit, starting as
+			db.collection('NAME').where({}).limit(10).get(); a statement that fails shows
+			its --explain form.
 		`),
 		Example: heredoc.Doc(`
 			$ tcb db query 'db.collection("todos").where({done: false, due: _.lt(new Date("2026-12-01"))}).orderBy("due","asc").limit(20).get()'
@@ -55,9 +61,11 @@ func NewCmdQuery(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 			$ tcb db query todos --all --jsonl > todos.jsonl
 			$ tcb db query 'db.collection("todos").where({tags: "home"}).get()' --explain
 		`),
-		Args: cmdutil.ExactArgs(1, "give a statement or a collection name"),
+		Args: cmdutil.ArgsOrPrompt(f, 1, 1, "give a statement or a collection name"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Arg = args[0]
+			if len(args) == 1 {
+				opts.Arg = args[0]
+			}
 			opts.set = cmd.Flags().Changed
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -116,8 +124,23 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	q, err := opts.Build()
-	if err != nil {
+	var t *shared.Target
+	var q *dbquery.Query
+	asked := opts.Arg == ""
+	if asked {
+		if t, err = shared.Open(f, opts.Via); err != nil {
+			return err
+		}
+		defer t.Close()
+		name, err := shared.ChooseCollection(ctx, f, t, "a statement or a collection name")
+		if err != nil {
+			return err
+		}
+		start := fmt.Sprintf("db.collection('%s').where({}).limit(10).get()", name)
+		if opts.Arg, q, err = shared.AskStatement(f, start, dbquery.ActionFind, dbquery.ActionCount, dbquery.ActionAggregate); err != nil {
+			return err
+		}
+	} else if q, err = opts.Build(); err != nil {
 		return err
 	}
 	if opts.All && (q.Action != dbquery.ActionFind || q.Limit != nil || q.Skip != nil) {
@@ -126,11 +149,12 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.Explain {
 		return shared.Explain(f, q)
 	}
-	t, err := shared.Open(f, opts.Via)
-	if err != nil {
-		return err
+	if t == nil {
+		if t, err = shared.Open(f, opts.Via); err != nil {
+			return err
+		}
+		defer t.Close()
 	}
-	defer t.Close()
 	var docs []*dbquery.Document
 	switch {
 	case opts.All:
@@ -165,6 +189,9 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 	}
 	if err != nil {
+		if asked {
+			shared.ExplainOnError(f, q)
+		}
 		return shared.MapError("db query", err)
 	}
 	if q.HasDocID && q.Action == dbquery.ActionFind && len(docs) == 0 {

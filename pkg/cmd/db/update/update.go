@@ -36,7 +36,9 @@ func NewCmdUpdate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			--where: --set takes plain values (nested objects set only the paths they name,
 			like update({data})), --unset removes fields. Operators such as _.inc() or
 			_.push() need a statement. --where is required with flags; use --where '{}' to
-			update every document. Prints matched and modified counts.
+			update every document. Prints matched and modified counts. On a terminal tcb
+			counts the matches and asks first ("no" by default; --yes skips it); off one,
+			only an update without a condition needs --yes.
 		`),
 		Example: heredoc.Doc(`
 			$ tcb db update 'db.collection("todos").where({done: false}).update({data: {priority: _.inc(1)}})'
@@ -86,7 +88,10 @@ func Run(ctx context.Context, opts *Options) error {
 		return err
 	}
 	defer t.Close()
-	if everything := q.Action == dbquery.ActionUpdate && q.EffectiveFilter().Len() == 0; everything || opts.DryRun {
+	// On a terminal every update shows its match count and asks; off one,
+	// only an update of everything needs --yes.
+	ask := f.IOStreams.CanPrompt() && !f.Globals.Yes
+	if everything := q.Action == dbquery.ActionUpdate && q.EffectiveFilter().Len() == 0; everything || opts.DryRun || ask {
 		n, err := t.Backend.Count(ctx, q.CountQuery())
 		if err != nil {
 			return shared.MapError("db update", err)
@@ -98,8 +103,22 @@ func Run(ctx context.Context, opts *Options) error {
 			_, err := fmt.Fprintf(f.IOStreams.Out, "would match %d document(s) of %s\n", n, q.Collection)
 			return err
 		}
-		if n > 0 {
+		switch {
+		case everything && n > 0:
 			if err := f.ConfirmOrYes("db update", fmt.Sprintf("The update has no condition: change all %d document(s) of %s?", n, q.Collection)); err != nil {
+				return err
+			}
+		case ask && q.Action == dbquery.ActionSet:
+			what := "replace the document"
+			if n == 0 {
+				what = "create the document"
+			}
+			id, _ := dbquery.EncodeValue(q.DocID)
+			if err := f.ConfirmOrYes("db update", fmt.Sprintf("%s: %s with _id %s?", q.Collection, what, id)); err != nil {
+				return err
+			}
+		case ask && n > 0:
+			if err := f.ConfirmOrYes("db update", fmt.Sprintf("Update %d matching document(s) of %s?", n, q.Collection)); err != nil {
 				return err
 			}
 		}

@@ -52,12 +52,15 @@ func NewCmdDownload(f *cmdutil.Factory, runF func(context.Context, *DownloadOpti
 			./NAME.
 		`),
 		Example: "$ tcb fn code download hello\n$ tcb fn code download hello ./backup/hello --force",
-		Args:    cmdutil.MinArgs(1, "which function? tcb fn code download NAME [DEST]"),
+		Args:    cmdutil.ArgsOrPrompt(f, 1, -1, downloadUsage),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) > 2 {
 				return cmdutil.FlagErrorf("too many arguments: tcb fn code download NAME [DEST]")
 			}
-			opts.Name, opts.Dest, opts.defaultDest = args[0], args[0], len(args) == 1
+			opts.defaultDest = len(args) <= 1
+			if len(args) > 0 {
+				opts.Name, opts.Dest = args[0], args[0]
+			}
 			if len(args) == 2 {
 				opts.Dest = args[1]
 			}
@@ -71,10 +74,19 @@ func NewCmdDownload(f *cmdutil.Factory, runF func(context.Context, *DownloadOpti
 	return cmd
 }
 
+const downloadUsage = "which function? tcb fn code download NAME [DEST]"
+
 // RunDownload downloads.
 func RunDownload(ctx context.Context, opts *DownloadOptions) error {
 	f := opts.F
 	ios := f.IOStreams
+	if opts.Name == "" {
+		name, err := shared.ChooseFunction(ctx, f, downloadUsage)
+		if err != nil {
+			return err
+		}
+		opts.Name, opts.Dest = name, name
+	}
 	if opts.defaultDest {
 		dir, err := projectDir(f, opts.Name)
 		if err != nil {

@@ -37,12 +37,13 @@ func NewCmdUpdate(f *cmdutil.Factory, runF func(context.Context, *UpdateOptions)
 		Long: heredoc.Doc(`
 			Apply each function's configuration from cloudbaserc.json (timeout, memory,
 			runtime, environment variables, VPC) to the deployed function, only when it
-			differs. Environment variables replace the deployed set as a whole.
+			differs. Environment variables replace the deployed set as a whole. Without
+			names or --all on a terminal, tcb offers the project's functions.
 		`),
 		Example: "$ tcb fn config update hello\n$ tcb fn config update --all",
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Names = args
-			if opts.All == (len(args) > 0) {
+			if opts.All && len(args) > 0 || !opts.All && len(args) == 0 && !f.IOStreams.CanPrompt() {
 				return cmdutil.FlagErrorf("give function names or --all")
 			}
 			if runF != nil {
@@ -67,6 +68,17 @@ func RunUpdate(ctx context.Context, opts *UpdateOptions) error {
 		return cmdutil.LocalErrorf("fn config update needs a project config (cloudbaserc.json) in this directory")
 	}
 	names := opts.Names
+	if !opts.All && len(names) == 0 {
+		if err := p.Resolved("functions"); err != nil {
+			return err
+		}
+		all := shared.Names(p)
+		i, err := f.Choose("Function", "function names or --all", all, 0)
+		if err != nil {
+			return err
+		}
+		names = []string{all[i]}
+	}
 	if opts.All {
 		if err := p.Resolved("functions", "functionDefaultConfig"); err != nil {
 			return err

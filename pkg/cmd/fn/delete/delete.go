@@ -12,6 +12,7 @@ import (
 	"github.com/tcb-go/tcb/pkg/cmd/fn/shared"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/fndeploy"
+	"github.com/tcb-go/tcb/pkg/funcpack"
 )
 
 // Options of fn delete.
@@ -29,12 +30,13 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Short: "Delete functions",
 		Long: heredoc.Doc(`
 			Delete one or more functions with their triggers and logs, waiting until
-			each is gone. On a terminal tcb
-			asks first; without one, --yes is required. --dry-run checks that they exist
-			and deletes nothing.
+			each is gone. On a terminal tcb lists what it will remove (runtime, code
+			size, triggers) and asks first, "no" being the default; without one, --yes is
+			required. --dry-run checks that they exist and deletes nothing. Without NAME on
+			a terminal, tcb offers the environment's functions to pick from.
 		`),
 		Example: "$ tcb fn delete hello\n$ tcb fn delete a b c --yes\n$ tcb fn delete hello --dry-run",
-		Args:    cmdutil.MinArgs(1, "which functions? tcb fn delete NAME..."),
+		Args:    cmdutil.ArgsOrPrompt(f, 1, -1, usage),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Names = args
 			if !opts.DryRun && !f.Globals.Yes && !f.IOStreams.CanPrompt() {
@@ -50,18 +52,30 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	return cmd
 }
 
+const usage = "which functions? tcb fn delete NAME..."
+
 // Run deletes.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
 	ios := f.IOStreams
+	if len(opts.Names) == 0 {
+		names, err := shared.ChooseFunctions(ctx, f, usage)
+		if err != nil {
+			return err
+		}
+		opts.Names = names
+	}
 	client, envID, err := shared.Target(f)
 	if err != nil {
 		return err
 	}
+	var what []string
 	for _, n := range opts.Names {
-		if _, err := client.GetFunction(ctx, envID, n); err != nil {
+		fn, err := client.GetFunction(ctx, envID, n)
+		if err != nil {
 			return fmt.Errorf("fn delete: %w", err)
 		}
+		what = append(what, fmt.Sprintf("function %s (%s, %s of code, %d trigger(s)) with its logs", n, fn.Runtime, funcpack.FormatSize(fn.CodeSize), len(fn.Triggers)))
 	}
 	if opts.DryRun {
 		if f.WantsJSON() {
@@ -71,6 +85,9 @@ func Run(ctx context.Context, opts *Options) error {
 			fmt.Fprintf(ios.Out, "would delete function %s from %s\n", n, envID)
 		}
 		return nil
+	}
+	if !f.Globals.Yes {
+		cmdutil.ShowRemoval(ios, envID, what)
 	}
 	if err := f.ConfirmOrYes("fn delete", fmt.Sprintf("Delete %s from %s?", strings.Join(opts.Names, ", "), envID)); err != nil {
 		return err

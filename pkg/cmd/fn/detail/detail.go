@@ -19,6 +19,8 @@ type Options struct {
 	Name string
 }
 
+const usage = "which function? tcb fn detail NAME"
+
 // NewCmdDetail builds `tcb fn detail`.
 func NewCmdDetail(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{F: f}
@@ -27,9 +29,11 @@ func NewCmdDetail(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Aliases: []string{"info"},
 		Short:   "Show a function's configuration, status and triggers",
 		Example: "$ tcb fn detail hello\n$ tcb fn detail hello --jq .Environment.Variables",
-		Args:    cmdutil.ExactArgs(1, "which function? tcb fn detail NAME"),
+		Args:    cmdutil.ArgsOrPrompt(f, 1, 1, usage),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Name = args[0]
+			if len(args) == 1 {
+				opts.Name = args[0]
+			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
 			}
@@ -41,6 +45,13 @@ func NewCmdDetail(f *cmdutil.Factory, runF func(context.Context, *Options) error
 // Run shows the function.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
+	if opts.Name == "" {
+		name, err := shared.ChooseFunction(ctx, f, usage)
+		if err != nil {
+			return err
+		}
+		opts.Name = name
+	}
 	client, envID, err := shared.Target(f)
 	if err != nil {
 		return err

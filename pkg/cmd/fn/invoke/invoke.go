@@ -29,6 +29,8 @@ type Options struct {
 	OpenID, AppID, UnionID string
 }
 
+const usage = "which function? tcb fn invoke NAME"
+
 // NewCmdInvoke builds `tcb fn invoke`.
 func NewCmdInvoke(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
 	opts := &Options{F: f}
@@ -44,7 +46,10 @@ func NewCmdInvoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			the return value (resp_data).
 
 			The event is --params (JSON text, or @file.json), else the function's "params"
-			in cloudbaserc.json, else {}.
+			in cloudbaserc.json, else {}. On a terminal without --params (and without
+			--yes), tcb asks: the project's params, an event written in $EDITOR (checked
+			to be JSON before anything is sent), or {}. Without NAME on a terminal, tcb
+			offers the environment's functions.
 
 			Against the emulator, --openid simulates a mini-program user's call: the
 			function's getWXContext() reports that OPENID, the APPID of --appid (default:
@@ -59,9 +64,11 @@ func NewCmdInvoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			$ tcb fn invoke nightly --async
 			$ tcb fn invoke todo --params '{"$url":"list"}' --openid oUser123
 		`),
-		Args: cmdutil.ExactArgs(1, "which function? tcb fn invoke NAME"),
+		Args: cmdutil.ArgsOrPrompt(f, 1, 1, usage),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Name = args[0]
+			if len(args) == 1 {
+				opts.Name = args[0]
+			}
 			if opts.Via != "api" && opts.Via != "wechat" {
 				return cmdutil.FlagErrorf("--via must be api or wechat")
 			}
@@ -97,13 +104,26 @@ func NewCmdInvoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 // Run invokes.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
+	if opts.Name == "" {
+		name, err := shared.ChooseFunction(ctx, f, usage)
+		if err != nil {
+			return err
+		}
+		opts.Name = name
+	}
 	var def json.RawMessage
 	if cfg, _, err := shared.ConfiguredFunction(f, opts.Name, "params"); err != nil {
 		return err
 	} else if cfg != nil {
 		def = cfg.Params
 	}
-	event, err := shared.ReadParams(opts.Params, def)
+	var event []byte
+	var err error
+	if opts.Params == "" && f.IOStreams.CanPrompt() && !f.Globals.Yes {
+		event, err = shared.AskEvent(f, opts.Name, def)
+	} else {
+		event, err = shared.ReadParams(opts.Params, def)
+	}
 	if err != nil {
 		return err
 	}

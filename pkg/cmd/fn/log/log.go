@@ -85,9 +85,11 @@ func NewCmdLog(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 			$ tcb fn log hello -f
 			$ tcb fn log hello -f --error --json --jq .RequestId
 		`),
-		Args: cmdutil.ExactArgs(1, "which function? tcb fn log NAME"),
+		Args: cmdutil.ArgsOrPrompt(f, 1, 1, usage),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Name = args[0]
+			if len(args) == 1 {
+				opts.Name = args[0]
+			}
 			if opts.Errors && opts.Success {
 				return cmdutil.FlagErrorf("--error and --success are mutually exclusive")
 			}
@@ -162,9 +164,18 @@ func apiTime(t time.Time) string {
 	return chinatime.Format(t)
 }
 
+const usage = "which function? tcb fn log NAME"
+
 // Run shows logs.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
+	if opts.Name == "" {
+		name, err := shared.ChooseFunction(ctx, f, usage)
+		if err != nil {
+			return err
+		}
+		opts.Name = name
+	}
 	client, envID, err := shared.Target(f)
 	if err != nil {
 		return err

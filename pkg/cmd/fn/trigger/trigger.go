@@ -41,9 +41,11 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *CreateOptions)
 			(second minute hour day-of-month month day-of-week year) and is checked locally.
 		`),
 		Example: "$ tcb fn trigger create hello\n$ tcb fn trigger create hello --name every5min --cron '0 */5 * * * * *'",
-		Args:    cmdutil.ExactArgs(1, "which function? tcb fn trigger create FUNCTION"),
+		Args:    cmdutil.ArgsOrPrompt(f, 1, 1, createUsage),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Function = args[0]
+			if len(args) == 1 {
+				o.Function = args[0]
+			}
 			if (o.Name == "") != (o.Cron == "") {
 				return cmdutil.FlagErrorf("--name and --cron go together")
 			}
@@ -64,8 +66,21 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *CreateOptions)
 	return cmd
 }
 
+const (
+	createUsage = "which function? tcb fn trigger create FUNCTION"
+	deleteUsage = "usage: tcb fn trigger delete FUNCTION TRIGGER"
+	listUsage   = "which function? tcb fn trigger list FUNCTION"
+)
+
 func createRun(ctx context.Context, o *CreateOptions) error {
 	f := o.F
+	if o.Function == "" {
+		name, err := shared.ChooseFunction(ctx, f, createUsage)
+		if err != nil {
+			return err
+		}
+		o.Function = name
+	}
 	var triggers []project.Trigger
 	if o.Name != "" {
 		triggers = []project.Trigger{{Name: o.Name, Type: "timer", Config: o.Cron}}
@@ -119,9 +134,14 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(context.Context, *DeleteOptions)
 		Use:     "delete <function> <trigger>",
 		Short:   "Delete a trigger",
 		Example: "$ tcb fn trigger delete hello every5min --yes",
-		Args:    cmdutil.ExactArgs(2, "usage: tcb fn trigger delete FUNCTION TRIGGER"),
+		Args:    cmdutil.ArgsOrPrompt(f, 2, 2, deleteUsage),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Function, o.Trigger = args[0], args[1]
+			if len(args) > 0 {
+				o.Function = args[0]
+			}
+			if len(args) > 1 {
+				o.Trigger = args[1]
+			}
 			if !f.Globals.Yes && !f.IOStreams.CanPrompt() {
 				return cmdutil.NoTTYError("fn trigger delete", "--yes")
 			}
@@ -135,9 +155,40 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(context.Context, *DeleteOptions)
 
 func deleteRun(ctx context.Context, o *DeleteOptions) error {
 	f := o.F
+	if o.Function == "" {
+		name, err := shared.ChooseFunction(ctx, f, deleteUsage)
+		if err != nil {
+			return err
+		}
+		o.Function = name
+	}
 	client, envID, err := shared.Target(f)
 	if err != nil {
 		return err
+	}
+	ts, err := client.ListTriggers(ctx, envID, o.Function)
+	if err != nil {
+		return fmt.Errorf("fn trigger delete: %w", err)
+	}
+	if o.Trigger == "" {
+		rows := make([][]string, len(ts))
+		for i, t := range ts {
+			rows[i] = []string{t.TriggerName, t.Type, t.TriggerDesc}
+		}
+		i, err := f.Choose("Trigger of "+o.Function, "the TRIGGER argument", cmdutil.Columns(rows), 0)
+		if err != nil {
+			return err
+		}
+		o.Trigger = ts[i].TriggerName
+	}
+	if !f.Globals.Yes {
+		what := fmt.Sprintf("trigger %s of function %s", o.Trigger, o.Function)
+		for _, t := range ts {
+			if t.TriggerName == o.Trigger {
+				what += fmt.Sprintf(" (%s %s)", t.Type, t.TriggerDesc)
+			}
+		}
+		cmdutil.ShowRemoval(f.IOStreams, envID, []string{what})
 	}
 	if err := f.ConfirmOrYes("fn trigger delete", fmt.Sprintf("Delete trigger %s of %s?", o.Trigger, o.Function)); err != nil {
 		return err
@@ -165,9 +216,11 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) err
 		Use:     "list <function>",
 		Short:   "List a function's triggers",
 		Example: "$ tcb fn trigger list hello",
-		Args:    cmdutil.ExactArgs(1, "which function? tcb fn trigger list FUNCTION"),
+		Args:    cmdutil.ArgsOrPrompt(f, 1, 1, listUsage),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.Function = args[0]
+			if len(args) == 1 {
+				o.Function = args[0]
+			}
 			if runF != nil {
 				return runF(cmd.Context(), o)
 			}
@@ -178,6 +231,13 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) err
 
 func listRun(ctx context.Context, o *ListOptions) error {
 	f := o.F
+	if o.Function == "" {
+		name, err := shared.ChooseFunction(ctx, f, listUsage)
+		if err != nil {
+			return err
+		}
+		o.Function = name
+	}
 	client, envID, err := shared.Target(f)
 	if err != nil {
 		return err
