@@ -3,6 +3,7 @@ package app
 import (
 	"github.com/spf13/cobra"
 
+	apicmd "github.com/tcb-go/tcb/pkg/cmd/api"
 	configcmd "github.com/tcb-go/tcb/pkg/cmd/config"
 	dbcmd "github.com/tcb-go/tcb/pkg/cmd/db"
 	emulatorcmd "github.com/tcb-go/tcb/pkg/cmd/emulator"
@@ -11,7 +12,9 @@ import (
 	hostingcmd "github.com/tcb-go/tcb/pkg/cmd/hosting"
 	"github.com/tcb-go/tcb/pkg/cmd/login"
 	"github.com/tcb-go/tcb/pkg/cmd/logout"
+	logscmd "github.com/tcb-go/tcb/pkg/cmd/logs"
 	"github.com/tcb-go/tcb/pkg/cmd/root"
+	servicecmd "github.com/tcb-go/tcb/pkg/cmd/service"
 	storagecmd "github.com/tcb-go/tcb/pkg/cmd/storage"
 	tokencmd "github.com/tcb-go/tcb/pkg/cmd/token"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
@@ -34,8 +37,11 @@ var groups = []struct {
 	{[]string{"db"}, dbcmd.NewCmdDB},
 	{[]string{"storage"}, storagecmd.NewCmdStorage},
 	{[]string{"hosting"}, hostingcmd.NewCmdHosting},
+	{[]string{"service"}, servicecmd.NewCmdService},
 	{[]string{"emulator"}, emulatorcmd.NewCmdEmulator},
 	{[]string{"token"}, tokencmd.NewCmdToken},
+	{[]string{"api"}, func(f *cmdutil.Factory) *cobra.Command { return apicmd.NewCmdAPI(f, nil) }},
+	{[]string{"logs"}, logscmd.NewCmdLogs},
 }
 
 // NewRoot assembles the whole command tree.

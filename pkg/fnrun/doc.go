@@ -45,7 +45,7 @@
 // # Context and environment
 //
 // The handler's context has request_id and requestId, function_name,
-// function_version ("$LATEST"), namespace, memory_limit_in_mb,
+// function_version (Function.Version, "$LATEST" by default), namespace, memory_limit_in_mb,
 // time_limit_in_ms, environ ("K=V;K=V", sorted: the function-visible
 // variables) and getRemainingTimeInMillis().
 //

@@ -67,7 +67,7 @@ func functionEnv(fn *Function, baseEnv []string) (env []string, environ map[stri
 	set("GLOBAL_USER_FILE_PATH", codeDir+string(filepath.Separator))
 	set("USER_CODE_ROOT", codeDir+string(filepath.Separator))
 	set("SCF_FUNCTIONNAME", fn.Name)
-	set("SCF_FUNCTIONVERSION", FunctionVersion)
+	set("SCF_FUNCTIONVERSION", fn.version())
 	set("SCF_MEMORYSIZE", strconv.Itoa(fn.memoryMB()))
 	if fn.Namespace != "" {
 		set("TCB_ENV", fn.Namespace)

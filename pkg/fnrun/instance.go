@@ -349,7 +349,7 @@ func (in *instance) invoke(ctx context.Context, fn *Function, event []byte, reqI
 			RequestID:       reqID,
 			RequestIDCamel:  reqID,
 			FunctionName:    fn.Name,
-			FunctionVersion: FunctionVersion,
+			FunctionVersion: fn.version(),
 			Namespace:       fn.Namespace,
 			MemoryLimitInMB: fn.memoryMB(),
 			TimeLimitInMS:   timeout.Milliseconds(),

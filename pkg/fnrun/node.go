@@ -82,6 +82,13 @@ func NodeVersion(ctx context.Context, nodePath string) (string, error) {
 	return v, nil
 }
 
+func (fn *Function) version() string {
+	if fn.Version == "" {
+		return FunctionVersion
+	}
+	return fn.Version
+}
+
 func (fn *Function) handler() string {
 	if fn.Handler == "" {
 		return DefaultHandler

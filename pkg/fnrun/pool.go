@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
@@ -173,7 +174,14 @@ func (p *Pool) Invoke(ctx context.Context, fn Function, event []byte, opts Invok
 	return res, err
 }
 
-func funcKey(fn *Function) string { return fn.Namespace + "/" + fn.Name }
+// funcKey keys the instances of a function version: namespace/name for
+// $LATEST, namespace/name@version for the others.
+func funcKey(fn *Function) string {
+	if v := fn.version(); v != FunctionVersion {
+		return fn.Namespace + "/" + fn.Name + "@" + v
+	}
+	return fn.Namespace + "/" + fn.Name
+}
 
 // acquire returns an idle instance of fn's revision, or starts one.
 func (p *Pool) acquire(ctx context.Context, fn *Function, cfg *startConfig) (*instance, bool, error) {
@@ -352,15 +360,18 @@ func (p *Pool) reaper(idle time.Duration) {
 	}
 }
 
-// Stop kills the instances of one function (e.g. after it was deleted);
-// running invocations finish first. The next Invoke starts afresh.
+// Stop kills the instances of one function (e.g. after it was deleted),
+// those of its versions too; running invocations finish first. The next
+// Invoke starts afresh. name "fn@3" stops only version 3 of fn.
 func (p *Pool) Stop(namespace, name string) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	key := namespace + "/" + name
-	if st := p.funcs[key]; st != nil {
-		p.retireLocked(st, st.cur.revision)
-		delete(p.funcs, key)
+	for k, st := range p.funcs {
+		if k == key || (!strings.Contains(name, "@") && strings.HasPrefix(k, key+"@")) {
+			p.retireLocked(st, st.cur.revision)
+			delete(p.funcs, k)
+		}
 	}
 }
 

@@ -36,7 +36,7 @@ const (
 	DefaultIdleTimeout             = 10 * time.Minute
 	DefaultStartTimeout            = 15 * time.Second
 
-	// FunctionVersion is the only version the runtime knows.
+	// FunctionVersion is the version of a Function whose Version is empty.
 	FunctionVersion = "$LATEST"
 )
 
@@ -51,6 +51,11 @@ type Function struct {
 	Timeout  time.Duration     // wall clock per invocation; default 3 s
 	MemoryMB int               // --max-old-space-size and context.memory_limit_in_mb; default 256
 	Env      map[string]string // the function's environment variables
+
+	// Version is the function version being run (SCF_FUNCTIONVERSION,
+	// context.function_version); "" means "$LATEST". Each version other
+	// than $LATEST has warm instances of its own.
+	Version string
 
 	// Revision identifies code + configuration (the caller computes it, e.g.
 	// from the code hash and config). Warm instances are reused only while

@@ -80,7 +80,7 @@ func (m *Module) createFunction(ctx context.Context, c *capi.Call) (any, error) 
 	if sp.Type == "" {
 		sp.Type = "Event"
 	}
-	if err := checkLayers(req.Layers); err != nil {
+	if sp.Layers, err = m.bindLayers(req.Layers); err != nil {
 		return nil, err
 	}
 	zip, err := zipFromCode(req.Code, req.CodeSource)

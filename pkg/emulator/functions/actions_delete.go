@@ -20,8 +20,12 @@ func (m *Module) deleteFunction(ctx context.Context, c *capi.Call) (any, error) 
 	if err := requireName(req.FunctionName); err != nil {
 		return nil, err
 	}
-	if err := checkQualifier(req.Qualifier, "ResourceNotFound.FunctionVersion"); err != nil {
-		return nil, err
+	if q := req.Qualifier; q != "" && q != latestQualifier {
+		// A published version only (versions.go).
+		if err := m.deleteVersion(ns, req.FunctionName, q); err != nil {
+			return nil, err
+		}
+		return cloudapi.EmptyResponse{}, nil
 	}
 	now := m.now()
 	var rec *record

@@ -36,7 +36,8 @@ func (m *Module) invoke(ctx context.Context, c *capi.Call) (any, error) {
 	default:
 		return nil, capi.Errorf("InvalidParameterValue", "LogType must be None or Tail, got %q.", req.LogType)
 	}
-	if err := checkQualifier(req.Qualifier, "ResourceNotFound.Qualifier"); err != nil {
+	keys, err := parseRoutingKey(req.RoutingKey)
+	if err != nil {
 		return nil, err
 	}
 	event := []byte(req.ClientContext)
@@ -56,16 +57,19 @@ func (m *Module) invoke(ctx context.Context, c *capi.Call) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if !rec.invocable(m.now()) {
-		return nil, capi.Errorf("FailedOperation.FunctionStatusError", "The function %s is %s and cannot be invoked now.", rec.Name, rec.status(m.now()))
+	// Without a Qualifier Invoke runs $LATEST, the API's default (see
+	// versions.go for the doors that go through $DEFAULT instead).
+	t, err := m.resolve(rec, req.Qualifier, latestQualifier, keys)
+	if err != nil {
+		return nil, err
 	}
-	if !fnrun.IsNodeRuntime(rec.Live.Runtime) {
-		return nil, capi.Errorf("UnsupportedOperation", "The emulator runs only Node.js functions; %s uses %s.", rec.Name, rec.Live.Runtime)
+	if !fnrun.IsNodeRuntime(t.Spec.Runtime) {
+		return nil, capi.Errorf("UnsupportedOperation", "The emulator runs only Node.js functions; %s uses %s.", rec.Name, t.Spec.Runtime)
 	}
-	if rec.Live.Type == "HTTP" {
+	if t.Spec.Type == "HTTP" {
 		return nil, capi.Errorf("UnsupportedOperation", "The emulator runs only event functions; %s is a web function (Type HTTP).", rec.Name)
 	}
-	fn, err := m.runtimeFunction(ctx, rec, m.host(c.Host, rec.Host))
+	fn, err := m.runtimeFunctionFor(ctx, rec, t, m.host(c.Host, rec.Host))
 	if err != nil {
 		return nil, capi.Errorf("FailedOperation.InvokeFunction", "%v", err)
 	}

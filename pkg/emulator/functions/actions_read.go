@@ -27,12 +27,12 @@ func (m *Module) getFunction(ctx context.Context, c *capi.Call) (any, error) {
 	if err := validateBoolString("ShowCode", req.ShowCode); err != nil {
 		return nil, err
 	}
-	if err := checkQualifier(req.Qualifier, "ResourceNotFound.Qualifier"); err != nil {
-		return nil, err
-	}
 	rec, err := m.lookup(ns, req.FunctionName)
 	if err != nil {
 		return nil, err
+	}
+	if q := req.Qualifier; q != "" && q != latestQualifier {
+		return m.describeVersion(rec, q)
 	}
 	return m.describe(rec), nil
 }
@@ -90,7 +90,7 @@ func (m *Module) describe(rec *record) cloudapi.GetFunctionResponse {
 		Tags:              tagsOf(rec),
 		Type:              sp.Type,
 		L5Enable:          orDefault(sp.L5Enable, "FALSE"),
-		Layers:            []cloudapi.LayerVersionInfo{},
+		Layers:            m.layersInfo(sp.Layers),
 		AddTime:           chinatime.Format(rec.AddTime),
 		AvailableStatus:   "Available",
 		Qualifier:         latestQualifier,

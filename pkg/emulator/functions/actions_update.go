@@ -119,8 +119,11 @@ func (m *Module) updateFunctionConfiguration(ctx context.Context, c *capi.Call) 
 	if err := checkPublish(req.Publish); err != nil {
 		return nil, err
 	}
-	if err := checkLayers(req.Layers); err != nil {
-		return nil, err
+	var layers []boundLayer
+	if req.Layers != nil {
+		if layers, err = m.bindLayers(req.Layers); err != nil {
+			return nil, err
+		}
 	}
 	for field, v := range map[string]string{"InstallDependency": req.InstallDependency, "L5Enable": req.L5Enable} {
 		if err := validateBoolString(field, v); err != nil {
@@ -193,6 +196,10 @@ func (m *Module) updateFunctionConfiguration(ctx context.Context, c *capi.Call) 
 		}
 		if req.L5Enable != "" {
 			sp.L5Enable = req.L5Enable
+		}
+		if req.Layers != nil {
+			// The whole list, in the new order ([] unbinds every layer).
+			sp.Layers = layers
 		}
 		return nil
 	})

@@ -7,7 +7,10 @@
 //
 // CreateFunction, UpdateFunctionCode, UpdateFunctionConfiguration,
 // GetFunction, ListFunctions, DeleteFunction, Invoke, GetFunctionLogs,
-// GetFunctionAddress, CreateTrigger, DeleteTrigger and ListTriggers, with the
+// GetFunctionAddress, CreateTrigger, DeleteTrigger, ListTriggers,
+// PublishVersion, ListVersionByFunction, CreateAlias, UpdateAlias,
+// GetAlias, ListAliases, DeleteAlias, PublishLayerVersion, ListLayers,
+// ListLayerVersions, GetLayerVersion and DeleteLayerVersion, with the
 // request and response types of pkg/cloudapi and the cloud's error codes.
 // Namespace is the CloudBase environment id; a missing Namespace means
 // "default", which exists only if an environment is called that.
@@ -130,8 +133,10 @@
 //     Source is the invocation type (RequestResponse, Event or Timer).
 //     Filter.RetCode UserCodeException matches 430, 437 and 439,
 //     ResourceLimitExceeded 434, 407 and 432, TimeLimitExceeded 433.
-//   - Versions, aliases, layers and Publish=TRUE are not emulated
-//     (UnsupportedOperation); Qualifier must be empty or $LATEST.
+//   - Versions, aliases and layers: see versions.go and layers.go (which
+//     version runs without a Qualifier, traffic splits, the directory that
+//     stands for /opt). Publish=TRUE is not emulated (UnsupportedOperation);
+//     GetFunctionLogs, GetFunctionAddress and triggers take only $LATEST.
 //   - A synchronous Invoke waits at most 300 s (a longer Timeout applies to
 //     Event and timer invocations only).
 //   - Web functions (Type HTTP) are stored but not run.

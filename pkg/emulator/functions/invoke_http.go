@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/tcb-go/tcb/pkg/emulator/creds"
@@ -26,21 +27,20 @@ func (e *failedRun) Error() string { return e.message }
 
 // runByName runs a function of env synchronously for one of the doors that
 // name functions (the WeChat HTTP API, the SDKs' callFunction), for caller,
-// in at most limit. It returns the JSON of the return value, or
-// errNoSuchFunction, errTimedOut (with the timeout), a *failedRun, or an
-// emulator failure.
-func (m *Module) runByName(ctx context.Context, env, name, host string, event []byte, caller creds.Caller, limit time.Duration) (string, time.Duration, error) {
-	rec, err := m.lookup(env, name)
-	if err != nil || rec == nil {
+// in at most limit. qualifier "" goes through the $DEFAULT alias. It
+// returns the JSON of the return value, or errNoSuchFunction, errTimedOut
+// (with the timeout), a *failedRun, or an emulator failure.
+func (m *Module) runByName(ctx context.Context, env, name, qualifier, host string, event []byte, caller creds.Caller, limit time.Duration) (string, time.Duration, error) {
+	rec, t, err := m.runTarget(env, name, qualifier, nil)
+	switch {
+	case errors.Is(err, ErrNoSuchFunction):
 		return "", 0, errNoSuchFunction
+	case errors.Is(err, ErrNotInvocable):
+		return "", 0, &failedRun{strings.TrimPrefix(err.Error(), ErrNotInvocable.Error()+": ")}
+	case err != nil:
+		return "", 0, err
 	}
-	if !rec.invocable(m.now()) {
-		return "", 0, &failedRun{fmt.Sprintf("function %s is %s", name, rec.status(m.now()))}
-	}
-	if !fnrun.IsNodeRuntime(rec.Live.Runtime) {
-		return "", 0, &failedRun{"the emulator runs only Node.js functions; " + name + " uses " + rec.Live.Runtime}
-	}
-	fn, err := m.runtimeFunction(ctx, rec, m.host(host, rec.Host))
+	fn, err := m.runtimeFunctionFor(ctx, rec, t, m.host(host, rec.Host))
 	if err != nil {
 		return "", 0, err
 	}
@@ -85,7 +85,7 @@ func (m *Module) InvokeHTTP(ctx context.Context, env, name string, event []byte,
 	if !json.Valid(event) {
 		return "", wechat.CodeInvalidArgs, "the request body (the function's event) is not valid JSON", nil
 	}
-	data, took, err := m.runByName(ctx, env, name, "", event, creds.Caller{AppID: appid, Source: "wx_http"}, timeout)
+	data, took, err := m.runByName(ctx, env, name, "", "", event, creds.Caller{AppID: appid, Source: "wx_http"}, timeout)
 	var failed *failedRun
 	switch {
 	case err == nil:
@@ -117,9 +117,6 @@ func (m *Module) sdkInvoke(ctx context.Context, r *sdkapi.Request) (sdkapi.Reply
 	if err != nil {
 		return nil, err
 	}
-	if err := checkQualifier(qualifier, ""); err != nil {
-		return nil, sdkapi.Errorf(sdkapi.CodeFunctionRequest, "Qualifier %s does not exist: the emulator keeps only $LATEST", qualifier)
-	}
 	data, err := r.String("request_data")
 	if err != nil {
 		return nil, err
@@ -138,7 +135,7 @@ func (m *Module) sdkInvoke(ctx context.Context, r *sdkapi.Request) (sdkapi.Reply
 	if r.Principal != nil && r.Principal.Temporary {
 		caller = chained(r.Principal.Caller)
 	}
-	out, took, err := m.runByName(ctx, r.Env, name, r.Host, event, caller, maxSyncWait)
+	out, took, err := m.runByName(ctx, r.Env, name, qualifier, r.Host, event, caller, maxSyncWait)
 	var failed *failedRun
 	switch {
 	case err == nil:

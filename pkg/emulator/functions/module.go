@@ -146,6 +146,18 @@ func (m *Module) Init(h *emulator.Host) error {
 		"CreateTrigger":               m.createTrigger,
 		"DeleteTrigger":               m.deleteTrigger,
 		"ListTriggers":                m.listTriggers,
+		"PublishVersion":              m.publishVersion,
+		"ListVersionByFunction":       m.listVersionByFunction,
+		"CreateAlias":                 m.createAlias,
+		"UpdateAlias":                 m.updateAlias,
+		"GetAlias":                    m.getAlias,
+		"ListAliases":                 m.listAliases,
+		"DeleteAlias":                 m.deleteAlias,
+		"PublishLayerVersion":         m.publishLayerVersion,
+		"ListLayers":                  m.listLayers,
+		"ListLayerVersions":           m.listLayerVersions,
+		"GetLayerVersion":             m.getLayerVersion,
+		"DeleteLayerVersion":          m.deleteLayerVersion,
 	} {
 		h.Dispatcher.Register(scfService, scfVersion, action, m.wrap(fn))
 	}
@@ -159,6 +171,7 @@ func (m *Module) Init(h *emulator.Host) error {
 		h.SDK.Register("functions.invokeFunction", m.sdkInvoke)
 	}
 	h.Mux.HandleFunc("GET "+codeRoute+"{ns}/{name}", m.serveCode)
+	h.Mux.HandleFunc("GET "+layerRoute+"{name}/{version}", m.serveLayer)
 	m.registerWeChat(h.Mux)
 	h.Envs.OnDestroy(m.dropNamespace)
 

@@ -38,6 +38,17 @@ type spec struct {
 	ClsTopicID  string              `json:"cls_topic_id,omitempty"`
 	L5Enable    string              `json:"l5_enable,omitempty"`
 	VpcConfig   *cloudapi.VpcConfig `json:"vpc_config,omitempty"`
+	// Layers are the bound layer versions, in bound order (later ones win
+	// where two hold the same file), with the SHA-256 of each zip so a
+	// deleted layer version keeps serving the functions bound to it.
+	Layers []boundLayer `json:"layers,omitempty"`
+}
+
+// boundLayer is a layer version bound to a function.
+type boundLayer struct {
+	Name    string `json:"name"`
+	Version int64  `json:"version"`
+	Sha     string `json:"sha"`
 }
 
 // record is a function as stored.
@@ -61,6 +72,12 @@ type record struct {
 	Host     string                  `json:"host,omitempty"`
 	Tags     []cloudapi.Tag          `json:"tags,omitempty"`
 	Triggers []trigger               `json:"triggers,omitempty"`
+	// Versions are the published versions (oldest first), LastVersion the
+	// highest number ever published (numbers are never reused), Aliases
+	// the aliases besides an untouched $DEFAULT (see versions.go).
+	Versions    []version `json:"versions,omitempty"`
+	LastVersion int64     `json:"last_version,omitempty"`
+	Aliases     []alias   `json:"aliases,omitempty"`
 }
 
 // trigger is a timer trigger as stored.

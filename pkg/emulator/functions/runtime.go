@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"sort"
 	"strings"
 	"time"
@@ -23,12 +24,25 @@ const (
 	sourceTimer = "Timer"
 )
 
-// runtimeFunction turns the live spec of rec into what fnrun runs.
+// runtimeFunction turns the live spec of rec ($LATEST) into what fnrun
+// runs.
 func (m *Module) runtimeFunction(ctx context.Context, rec *record, host string) (fnrun.Function, error) {
-	sp := rec.Live
+	return m.runtimeFunctionFor(ctx, rec, target{Version: latestQualifier, Spec: rec.Live}, host)
+}
+
+// runtimeFunctionFor turns one version of rec into what fnrun runs. Its
+// bound layers are merged into one directory that stands for SCF's /opt:
+// NODE_PATH lists it (and its node_modules) after the code's own
+// directories, as SCF's NODE_PATH lists /opt and /opt/node_modules.
+func (m *Module) runtimeFunctionFor(ctx context.Context, rec *record, t target, host string) (fnrun.Function, error) {
+	sp := t.Spec
 	dir, err := m.runDir(ctx, sp)
 	if err != nil {
 		return fnrun.Function{}, fmt.Errorf("preparing the code of %s: %w", rec.Name, err)
+	}
+	opt, err := m.ensureOpt(ctx, sp.Layers)
+	if err != nil {
+		return fnrun.Function{}, fmt.Errorf("preparing the layers of %s: %w", rec.Name, err)
 	}
 	env := make(map[string]string, len(sp.Env)+6)
 	for _, v := range sp.Env {
@@ -50,6 +64,12 @@ func (m *Module) runtimeFunction(ctx context.Context, rec *record, host string) 
 	// node-sdk sees only the variables these lists name (besides a fixed
 	// few); the platform lists them the same way.
 	setDefault("TCB_CONTEXT_KEYS", "TCB_ENV,TCB_SEQID,TCB_SOURCE")
+	if opt != "" {
+		absDir, _ := filepath.Abs(dir)
+		opt, _ = filepath.Abs(opt)
+		setDefault("NODE_PATH", strings.Join([]string{absDir, filepath.Join(absDir, "node_modules"),
+			opt, filepath.Join(opt, "node_modules")}, string(filepath.ListSeparator)))
+	}
 	fn := fnrun.Function{
 		Name:      rec.Name,
 		Namespace: rec.Namespace,
@@ -59,6 +79,9 @@ func (m *Module) runtimeFunction(ctx context.Context, rec *record, host string) 
 		Timeout:   time.Duration(sp.Timeout) * time.Second,
 		MemoryMB:  int(sp.MemorySize),
 		Env:       env,
+	}
+	if t.Version != latestQualifier {
+		fn.Version = t.Version
 	}
 	fn.Revision = revision(rec.FunctionID, sp, fn)
 	m.checkNodeVersion(ctx, sp.Runtime)

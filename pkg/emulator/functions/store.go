@@ -130,9 +130,8 @@ func (m *Module) gcCode(shas ...string) {
 	var gone []string
 	err := m.h.DB.Update(func(tx *store.Tx) error {
 		if err := allRecordsTx(tx, func(r *record) error {
-			delete(cand, r.Spec.CodeSha)
-			if r.Live != nil {
-				delete(cand, r.Live.CodeSha)
+			for _, sha := range codeShas(r) {
+				delete(cand, sha)
 			}
 			return nil
 		}); err != nil {
@@ -153,6 +152,7 @@ func (m *Module) gcCode(shas ...string) {
 		m.log.Warn("functions: code cleanup failed", "err", err)
 		return
 	}
+	defer m.gcLayers()
 	sort.Strings(gone)
 	for _, sha := range gone {
 		unlock := m.locks.lock("code:" + sha)
@@ -211,6 +211,9 @@ func codeShas(r *record) []string {
 	out := []string{r.Spec.CodeSha}
 	if r.Live != nil {
 		out = append(out, r.Live.CodeSha)
+	}
+	for i := range r.Versions {
+		out = append(out, r.Versions[i].Spec.CodeSha)
 	}
 	return out
 }

@@ -224,13 +224,6 @@ func checkPublish(p string) error {
 	return validateBoolString("Publish", p)
 }
 
-func checkLayers(l []cloudapi.LayerVersionSimple) error {
-	if len(l) > 0 {
-		return capi.Errorf("UnsupportedOperation", "Layers are not supported by the emulator: put the layer's files into the function's code instead.")
-	}
-	return nil
-}
-
 // codeSources are the CodeSource values of the API.
 var codeSources = map[string]bool{"": true, "ZipFile": true, "Cos": true, "Demo": true, "TempCos": true, "Git": true, "Inline": true}
 
