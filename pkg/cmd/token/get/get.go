@@ -63,7 +63,8 @@ func NewCmdGet(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 			     stored for the next caller. Concurrent tcb processes share one fetch.
 
 			The AppID comes from --appid, TCB_WX_APPID or the profile (tcb login
-			--wx-appid); the AppSecret, needed only for step 3, from TCB_WX_SECRET, the
+			--wx-appid); when none names one, a terminal offers the apps saved in all
+			profiles. The AppSecret, needed only for step 3, from TCB_WX_SECRET, the
 			profile, --secret-file, or a prompt on a terminal. With TCB_EMULATOR_HOST set
 			and nothing configured, the emulator's demo app is used and WeChat calls go to
 			the emulator (TCB_WECHAT_API overrides the WeChat base URL).

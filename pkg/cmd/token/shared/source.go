@@ -1,9 +1,13 @@
 package shared
 
 import (
+	"fmt"
+	"slices"
+
 	"github.com/spf13/cobra"
 
 	"github.com/tcb-go/tcb/pkg/cmdutil"
+	"github.com/tcb-go/tcb/pkg/config"
 	"github.com/tcb-go/tcb/pkg/token"
 )
 
@@ -42,8 +46,17 @@ func (s *Source) CheckFlags(cmd *cobra.Command) error {
 func (s *Source) StoreSet() bool { return s.storeSet }
 
 // Resolve returns the app and the token server to ask (nil: use the store).
+// With no app named anywhere, a terminal offers the apps saved in the
+// profiles (tcb login --wx-appid).
 func (s *Source) Resolve(f *cmdutil.Factory) (cmdutil.WeChatApp, *token.ServerClient, error) {
 	app, err := f.ResolveWeChatApp(s.AppID)
+	if err != nil && s.AppID == "" && f.IOStreams.CanPrompt() {
+		if picked, ok, perr := chooseApp(f); perr != nil {
+			return app, nil, perr
+		} else if ok {
+			app, err = picked, nil
+		}
+	}
 	if err != nil {
 		return app, nil, err
 	}
@@ -52,4 +65,39 @@ func (s *Source) Resolve(f *cmdutil.Factory) (cmdutil.WeChatApp, *token.ServerCl
 	}
 	srv, err := f.TokenServer(s.Server, s.serverSet)
 	return app, srv, err
+}
+
+// chooseApp offers the WeChat apps saved in the profiles; ok is false
+// when there are none (the caller's "no WeChat AppID" stands).
+func chooseApp(f *cmdutil.Factory) (cmdutil.WeChatApp, bool, error) {
+	st, err := f.Config()
+	if err != nil {
+		return cmdutil.WeChatApp{}, false, err
+	}
+	profiles, err := st.Profiles()
+	if err != nil {
+		return cmdutil.WeChatApp{}, false, err
+	}
+	slices.Sort(profiles)
+	var apps []cmdutil.WeChatApp
+	var rows [][]string
+	for _, p := range profiles {
+		c, err := st.Credentials(p)
+		if err != nil {
+			return cmdutil.WeChatApp{}, false, err
+		}
+		if c.WxAppID == "" {
+			continue
+		}
+		apps = append(apps, cmdutil.WeChatApp{ID: c.WxAppID, Secret: c.WxSecret, Source: config.SourceProfile})
+		rows = append(rows, []string{c.WxAppID, fmt.Sprintf("(profile %s)", p)})
+	}
+	if len(apps) == 0 {
+		return cmdutil.WeChatApp{}, false, nil
+	}
+	i, err := f.Choose("WeChat app", "--appid", cmdutil.Columns(rows), 0)
+	if err != nil {
+		return cmdutil.WeChatApp{}, false, err
+	}
+	return apps[i], true, nil
 }
