@@ -78,7 +78,6 @@ func Params(t *testing.T, dir string) testscript.Params {
 			"exitcode":       cmdExitCode,
 			"emu-post":       cmdEmuPost,
 			"emu-get":        cmdEmuGet,
-			"sleep":          cmdSleep,
 			"envfile":        cmdEnvFile,
 			"cpdir":          cmdCpDir,
 			"cmpdir":         cmdCmpDir,
@@ -252,12 +251,6 @@ func cmdEmuGet(ts *testscript.TestScript, neg bool, args []string) {
 	if (resp.StatusCode >= 300) != neg {
 		ts.Fatalf("GET %s: HTTP %d", args[0], resp.StatusCode)
 	}
-}
-
-func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
-	d, err := time.ParseDuration(args[0])
-	ts.Check(err)
-	time.Sleep(d)
 }
 
 // envfile VAR FILE: set VAR to the trimmed content of FILE (the way a shell
