@@ -6,6 +6,7 @@ import (
 
 	"github.com/tcb-go/tcb/pkg/cmd/env/create"
 	"github.com/tcb-go/tcb/pkg/cmd/env/delete"
+	"github.com/tcb-go/tcb/pkg/cmd/env/domain"
 	"github.com/tcb-go/tcb/pkg/cmd/env/info"
 	"github.com/tcb-go/tcb/pkg/cmd/env/list"
 	"github.com/tcb-go/tcb/pkg/cmd/env/rename"
@@ -25,5 +26,6 @@ func NewCmdEnv(f *cmdutil.Factory) *cobra.Command {
 	cmd.AddCommand(rename.NewCmdRename(f, nil))
 	cmd.AddCommand(delete.NewCmdDelete(f, nil))
 	cmd.AddCommand(use.NewCmdUse(f, nil))
+	cmd.AddCommand(domain.NewCmdDomain(f))
 	return cmd
 }
