@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/internal/testenv"
 	"github.com/tcb-go/tcb/pkg/config"
@@ -233,6 +235,19 @@ func TestTokenReplicas(t *testing.T) {
 		}
 	}
 	at := func(d time.Duration) { time.Sleep(time.Until(begin.Add(d))) }
+	// waitLockFree: until no replica holds the app's refresh lock (the
+	// key RedisStore documents), so that the fault below hits a store at
+	// rest rather than one refresh mid-way.
+	rdb := redis.NewClient(mustParseRedisURL(t, redisURL))
+	defer rdb.Close()
+	waitLockFree := func() {
+		if !emulatortest.Wait(10*time.Second, func() bool {
+			n, err := rdb.Exists(context.Background(), "tcb:lock:{"+appid+"}").Result()
+			return err == nil && n == 0
+		}) {
+			t.Fatal("the refresh lock stayed held for 10 s")
+		}
+	}
 
 	at(7 * time.Second)
 	emu.fault(t, `{"action":"/cgi-bin/stable_token","count":3,"errcode":-1}`)
@@ -240,13 +255,13 @@ func TestTokenReplicas(t *testing.T) {
 
 	at(14 * time.Second)
 	waitRotation()
-	time.Sleep(300 * time.Millisecond) // not while a replica may hold the lock
+	waitLockFree() // not while a replica holds the refresh lock
 	replicas[0].Kill()
 	t.Logf("t=%.1fs: replica 0 killed", time.Since(begin).Seconds())
 
 	at(21 * time.Second)
 	waitRotation()
-	time.Sleep(300 * time.Millisecond)
+	waitLockFree()
 	redisProc.Restart()
 	t.Logf("t=%.1fs: redis restarted (empty)", time.Since(begin).Seconds())
 
@@ -376,4 +391,13 @@ func TestTokenReplicas(t *testing.T) {
 			t.Errorf("%s: no clean shutdown logged", filepath.Base(l))
 		}
 	}
+}
+
+func mustParseRedisURL(t *testing.T, u string) *redis.Options {
+	t.Helper()
+	o, err := redis.ParseURL(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return o
 }
