@@ -154,6 +154,17 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 		return err
 	}
 	defer t.Close()
+	if !f.Globals.Yes && f.IOStreams.CanPrompt() {
+		what := fmt.Sprintf("collection %s with all its documents and indexes", opts.Name)
+		if cs, _, err := t.Backend.ListCollections(ctx, 1000, 0); err == nil {
+			for _, c := range cs {
+				if c.Name == opts.Name {
+					what = fmt.Sprintf("collection %s with its %d document(s) and %d index(es)", opts.Name, c.Count, c.IndexCount)
+				}
+			}
+		}
+		cmdutil.ShowRemoval(f.IOStreams, t.Env, []string{what})
+	}
 	if err := f.ConfirmOrYes("db collection delete", fmt.Sprintf("Delete collection %s and all its documents?", opts.Name)); err != nil {
 		return err
 	}

@@ -78,6 +78,14 @@ func Run(ctx context.Context, opts *Options) error {
 		fmt.Fprintf(ios.Out, "would delete environment %s (alias %s, status %s, region %s)\n", env.EnvId, env.Alias, env.Status, env.Region)
 		return nil
 	}
+	if !f.Globals.Yes {
+		what := []string{fmt.Sprintf("environment %s (alias %s, status %s, region %s, package %s)", env.EnvId, env.Alias, env.Status, env.Region, env.PackageName)}
+		if fns, err := client.ListFunctions(ctx, env.Namespace()); err == nil {
+			what = append(what, fmt.Sprintf("its %d cloud function(s)", len(fns)))
+		}
+		what = append(what, "its database, storage bucket and static hosting, with all their data")
+		cmdutil.ShowRemoval(ios, "", what)
+	}
 	if err := f.ConfirmOrYes("env delete", fmt.Sprintf("Delete environment %s (%s) with all its functions and data?", env.EnvId, env.Alias)); err != nil {
 		return err
 	}

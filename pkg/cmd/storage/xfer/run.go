@@ -356,6 +356,17 @@ func Delete(ctx context.Context, f *cmdutil.Factory, t *Target, cloud string, di
 	if dir {
 		question = fmt.Sprintf("Delete %d file(s) under %s from the %s bucket?", len(keys), showCloud(storage.Dir(cloud)), t.What)
 	}
+	if dir && !f.Globals.Yes && ios.CanPrompt() {
+		const show = 10
+		what := make([]string, 0, show+1)
+		for _, k := range keys[:min(show, len(keys))] {
+			what = append(what, k)
+		}
+		if len(keys) > show {
+			what = append(what, fmt.Sprintf("and %d more (--dry-run lists them all)", len(keys)-show))
+		}
+		cmdutil.ShowRemoval(ios, "", what)
+	}
 	if err := f.ConfirmOrYes(cmd, question); err != nil {
 		return err
 	}
