@@ -66,10 +66,9 @@ func exitCodesHelp() string {
 // (or `tcb TOPIC`) prints it.
 func newHelpTopic(name, short, long string) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:         name,
-		Short:       short,
-		Long:        long,
-		Annotations: map[string]string{"helpTopic": "true"},
+		Use:   name,
+		Short: short,
+		Long:  long,
 	}
 	cmd.SetHelpFunc(func(c *cobra.Command, _ []string) { fmt.Fprint(c.OutOrStdout(), long) })
 	cmd.SetUsageFunc(func(c *cobra.Command) error { return nil })
