@@ -110,6 +110,16 @@ type Host struct {
 	// then the path routes) without the network-only checks; modules use
 	// it for in-process calls to other modules' doors (the web console).
 	Handler http.Handler
+	// Objects reads the storage module's objects (nil without one): the
+	// functions module takes code uploaded through COS from it.
+	Objects ObjectReader
+}
+
+// ObjectReader opens stored objects for other modules. A bucket or object
+// that does not exist is an error wrapping fs.ErrNotExist.
+type ObjectReader interface {
+	// OpenObject returns the object's content and size.
+	OpenObject(bucket, key string) (io.ReadCloser, int64, error)
 }
 
 // Module is a subsystem of the emulator (functions, WeChat APIs, ...).

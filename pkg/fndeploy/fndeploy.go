@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/tcb-go/tcb/pkg/cloudapi"
+	"github.com/tcb-go/tcb/pkg/errkind"
 	"github.com/tcb-go/tcb/pkg/funcpack"
 )
 
@@ -57,12 +58,15 @@ type API interface {
 	GetFunctionAddress(ctx context.Context, namespace, name string) (*cloudapi.GetFunctionAddressResponse, error)
 	CreateTrigger(ctx context.Context, req *cloudapi.CreateTriggerRequest) (*cloudapi.TriggerInfo, error)
 	DeleteTrigger(ctx context.Context, req *cloudapi.DeleteTriggerRequest) error
+	// DescribeEnv and GetTempCosInfo serve uploads through COS.
+	DescribeEnv(ctx context.Context, envID string) (*cloudapi.EnvInfo, error)
+	GetTempCosInfo(ctx context.Context, objectPath string) (*cloudapi.GetTempCosInfoResponse, error)
 }
 
 // Event is a progress report.
 type Event struct {
 	Function string
-	Step     string // "package", "warning", "create", "update-code", "update-config", "wait", "trigger", "skip-code", "done", "failed"
+	Step     string // "package", "warning", "create", "upload", "update-code", "update-config", "wait", "trigger", "skip-code", "done", "failed"
 	Message  string
 }
 
@@ -77,14 +81,17 @@ const (
 
 // Result is the outcome of one function's deploy.
 type Result struct {
-	Name          string   `json:"name"`
-	Action        Action   `json:"action"`
-	CodeUploaded  bool     `json:"code_uploaded"`
-	ConfigUpdated bool     `json:"config_updated"`
-	CodeSha256    string   `json:"code_sha256"`
-	ZipSize       int64    `json:"zip_size"`
-	Files         int      `json:"files"`
-	Triggers      []string `json:"triggers_created,omitempty"`
+	Name          string `json:"name"`
+	Action        Action `json:"action"`
+	CodeUploaded  bool   `json:"code_uploaded"`
+	ConfigUpdated bool   `json:"config_updated"`
+	CodeSha256    string `json:"code_sha256"`
+	ZipSize       int64  `json:"zip_size"`
+	// Upload is how the code was (or would be) sent: "inline" or "cos"
+	// (packages over funcpack.MaxInlineZipSize); empty when it was not.
+	Upload   string   `json:"upload,omitempty"`
+	Files    int      `json:"files"`
+	Triggers []string `json:"triggers_created,omitempty"`
 	// Skipped are the paths the package left out besides the ignore
 	// rules: symbolic links that escape the directory, dangle or loop,
 	// and special files.
@@ -117,6 +124,8 @@ type Deployer struct {
 	Progress func(name string, done, total int64)
 	// DryRun plans without changing anything.
 	DryRun bool
+	// COS configures uploads of packages too large to send inline.
+	COS CodeUpload
 }
 
 func (d *Deployer) emit(fn, step, format string, a ...any) {
@@ -176,16 +185,13 @@ func (d *Deployer) Deploy(ctx context.Context, spec Spec) (res Result) {
 	}
 	pkg, err := funcpack.PackBytes(ctx, spec.Dir, opts)
 	if err != nil {
-		res.Err = fmt.Errorf("package %s: %w", spec.Dir, err)
+		res.Err = fmt.Errorf("package %s: %w", spec.Dir, tooLarge(err))
 		return res
 	}
 	res.CodeSha256, res.ZipSize, res.Files = pkg.CodeSha256, int64(len(pkg.Zip)), pkg.Stats.Files
+	// Over the platform's 50 MB: refused before anything is sent.
 	if err := funcpack.CheckZipSize(res.ZipSize); err != nil {
-		res.Err = err
-		return res
-	}
-	if err := funcpack.CheckInlineUpload(res.ZipSize); err != nil {
-		res.Err = err
+		res.Err = tooLarge(err)
 		return res
 	}
 	d.emit(spec.Name, "package", "%d files, %s, sha256 %s", pkg.Stats.Files, funcpack.FormatSize(res.ZipSize), short(pkg.CodeSha256))
@@ -199,6 +205,7 @@ func (d *Deployer) Deploy(ctx context.Context, spec Spec) (res Result) {
 		res.Action = ActionCreate
 		if d.DryRun {
 			res.CodeUploaded = true // would be
+			res.Upload = uploadKind(res.ZipSize)
 			return res
 		}
 		res.Err = d.create(ctx, spec, pkg.Zip, &res)
@@ -229,11 +236,15 @@ func (d *Deployer) Deploy(ctx context.Context, spec Spec) (res Result) {
 }
 
 func (d *Deployer) create(ctx context.Context, spec Spec, zip []byte, res *Result) error {
+	code, err := d.codeFor(ctx, spec, zip, res)
+	if err != nil {
+		return err
+	}
 	d.emit(spec.Name, "create", "creating")
 	req := &cloudapi.CreateFunctionRequest{
 		FunctionName:      spec.Name,
 		Namespace:         d.Namespace,
-		Code:              &cloudapi.Code{ZipFile: b64(zip)},
+		Code:              code,
 		Handler:           spec.Handler,
 		Runtime:           spec.Runtime,
 		Timeout:           &spec.Timeout,
@@ -278,16 +289,28 @@ func (d *Deployer) update(ctx context.Context, spec Spec, zip []byte, current *c
 			res.Action = ActionUnchanged
 		}
 		res.CodeUploaded, res.ConfigUpdated = !sameCode, cfg != nil
+		if !sameCode {
+			res.Upload = uploadKind(res.ZipSize)
+		}
 		return nil
 	}
 	if sameCode {
 		d.emit(spec.Name, "skip-code", "code unchanged (sha256 %s), not uploading", short(res.CodeSha256))
 	} else {
-		d.emit(spec.Name, "update-code", "uploading code")
-		err := d.API.UpdateFunctionCode(ctx, &cloudapi.UpdateFunctionCodeRequest{
-			FunctionName: spec.Name, Namespace: d.Namespace, ZipFile: b64(zip), Handler: spec.Handler,
-			InstallDependency: boolFlag(spec.InstallDependency),
-		})
+		req := &cloudapi.UpdateFunctionCodeRequest{FunctionName: spec.Name, Namespace: d.Namespace, Handler: spec.Handler,
+			InstallDependency: boolFlag(spec.InstallDependency)}
+		if int64(len(zip)) <= funcpack.MaxInlineZipSize {
+			res.Upload = UploadInline
+			req.ZipFile = b64(zip)
+		} else {
+			code, err := d.uploadCOS(ctx, spec.Name, zip, res)
+			if err != nil {
+				return err
+			}
+			req.Code = code
+		}
+		d.emit(spec.Name, "update-code", "updating code")
+		err := d.API.UpdateFunctionCode(ctx, req)
 		if err != nil {
 			return fmt.Errorf("update code: %w", err)
 		}
@@ -484,6 +507,25 @@ func (e *StateError) Error() string {
 		return fmt.Sprintf("%s is %s", e.Function, e.Status)
 	}
 	return fmt.Sprintf("%s is %s: %s", e.Function, e.Status, strings.Join(why, "; "))
+}
+
+// tooLarge marks a package over the size limit as invalid input (exit 3):
+// nothing was sent, and only a smaller package (or ignore rules) helps.
+func tooLarge(err error) error {
+	if errors.Is(err, funcpack.ErrZipTooLarge) {
+		if _, ok := errkind.Of(err); !ok {
+			return errkind.Wrap(errkind.Input, err)
+		}
+	}
+	return err
+}
+
+// uploadKind is how a zip of size bytes is sent.
+func uploadKind(size int64) string {
+	if size <= funcpack.MaxInlineZipSize {
+		return UploadInline
+	}
+	return UploadCOS
 }
 
 func short(sha string) string {

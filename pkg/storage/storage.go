@@ -97,30 +97,11 @@ func New(o Options) (*Client, error) {
 		base = &tracer{next: base, w: o.Trace}
 	}
 	c := &Client{opts: o}
-	var bucketURL *url.URL
-	if o.Endpoint == "" {
-		u, err := cos.NewBucketURL(o.Bucket, o.Region, true)
-		if err != nil {
-			return nil, errkind.Errorf(errkind.Input, "storage: %v", err)
-		}
-		bucketURL = u
-		c.host = u.Host
-	} else {
-		ep := o.Endpoint
-		if !strings.Contains(ep, "://") {
-			ep = "http://" + ep
-		}
-		u, err := url.Parse(ep)
-		if err != nil || u.Host == "" {
-			return nil, errkind.Errorf(errkind.Input, "storage endpoint %q is not a URL", o.Endpoint)
-		}
-		c.endpoint = &url.URL{Scheme: u.Scheme, Host: u.Host}
-		bucketURL = c.endpoint
-		c.host = o.Bucket + ".cos." + o.Region + ".localhost"
-		if port := u.Port(); port != "" {
-			c.host = net.JoinHostPort(c.host, port)
-		}
+	bucketURL, endpoint, host, err := bucketAddress(o.Bucket, o.Region, o.Endpoint)
+	if err != nil {
+		return nil, err
 	}
+	c.endpoint, c.host = endpoint, host
 	auth := &cos.AuthorizationTransport{SecretID: o.Credentials.SecretID, SecretKey: o.Credentials.SecretKey,
 		SessionToken: o.Credentials.SessionToken, Transport: base}
 	c.cos = cos.NewClient(&cos.BaseURL{BucketURL: bucketURL}, &http.Client{Transport: auth})
@@ -129,6 +110,33 @@ func New(o Options) (*Client, error) {
 	}
 	c.cos.UserAgent = "tcb-go " + cos.UserAgent
 	return c, nil
+}
+
+// bucketAddress is where a bucket's requests go: the bucket URL the SDK
+// sends to, the endpoint override (nil: COS itself) and the Host the bucket
+// is named by.
+func bucketAddress(bucket, region, endpoint string) (bucketURL, ep *url.URL, host string, err error) {
+	if endpoint == "" {
+		u, err := cos.NewBucketURL(bucket, region, true)
+		if err != nil {
+			return nil, nil, "", errkind.Errorf(errkind.Input, "storage: %v", err)
+		}
+		return u, nil, u.Host, nil
+	}
+	s := endpoint
+	if !strings.Contains(s, "://") {
+		s = "http://" + s
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return nil, nil, "", errkind.Errorf(errkind.Input, "storage endpoint %q is not a URL", endpoint)
+	}
+	ep = &url.URL{Scheme: u.Scheme, Host: u.Host}
+	host = bucket + ".cos." + region + ".localhost"
+	if port := u.Port(); port != "" {
+		host = net.JoinHostPort(host, port)
+	}
+	return ep, ep, host, nil
 }
 
 // Bucket is the bucket's name.

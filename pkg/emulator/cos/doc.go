@@ -37,6 +37,10 @@
 //     storage.batchCopyFile and storage.getFileAuthority, so that
 //     cloud.uploadFile / downloadFile / getTempFileURL / deleteFile work
 //     inside functions. File ids are cloud://<envId>.<bucket>/<path>.
+//   - SCF's temporary code buckets (<sh|gz|bj|sg>tempcos-1253665819) and
+//     scf GetTempCosInfo, which signs one PUT of a function's zip there:
+//     tcb fn deploy sends packages over the inline limit this way, and the
+//     functions module reads them back through Host.Objects (tempcode.go).
 //   - Each environment's hosting bucket served as a website at its own
 //     origin, http://<envId>.site.localhost:PORT/, so root-relative asset
 //     paths work, and at http://HOST:PORT/site/<envId>/ for clients that

@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/emulator"
 	"github.com/tcb-go/tcb/pkg/emulator/envs"
 	"github.com/tcb-go/tcb/pkg/emulator/wxhttp"
@@ -113,6 +114,7 @@ func (m *Module) Init(h *emulator.Host) error {
 	h.Mux.HandleFunc("/site/{env}/{path...}", m.serveSitePath)
 	h.Mux.HandleFunc("/site/{env}", m.serveSitePath)
 	m.registerTC3(h)
+	m.registerTempCode(h)
 	m.registerWeChat(h.Mux)
 	if h.SDK != nil {
 		m.registerSDK(h.SDK)
@@ -197,6 +199,16 @@ type target struct {
 	Bucket  string
 	Env     *envs.Record
 	Hosting bool
+	// MaxSize bounds a simple upload (0: MaxPutSize).
+	MaxSize int64
+}
+
+// maxPut is the largest simple upload the bucket takes.
+func (t *target) maxPut() int64 {
+	if t.MaxSize > 0 {
+		return t.MaxSize
+	}
+	return MaxPutSize
 }
 
 // Region of the bucket.
@@ -275,9 +287,15 @@ func (m *Module) route(r *http.Request) http.Handler {
 		if t, ok := m.resolve(first); ok {
 			return m.cosHandler(t, strings.TrimPrefix(r.URL.Path, "/"), false)
 		}
+		if region, ok := cloudapi.IsTempCodeBucket(first); ok {
+			return m.tempCodeHandler(first, region, strings.TrimPrefix(r.URL.Path, "/"), false)
+		}
 	}
 	p := strings.TrimPrefix(r.URL.Path, "/")
 	seg, key, _ := strings.Cut(p, "/")
+	if region, ok := cloudapi.IsTempCodeBucket(seg); ok {
+		return m.tempCodeHandler(seg, region, key, true)
+	}
 	if t, ok := m.resolve(seg); ok {
 		return m.cosHandler(t, key, true)
 	}

@@ -422,8 +422,8 @@ func checkMD5(h http.Header, sum []byte) *cosError {
 // putObject stores the body under the key.
 func (c *reqCtx) putObject() {
 	r := c.r
-	if r.ContentLength > MaxPutSize {
-		c.fail(errf(http.StatusBadRequest, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size (%d bytes); use a multipart upload.", int64(MaxPutSize)))
+	if r.ContentLength > c.t.maxPut() {
+		c.fail(errf(http.StatusBadRequest, "EntityTooLarge", "Your proposed upload exceeds the maximum allowed object size (%d bytes); use a multipart upload.", c.t.maxPut()))
 		return
 	}
 	headers, e := objectHeaders(r.Header)
@@ -445,7 +445,7 @@ func (c *reqCtx) putObject() {
 			c.m.db.group.end()
 		}
 	}()
-	wr, err := c.m.blobs.write(c.body(), MaxPutSize)
+	wr, err := c.m.blobs.write(c.body(), c.t.maxPut())
 	if err != nil {
 		c.failWrite(err)
 		return

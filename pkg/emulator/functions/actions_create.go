@@ -83,7 +83,7 @@ func (m *Module) createFunction(ctx context.Context, c *capi.Call) (any, error) 
 	if sp.Layers, err = m.bindLayers(req.Layers); err != nil {
 		return nil, err
 	}
-	zip, err := zipFromCode(req.Code, req.CodeSource)
+	zip, err := m.zipFromCode(ns, req.Code, req.CodeSource)
 	if err != nil {
 		return nil, err
 	}

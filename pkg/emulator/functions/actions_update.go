@@ -77,9 +77,12 @@ func (m *Module) updateFunctionCode(ctx context.Context, c *capi.Call) (any, err
 		}
 		code = &cloudapi.Code{ZipFile: req.ZipFile}
 	case req.CosBucketName != "" || req.CosObjectName != "":
-		return nil, errNoCos()
+		if code != nil {
+			return nil, capi.Errorf("InvalidParameterValue.Code", "Name the code once: CosBucketName/CosObjectName or Code.")
+		}
+		code = &cloudapi.Code{CosBucketName: req.CosBucketName, CosObjectName: req.CosObjectName, CosBucketRegion: req.CosBucketRegion}
 	}
-	zip, err := zipFromCode(code, req.CodeSource)
+	zip, err := m.zipFromCode(ns, code, req.CodeSource)
 	if err != nil {
 		return nil, err
 	}

@@ -227,15 +227,21 @@ func checkPublish(p string) error {
 // codeSources are the CodeSource values of the API.
 var codeSources = map[string]bool{"": true, "ZipFile": true, "Cos": true, "Demo": true, "TempCos": true, "Git": true, "Inline": true}
 
-// zipFromCode extracts the inline zip from a Code struct (CreateFunction and
-// UpdateFunctionCode), refusing what the emulator cannot fetch.
-func zipFromCode(code *cloudapi.Code, codeSource string) ([]byte, error) {
+// zipFromCode extracts the zip of a Code struct (CreateFunction and
+// UpdateFunctionCode) of namespace ns: inline, or read from COS
+// (coscode.go); Git and demos are refused.
+func (m *Module) zipFromCode(ns string, code *cloudapi.Code, codeSource string) ([]byte, error) {
 	if !codeSources[codeSource] {
 		return nil, capi.Errorf("InvalidParameterValue.CodeSource", "CodeSource %q is invalid (ZipFile, Cos, Demo, TempCos or Git).", codeSource)
 	}
 	switch codeSource {
 	case "Cos", "TempCos":
-		return nil, errNoCos()
+		if m.h.Objects == nil {
+			return nil, errNoCos()
+		}
+		if code == nil || code.ZipFile != "" {
+			return nil, capi.Errorf("InvalidParameterValue.CodeSource", "CodeSource %s needs the code's COS location in Code, not Code.ZipFile.", codeSource)
+		}
 	case "Git":
 		return nil, errNoGit()
 	case "Demo":
@@ -250,9 +256,17 @@ func zipFromCode(code *cloudapi.Code, codeSource string) ([]byte, error) {
 		}
 		return decodeZip(code.ZipFile)
 	}
+	src, err := m.cosSourceOf(ns, code)
+	if err != nil {
+		return nil, err
+	}
+	if src != nil {
+		if code.DemoId != "" || code.GitUrl != "" {
+			return nil, capi.Errorf("InvalidParameterValue.Code", "Code.ZipFile, COS, Git and DemoId sources are mutually exclusive.")
+		}
+		return m.zipFromCOS(src)
+	}
 	switch {
-	case code.CosBucketName != "" || code.CosObjectName != "" || code.TempCosObjectName != "":
-		return nil, errNoCos()
 	case code.GitUrl != "":
 		return nil, errNoGit()
 	case code.DemoId != "":
@@ -262,7 +276,7 @@ func zipFromCode(code *cloudapi.Code, codeSource string) ([]byte, error) {
 }
 
 func errNoCos() error {
-	return capi.Errorf("UnsupportedOperation.Cos", "The emulator has no COS: send the code inline as ZipFile (base64 zip, up to about 7.5 MB per request).")
+	return capi.Errorf("UnsupportedOperation.Cos", "This emulator runs without its storage module, so code cannot come from COS: send it inline as ZipFile (base64 zip, up to about 7.5 MB per request).")
 }
 
 func errNoGit() error {
