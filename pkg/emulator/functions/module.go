@@ -92,6 +92,8 @@ type Module struct {
 
 	secretMu  sync.Mutex
 	urlSecret []byte
+
+	web webServers // web functions' own servers (webfn.go)
 }
 
 // New returns the module.
@@ -283,6 +285,7 @@ func (m *Module) State() any {
 func (m *Module) Reset() error {
 	m.cancelBuilds("")
 	m.sched.clear()
+	m.stopWeb()
 	old := m.pool.Swap(m.newPool())
 	old.Close()
 	m.invocations.Store(0)
@@ -315,6 +318,7 @@ func (m *Module) Close() error {
 	case <-time.After(15 * time.Second):
 		m.log.Warn("functions: background work did not stop within 15 s")
 	}
+	m.stopWeb()
 	return m.pool.Load().Close()
 }
 

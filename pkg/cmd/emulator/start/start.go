@@ -23,6 +23,7 @@ import (
 	"github.com/tcb-go/tcb/pkg/emulator/discovery"
 	"github.com/tcb-go/tcb/pkg/emulator/docdb"
 	"github.com/tcb-go/tcb/pkg/emulator/functions"
+	"github.com/tcb-go/tcb/pkg/emulator/gateway"
 	"github.com/tcb-go/tcb/pkg/emulator/wxapi"
 )
 
@@ -384,7 +385,7 @@ func Modules(opts *Options, logger *slog.Logger) []emulator.Module {
 	wx := wxapi.New(opts.wxOptions())
 	fns := functions.New(functions.Options{NodePath: opts.NodePath, SkipInstallDeps: opts.SkipInstallDeps, Logger: logger, Tokens: wx})
 	db := docdb.New(docdb.Options{Tokens: wx, Logger: logger})
-	mods := []emulator.Module{wx, fns, db, cos.New(cos.Options{Tokens: wx, Logger: logger})}
+	mods := []emulator.Module{wx, fns, gateway.New(gateway.Options{Functions: fns, Logger: logger}), db, cos.New(cos.Options{Tokens: wx, Logger: logger})}
 	if !opts.NoUI {
 		mods = append(mods, console.New(console.Options{WeChat: wx, Logger: logger}))
 	}
