@@ -54,7 +54,9 @@ func TestRouteRequestAndShares(t *testing.T) {
 	}
 }
 
-func contains(s, sub string) bool { return len(sub) == 0 || (len(s) >= len(sub) && (s[:len(sub)] == sub || contains(s[1:], sub))) }
+func contains(s, sub string) bool {
+	return len(sub) == 0 || (len(s) >= len(sub) && (s[:len(sub)] == sub || contains(s[1:], sub)))
+}
 
 func FuzzRangeBounds(f *testing.F) {
 	for _, s := range []string{"[0,80)", "(1,2]", "[5,5]", "[a,b)", "", "[,)"} {
