@@ -10,6 +10,7 @@ import (
 	envcmd "github.com/tcb-go/tcb/pkg/cmd/env"
 	fncmd "github.com/tcb-go/tcb/pkg/cmd/fn"
 	hostingcmd "github.com/tcb-go/tcb/pkg/cmd/hosting"
+	"github.com/tcb-go/tcb/pkg/cmd/initcmd"
 	"github.com/tcb-go/tcb/pkg/cmd/login"
 	"github.com/tcb-go/tcb/pkg/cmd/logout"
 	logscmd "github.com/tcb-go/tcb/pkg/cmd/logs"
@@ -31,6 +32,7 @@ var groups = []struct {
 }{
 	{[]string{"login"}, func(f *cmdutil.Factory) *cobra.Command { return login.NewCmdLogin(f, nil) }},
 	{[]string{"logout"}, func(f *cmdutil.Factory) *cobra.Command { return logout.NewCmdLogout(f, nil) }},
+	{[]string{"init"}, func(f *cmdutil.Factory) *cobra.Command { return initcmd.NewCmdInit(f, nil) }},
 	{[]string{"config"}, configcmd.NewCmdConfig},
 	{[]string{"env"}, envcmd.NewCmdEnv},
 	{[]string{"fn", "functions"}, fncmd.NewCmdFn},
