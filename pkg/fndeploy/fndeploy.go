@@ -47,6 +47,13 @@ type Spec struct {
 	Layers            []cloudapi.LayerVersionSimple
 	Triggers          []Trigger
 	Description       string
+	// Type is "HTTP" for a web function (its scf_bootstrap runs its own
+	// server), "" or "Event" for an event function. Set at creation only:
+	// the platform cannot change it.
+	Type string
+	// Path, when set, is an HTTP access path (tcb service) that serves the
+	// function once it is deployed.
+	Path string
 }
 
 // API is the subset of the cloud client the deployer uses.
@@ -61,6 +68,9 @@ type API interface {
 	// DescribeEnv and GetTempCosInfo serve uploads through COS.
 	DescribeEnv(ctx context.Context, envID string) (*cloudapi.EnvInfo, error)
 	GetTempCosInfo(ctx context.Context, objectPath string) (*cloudapi.GetTempCosInfoResponse, error)
+	// CreateGWAPI and DescribeGWAPIs bind Spec.Path (tcb service).
+	CreateGWAPI(ctx context.Context, envID, path, name string) (string, error)
+	DescribeGWAPIs(ctx context.Context, envID string, req cloudapi.DescribeCloudBaseGWAPIRequest) (*cloudapi.DescribeCloudBaseGWAPIResponse, error)
 }
 
 // Event is a progress report.
@@ -92,6 +102,10 @@ type Result struct {
 	Upload   string   `json:"upload,omitempty"`
 	Files    int      `json:"files"`
 	Triggers []string `json:"triggers_created,omitempty"`
+	// Path is the HTTP access path bound to the function (Spec.Path);
+	// PathCreated says whether this deploy created it.
+	Path        string `json:"path,omitempty"`
+	PathCreated bool   `json:"path_created,omitempty"`
 	// Skipped are the paths the package left out besides the ignore
 	// rules: symbolic links that escape the directory, dangle or loop,
 	// and special files.
@@ -256,6 +270,7 @@ func (d *Deployer) create(ctx context.Context, spec Spec, zip []byte, res *Resul
 		Environment:       envOf(spec.Env),
 		VpcConfig:         spec.VPC,
 		Layers:            spec.Layers,
+		Type:              spec.Type,
 	}
 	if err := d.API.CreateFunction(ctx, req); err != nil {
 		return fmt.Errorf("create: %w", err)
@@ -264,7 +279,42 @@ func (d *Deployer) create(ctx context.Context, spec Spec, zip []byte, res *Resul
 	if err := d.waitActive(ctx, spec.Name); err != nil {
 		return err
 	}
-	return d.syncTriggers(ctx, spec, nil, res)
+	if err := d.syncTriggers(ctx, spec, nil, res); err != nil {
+		return err
+	}
+	return d.ensurePath(ctx, spec, res)
+}
+
+// ensurePath binds spec.Path to the function, as the official CLI does
+// after a deploy (CreateCloudBaseGWAPI): a path already bound to this
+// function is fine, one bound to another function is an error.
+func (d *Deployer) ensurePath(ctx context.Context, spec Spec, res *Result) error {
+	if spec.Path == "" {
+		return nil
+	}
+	res.Path = spec.Path
+	if d.DryRun {
+		return nil
+	}
+	_, err := d.API.CreateGWAPI(ctx, d.Namespace, spec.Path, spec.Name)
+	if err == nil {
+		res.PathCreated = true
+		d.emit(spec.Name, "path", "serving HTTP path %s", spec.Path)
+		return nil
+	}
+	if !cloudapi.IsCode(err, "InvalidParameter.APICreated") {
+		return fmt.Errorf("HTTP access path %s: %w", spec.Path, err)
+	}
+	out, derr := d.API.DescribeGWAPIs(ctx, d.Namespace, cloudapi.DescribeCloudBaseGWAPIRequest{Path: spec.Path})
+	if derr != nil {
+		return fmt.Errorf("HTTP access path %s: %w", spec.Path, derr)
+	}
+	for _, a := range out.APISet {
+		if a.Name != spec.Name {
+			return fmt.Errorf("HTTP access path %s already serves the function %s (tcb service delete -p %s frees it)", spec.Path, a.Name, spec.Path)
+		}
+	}
+	return nil
 }
 
 func (d *Deployer) update(ctx context.Context, spec Spec, zip []byte, current *cloudapi.GetFunctionResponse, res *Result) error {
@@ -332,7 +382,10 @@ func (d *Deployer) update(ctx context.Context, spec Spec, zip []byte, current *c
 	if err := d.syncTriggers(ctx, spec, current, res); err != nil {
 		return err
 	}
-	if !res.CodeUploaded && !res.ConfigUpdated && len(res.Triggers) == 0 {
+	if err := d.ensurePath(ctx, spec, res); err != nil {
+		return err
+	}
+	if !res.CodeUploaded && !res.ConfigUpdated && len(res.Triggers) == 0 && !res.PathCreated {
 		res.Action = ActionUnchanged
 	}
 	return nil

@@ -21,6 +21,10 @@ type Overrides struct {
 	// Env is merged over the configured environment variables.
 	Env               map[string]string
 	InstallDependency *bool
+	// HTTPFn deploys a web function (Type HTTP); Path binds an HTTP access
+	// path (must start with "/").
+	HTTPFn bool
+	Path   string
 }
 
 // Function is the function name deploys: its entry in the project config
@@ -81,6 +85,12 @@ func NewSpec(fn project.Function, o Overrides) (Spec, error) {
 		b := *o.InstallDependency
 		fn.InstallDependency = &b
 	}
+	if o.HTTPFn {
+		fn.Type = "HTTP"
+	}
+	if o.Path != "" {
+		fn.Path = o.Path
+	}
 	if err := fn.Validate(); err != nil {
 		return Spec{}, err
 	}
@@ -99,6 +109,8 @@ func specOf(d project.Function) Spec {
 		Env:               d.EnvVariables,
 		InstallDependency: d.InstallDependency != nil && *d.InstallDependency,
 		Ignore:            d.Ignore,
+		Type:              d.Type,
+		Path:              d.Path,
 	}
 	if d.VPC != nil {
 		s.VPC = &cloudapi.VpcConfig{VpcId: d.VPC.VpcID, SubnetId: d.VPC.SubnetID}

@@ -37,6 +37,8 @@ type Options struct {
 	Memory            int
 	Env               []string
 	InstallDependency string
+	HTTPFn            bool
+	Path              string
 	changed           func(string) bool
 }
 
@@ -69,18 +71,28 @@ func NewCmdDeploy(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			the exit code non-zero. Without names on a terminal, tcb offers the project's
 			functions, all picked to begin with (space unpicks one); --all or --yes
 			answer it, and off a terminal one of them is required.
+
+			--path (or "path" in the config) binds an HTTP access path to the function
+			after the deploy (tcb service create). --httpFn (or "type": "HTTP") deploys a
+			web function: its scf_bootstrap starts the code's own web server (koa,
+			express, ...), which must listen on $PORT (9000 on SCF).
 		`),
 		Example: heredoc.Doc(`
 			$ tcb fn deploy hello
 			$ tcb fn deploy --all --force
 			$ tcb fn deploy hello --dir ./src/hello --runtime Nodejs18.15 --env LEVEL=debug --force
 			$ tcb fn deploy --all --dry-run
+			$ tcb fn deploy api --path /api           # then: curl $URL/api
+			$ tcb fn deploy koa-app --httpFn --path /koa
 		`),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Names = args
 			opts.changed = cmd.Flags().Changed
 			if opts.All && len(args) > 0 {
 				return cmdutil.FlagErrorf("give function names or --all, not both")
+			}
+			if opts.Path != "" && len(args) != 1 {
+				return cmdutil.FlagErrorf("--path binds one function: give exactly one name")
 			}
 			if opts.Dir != "" && len(args) != 1 {
 				return cmdutil.FlagErrorf("--dir deploys one function: give exactly one name")
@@ -112,6 +124,8 @@ func NewCmdDeploy(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	fl.IntVar(&opts.Memory, "memory", 0, "memory in MB: 64, or 128-3072 in steps of 128 (overrides the config)")
 	fl.StringArrayVar(&opts.Env, "env", nil, "environment variable KEY=VALUE, repeatable (merged over the config)")
 	fl.StringVar(&opts.InstallDependency, "install-dependency", "", "install npm dependencies in the cloud: true or false")
+	fl.BoolVar(&opts.HTTPFn, "httpFn", false, "deploy a web function (Type HTTP): scf_bootstrap starts its own server on $PORT")
+	fl.StringVar(&opts.Path, "path", "", "HTTP access path serving the function, e.g. /api (tcb service)")
 	return cmd
 }
 
@@ -293,7 +307,7 @@ func overridesOf(opts *Options) (fndeploy.Overrides, error) {
 	if err != nil {
 		return fndeploy.Overrides{}, err
 	}
-	o := fndeploy.Overrides{Handler: opts.Handler, Timeout: opts.FnTimeout, MemorySize: opts.Memory, Env: env}
+	o := fndeploy.Overrides{Handler: opts.Handler, Timeout: opts.FnTimeout, MemorySize: opts.Memory, Env: env, HTTPFn: opts.HTTPFn, Path: opts.Path}
 	if opts.Runtime != "" {
 		r, ok := project.NormalizeRuntime(opts.Runtime)
 		if !ok {
