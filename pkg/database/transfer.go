@@ -2,12 +2,11 @@ package database
 
 import (
 	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/tcb-go/tcb/pkg/dbquery"
 )
@@ -74,6 +73,14 @@ type ImportOptions struct {
 	// BatchBytes bounds the encoded size of one insert request (default
 	// 40 KiB, which keeps statements under common server limits).
 	BatchBytes int
+	// Atomic reads and checks the whole input before writing anything: a
+	// malformed file, a record that cannot be encoded, an upsert record
+	// without _id or an _id repeated in the file writes nothing. (The
+	// input is spooled to a temporary file unless it is an io.ReadSeeker.)
+	// It does not make the writes one transaction: a write the server
+	// refuses (a duplicate of a stored _id) still stops the import after
+	// the batches before it, as without Atomic.
+	Atomic bool
 	// Progress is called after each write with the running total.
 	Progress func(done int64)
 	// OnIDs receives the _id of each inserted batch, in order.
@@ -88,19 +95,32 @@ type ImportStats struct {
 	Replaced int64 `json:"replaced"`
 }
 
-// ImportError locates a bad input document.
+// Written is the number of documents stored.
+func (s ImportStats) Written() int64 { return s.Inserted + s.Upserted + s.Replaced }
+
+// ImportError locates a bad input record: the input is malformed there
+// (the cause is then a *dbquery.DocReadError naming the line or byte
+// offset), or the record cannot be imported.
 type ImportError struct {
-	Record int // 1-based record number (line for JSON Lines)
+	Record int // 1-based record number
 	Err    error
 }
 
-func (e *ImportError) Error() string { return fmt.Sprintf("record %d: %v", e.Record, e.Err) }
+func (e *ImportError) Error() string {
+	var de *dbquery.DocReadError
+	if errors.As(e.Err, &de) {
+		return de.Error()
+	}
+	return fmt.Sprintf("record %d: %v", e.Record, e.Err)
+}
 func (e *ImportError) Unwrap() error { return e.Err }
 
 // Import reads documents from r — a JSON array or JSON Lines (one object
-// per line), detected from the first character — and writes them to the
-// collection in batches. It stops at the first bad record or failed write
-// and reports how far it got; every document before that point is stored.
+// per line), detected from the first character, read strictly by
+// dbquery.DocReader — and writes them to the collection in batches. It
+// stops at the first bad record or failed write and reports how far it
+// got (ImportStats.Written): every document before that point is stored,
+// unless opts.Atomic, which checks the whole input before the first write.
 func Import(ctx context.Context, b Backend, collection string, r io.Reader, opts ImportOptions) (ImportStats, error) {
 	var st ImportStats
 	if opts.Mode == "" {
@@ -113,10 +133,15 @@ func Import(ctx context.Context, b Backend, collection string, r io.Reader, opts
 	if limit <= 0 {
 		limit = 40 << 10
 	}
-	next, err := documentReader(r)
-	if err != nil {
-		return st, err
+	if opts.Atomic {
+		rs, cleanup, err := validateImport(r, opts.Mode)
+		if err != nil {
+			return st, err
+		}
+		defer cleanup()
+		r = rs
 	}
+	dr := dbquery.NewDocReader(r)
 	var batch []*dbquery.Document
 	size := 0
 	flush := func() error {
@@ -141,7 +166,8 @@ func Import(ctx context.Context, b Backend, collection string, r io.Reader, opts
 		return nil
 	}
 	for {
-		doc, rec, err := next()
+		doc, err := dr.Next()
+		rec := dr.Records()
 		if errors.Is(err, io.EOF) {
 			break
 		}
@@ -149,7 +175,7 @@ func Import(ctx context.Context, b Backend, collection string, r io.Reader, opts
 			if ferr := flush(); ferr != nil {
 				return st, ferr
 			}
-			return st, &ImportError{Record: rec, Err: err}
+			return st, readError(rec, err)
 		}
 		st.Read++
 		if opts.Mode == ImportUpsert {
@@ -163,6 +189,9 @@ func Import(ctx context.Context, b Backend, collection string, r io.Reader, opts
 		}
 		enc, err := dbquery.EncodeDocument(doc)
 		if err != nil {
+			if ferr := flush(); ferr != nil {
+				return st, ferr
+			}
 			return st, &ImportError{Record: rec, Err: err}
 		}
 		if size+len(enc) > limit && len(batch) > 0 {
@@ -174,6 +203,93 @@ func Import(ctx context.Context, b Backend, collection string, r io.Reader, opts
 		size += len(enc)
 	}
 	return st, flush()
+}
+
+// readError is the ImportError of a DocReader error after rec records.
+func readError(rec int, err error) *ImportError {
+	var de *dbquery.DocReadError
+	if errors.As(err, &de) {
+		return &ImportError{Record: de.Record, Err: err}
+	}
+	return &ImportError{Record: rec + 1, Err: err}
+}
+
+// validateImport reads the whole input once and checks what can be
+// checked before writing; it returns a reader positioned at the start of
+// the same bytes.
+func validateImport(r io.Reader, mode ImportMode) (io.Reader, func(), error) {
+	cleanup := func() {}
+	rs, seekable := r.(io.ReadSeeker)
+	var start int64
+	if seekable {
+		var err error
+		if start, err = rs.Seek(0, io.SeekCurrent); err != nil {
+			seekable = false
+		}
+	}
+	src := r
+	var spool *os.File
+	var spoolW *bufio.Writer
+	if !seekable {
+		f, err := os.CreateTemp("", "tcb-import-*")
+		if err != nil {
+			return nil, cleanup, fmt.Errorf("spooling the input for --atomic: %w", err)
+		}
+		os.Remove(f.Name()) // unlinked: gone when closed, whatever happens
+		spool, spoolW = f, bufio.NewWriterSize(f, 256<<10)
+		cleanup = func() { f.Close() }
+		src = io.TeeReader(r, spoolW)
+	}
+	dr := dbquery.NewDocReader(src)
+	ids := map[string]int{}
+	for {
+		doc, err := dr.Next()
+		rec := dr.Records()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			cleanup()
+			return nil, func() {}, readError(rec, err)
+		}
+		if _, err := dbquery.EncodeDocument(doc); err != nil {
+			cleanup()
+			return nil, func() {}, &ImportError{Record: rec, Err: err}
+		}
+		id, ok := doc.Get("_id")
+		if !ok {
+			if mode == ImportUpsert {
+				cleanup()
+				return nil, func() {}, &ImportError{Record: rec, Err: errors.New("upsert needs an _id in every document")}
+			}
+			continue
+		}
+		key, err := dbquery.EncodeValue(id)
+		if err != nil {
+			cleanup()
+			return nil, func() {}, &ImportError{Record: rec, Err: err}
+		}
+		if prev, dup := ids[string(key)]; dup {
+			cleanup()
+			return nil, func() {}, &ImportError{Record: rec, Err: fmt.Errorf("_id %s repeats record %d", key, prev)}
+		}
+		ids[string(key)] = rec
+	}
+	if seekable {
+		if _, err := rs.Seek(start, io.SeekStart); err != nil {
+			return nil, cleanup, fmt.Errorf("rewinding the input: %w", err)
+		}
+		return rs, cleanup, nil
+	}
+	if err := spoolW.Flush(); err != nil {
+		cleanup()
+		return nil, func() {}, fmt.Errorf("spooling the input for --atomic: %w", err)
+	}
+	if _, err := spool.Seek(0, io.SeekStart); err != nil {
+		cleanup()
+		return nil, func() {}, fmt.Errorf("spooling the input for --atomic: %w", err)
+	}
+	return spool, cleanup, nil
 }
 
 func upsertOne(ctx context.Context, b Backend, collection string, doc *dbquery.Document, st *ImportStats) error {
@@ -194,101 +310,4 @@ func upsertOne(ctx context.Context, b Backend, collection string, doc *dbquery.D
 		st.Replaced++
 	}
 	return nil
-}
-
-// documentReader returns an iterator over the documents of a JSON array or
-// JSON Lines stream; it yields io.EOF at the end.
-func documentReader(r io.Reader) (func() (*dbquery.Document, int, error), error) {
-	br := bufio.NewReaderSize(r, 1<<20)
-	first, err := peekNonSpace(br)
-	if errors.Is(err, io.EOF) {
-		return func() (*dbquery.Document, int, error) { return nil, 0, io.EOF }, nil
-	}
-	if err != nil {
-		return nil, err
-	}
-	rec := 0
-	if first == '[' {
-		dec := json.NewDecoder(br)
-		dec.UseNumber()
-		if _, err := dec.Token(); err != nil {
-			return nil, err
-		}
-		return func() (*dbquery.Document, int, error) {
-			if !dec.More() {
-				return nil, rec, io.EOF
-			}
-			rec++
-			var raw json.RawMessage
-			if err := dec.Decode(&raw); err != nil {
-				return nil, rec, fmt.Errorf("not valid JSON: %w", err)
-			}
-			return decodeRecord(raw, rec)
-		}, nil
-	}
-	const maxLine = 16 << 20
-	return func() (*dbquery.Document, int, error) {
-		for {
-			line, err := readLine(br, maxLine)
-			if len(line) == 0 && errors.Is(err, io.EOF) {
-				return nil, rec, io.EOF
-			}
-			rec++
-			if err != nil && !errors.Is(err, io.EOF) {
-				return nil, rec, err
-			}
-			if len(bytes.TrimSpace(line)) == 0 {
-				if errors.Is(err, io.EOF) {
-					return nil, rec, io.EOF
-				}
-				continue
-			}
-			return decodeRecord(line, rec)
-		}
-	}, nil
-}
-
-func decodeRecord(raw []byte, rec int) (*dbquery.Document, int, error) {
-	raw = bytes.TrimSpace(raw)
-	if len(raw) == 0 || raw[0] != '{' {
-		return nil, rec, errors.New("expected a JSON object")
-	}
-	d, err := dbquery.DecodeDocument(raw)
-	if err != nil {
-		return nil, rec, err
-	}
-	return d, rec, nil
-}
-
-func readLine(br *bufio.Reader, max int) ([]byte, error) {
-	var line []byte
-	for {
-		chunk, err := br.ReadSlice('\n')
-		line = append(line, chunk...)
-		if len(line) > max {
-			return nil, fmt.Errorf("line longer than %d bytes", max)
-		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		return line, err
-	}
-}
-
-func peekNonSpace(br *bufio.Reader) (byte, error) {
-	for {
-		b, err := br.ReadByte()
-		if err != nil {
-			return 0, err
-		}
-		switch b {
-		case ' ', '\t', '\r', '\n':
-			continue
-		case 0xEF: // a UTF-8 byte order mark
-			br.ReadByte()
-			br.ReadByte()
-			continue
-		}
-		return b, br.UnreadByte()
-	}
 }

@@ -121,7 +121,11 @@
 // does not exist): JSON (one object per line, or an array) or CSV (a header
 // row; values are strings, empty cells left out); conflict_mode 1 inserts
 // (duplicates count as record_fail), 2 replaces the document with the same
-// _id; stop_on_error stops at the first failure. databasemigrateexport runs
+// _id; stop_on_error stops at the first failure. The file is read whole
+// before the first write (dbquery.DocReader, as `tcb db import` reads it):
+// a malformed one (a truncated array, data after it, a line that is not
+// one object, a broken CSV row) fails the job with nothing written, and
+// err_msg names the line or byte offset. databasemigrateexport runs
 // its .get() statement (all documents unless it has .limit()) and writes JSON
 // Lines or CSV under <data dir>/database/exports/<env>/; file_url downloads
 // it from the emulator. Jobs run in the background ("waiting", then

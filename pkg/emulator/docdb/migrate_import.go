@@ -2,10 +2,8 @@ package docdb
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -70,10 +68,17 @@ func (m *Module) wxMigrateImport(ctx context.Context, r *wxhttp.Request) (any, e
 
 const importBatch = 500
 
-// runImport reads the file and writes its records in batches; a batch that
-// fails is retried record by record so that every failure is counted (and
-// stop_on_error stops at the first).
+// runImport checks the whole file first: a malformed one (a truncated
+// array, data after it, a line that is not one object, a broken CSV row)
+// fails the job with nothing written, and the error names the line or
+// byte offset in the words of `tcb db import` (both read with
+// dbquery.DocReader). Then it writes the records in batches; a batch that
+// fails is retried record by record so that every failure is counted
+// (and stop_on_error stops at the first).
 func (m *Module) runImport(ctx context.Context, j *job, path string, upsert, stopOnError bool) error {
+	if err := checkImportFile(ctx, path, j.FileType); err != nil {
+		return fmt.Errorf("%v (nothing written: the file is checked before the first write)", err)
+	}
 	f, err := os.Open(path)
 	if err != nil {
 		return err
@@ -109,7 +114,7 @@ func (m *Module) runImport(ctx context.Context, j *job, path string, upsert, sto
 		}
 		return nil
 	}
-	for n := 1; ; n++ {
+	for {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
@@ -118,18 +123,11 @@ func (m *Module) runImport(ctx context.Context, j *job, path string, upsert, sto
 			break
 		}
 		if err != nil {
+			// The file changed since it was checked.
 			if ferr := flush(); ferr != nil {
 				return ferr
 			}
-			j.RecordFail++
-			rerr := fmt.Errorf("record %d: %w", n, err)
-			if firstErr == nil {
-				firstErr = rerr
-			}
-			if stopOnError || errors.Is(err, errFatalRead) {
-				return rerr
-			}
-			continue
+			return fmt.Errorf("%v (%d documents written before it)", err, j.RecordSuccess)
 		}
 		batch = append(batch, d)
 		if len(batch) >= importBatch {
@@ -148,6 +146,31 @@ func (m *Module) runImport(ctx context.Context, j *job, path string, upsert, sto
 		j.ErrMsg = firstErr.Error()
 	}
 	return nil
+}
+
+// checkImportFile reads the whole file: nil, or the first reason it
+// cannot be imported.
+func checkImportFile(ctx context.Context, path string, fileType int) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	next, err := recordReader(f, fileType)
+	if err != nil {
+		return err
+	}
+	for n := 0; ; n++ {
+		if n&1023 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if _, err := next(); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+	}
 }
 
 // importBatch writes documents in one commit: inserts, or for upsert
@@ -189,11 +212,10 @@ func (m *Module) importBatch(ctx context.Context, env, coll string, docs []*dbqu
 	return m.commit(c, changes, "Insert")
 }
 
-var errFatalRead = errors.New("unreadable input")
-
 // recordReader iterates the documents of a JSON file (JSON Lines or one
-// array) or a CSV file (header row of field names; values are strings,
-// empty cells are left out).
+// array, dbquery.DocReader) or a CSV file (header row of field names;
+// values are strings, empty cells are left out); it returns io.EOF after
+// the last of a well-formed file, any other error for a malformed one.
 func recordReader(r io.Reader, fileType int) (func() (*dbquery.Document, error), error) {
 	br := bufio.NewReaderSize(r, 1<<20)
 	if fileType == wechat.FileTypeCSV {
@@ -215,7 +237,7 @@ func recordReader(r io.Reader, fileType int) (func() (*dbquery.Document, error),
 				if errors.Is(err, io.EOF) {
 					return nil, err
 				}
-				return nil, fmt.Errorf("%w: %v", errFatalRead, err)
+				return nil, fmt.Errorf("CSV: %v", err)
 			}
 			d := dbquery.NewDocument()
 			for i, v := range row {
@@ -226,51 +248,7 @@ func recordReader(r io.Reader, fileType int) (func() (*dbquery.Document, error),
 			return d, nil
 		}, nil
 	}
-	// JSON: an array, or one object per line.
-	for {
-		b, err := br.Peek(1)
-		if err != nil {
-			return func() (*dbquery.Document, error) { return nil, io.EOF }, nil
-		}
-		if bytes.ContainsAny(b, " \t\r\n") {
-			br.ReadByte()
-			continue
-		}
-		if b[0] == 0xEF {
-			br.Discard(3) // byte order mark
-			continue
-		}
-		if b[0] == '[' {
-			dec := json.NewDecoder(br)
-			if _, err := dec.Token(); err != nil {
-				return nil, err
-			}
-			return func() (*dbquery.Document, error) {
-				if !dec.More() {
-					return nil, io.EOF
-				}
-				var raw json.RawMessage
-				if err := dec.Decode(&raw); err != nil {
-					return nil, fmt.Errorf("%w: %v", errFatalRead, err)
-				}
-				return dbquery.DecodeDocument(raw)
-			}, nil
-		}
-		break
-	}
-	return func() (*dbquery.Document, error) {
-		for {
-			line, err := br.ReadBytes('\n')
-			if len(bytes.TrimSpace(line)) == 0 {
-				if err != nil {
-					return nil, io.EOF
-				}
-				continue
-			}
-			if err != nil && !errors.Is(err, io.EOF) {
-				return nil, fmt.Errorf("%w: %v", errFatalRead, err)
-			}
-			return dbquery.DecodeDocument(bytes.TrimSpace(line))
-		}
-	}, nil
+	// JSON: an array, or one object per line, read strictly.
+	dr := dbquery.NewDocReader(br)
+	return dr.Next, nil
 }

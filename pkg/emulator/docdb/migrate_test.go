@@ -196,11 +196,44 @@ func TestImport(t *testing.T) {
 	if s := out["data"].([]any)[0].(string); s != `{"_id":"c2","name":"Bob"}` {
 		t.Fatalf("csv doc %s", s)
 	}
-	// A bad record is counted.
-	write("d.json", "{\"_id\":\"d1\"}\nnot json\n{\"_id\":\"d2\"}\n")
-	info = imp(wechat.MigrateImportRequest{CollectionName: "in", FilePath: "sub/d.json", FileType: 1})
-	if info.Status != jobSuccess || info.RecordSuccess != 2 || info.RecordFail != 1 {
-		t.Fatalf("bad record %+v", info)
+	// A malformed file fails the job and writes nothing; the message names
+	// the line or byte offset in the CLI's words (issue 11).
+	count := func() int64 {
+		out := h.ok(h.stmt(wechat.PathDatabaseCount, env, `db.collection("in").count()`))
+		n, _ := out["count"].(float64)
+		return int64(n)
+	}
+	before := count()
+	for _, c := range []struct{ name, content, want string }{
+		{"d.json", "{\"_id\":\"d1\"}\nnot json\n{\"_id\":\"d2\"}\n", "line 2: expected a JSON object"},
+		{"e.json", `[{"_id":"e1"},{"_id":"e2"}`, "byte 26: the input ends before the array's closing ] (truncated after record 2?)"},
+		{"f.json", `[{"_id":"f1"},{"_id":"f2"}] garbage`, "byte 28: data after the array's closing ] (2 records before it)"},
+		{"g.json", "{\"_id\":\"g1\"}\n{\"_id\":", "line 2: invalid extended JSON: unexpected end of input (the last line, without a newline: truncated file?)"},
+		{"h.csv", "_id,name\nh1,\"Ann\nh2,Bob\n", "CSV: "},
+	} {
+		write(c.name, c.content)
+		ft := 1
+		if strings.HasSuffix(c.name, ".csv") {
+			ft = 2
+		}
+		for _, stop := range []bool{false, true} {
+			info = imp(wechat.MigrateImportRequest{CollectionName: "in", FilePath: "sub/" + c.name, FileType: ft, StopOnError: stop})
+			if info.Status != jobFail || info.RecordSuccess != 0 || !strings.Contains(info.ErrMsg, c.want) ||
+				!strings.Contains(info.ErrMsg, "nothing written") {
+				t.Fatalf("%s: %+v, want a failure saying %q and nothing written", c.name, info, c.want)
+			}
+			if n := count(); n != before {
+				t.Fatalf("%s: %d documents, %d before the import", c.name, n, before)
+			}
+		}
+		if ft == 1 {
+			// The CLI reads the same file with the same words.
+			b := &memWriter{}
+			_, err := database.Import(ctx, b, "in", strings.NewReader(c.content), database.ImportOptions{Atomic: true})
+			if err == nil || !strings.Contains(err.Error(), c.want) || b.n != 0 {
+				t.Fatalf("%s: database.Import: %v (wrote %d), want %q", c.name, err, b.n, c.want)
+			}
+		}
 	}
 	// Request errors.
 	for _, c := range []struct {
@@ -219,4 +252,15 @@ func TestImport(t *testing.T) {
 			t.Errorf("%+v: %v, want %d", c.req, err, c.code)
 		}
 	}
+}
+
+// memWriter counts the documents database.Import writes.
+type memWriter struct {
+	database.Backend
+	n int
+}
+
+func (m *memWriter) Insert(ctx context.Context, q *dbquery.Query) ([]string, error) {
+	m.n += len(q.Data)
+	return make([]string, len(q.Data)), nil
 }

@@ -25,6 +25,7 @@ type Options struct {
 	Collection string
 	Mode       string
 	Create     bool
+	Atomic     bool
 	Via        string
 }
 
@@ -38,11 +39,16 @@ func NewCmdImport(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			Read documents from FILE (a JSON array or JSON Lines, - for stdin) and write them
 			to --collection: --mode insert (default) adds them in batches, an existing _id is
 			an error; --mode upsert replaces the document with the same _id or inserts it.
-			The import stops at the first bad record or failed write and says how far it
-			got; everything before that point is stored. --create creates the collection
-			first when it does not exist.
+			The whole file must be well formed: a truncated array, anything after its closing
+			], or a line that is not one JSON object is an error naming the line (JSON Lines)
+			or byte offset (array). The import stops at the first bad record or failed write,
+			exits non-zero and says how many documents were written: everything before that
+			point is stored. --atomic reads and checks the whole file first (syntax, _id
+			repeated in the file, upserts without _id) and writes nothing unless it is all
+			valid; a write the database refuses still stops the import where it is.
+			--create creates the collection first when it does not exist.
 		`),
-		Example: "$ tcb db import todos.jsonl --collection todos\n$ tcb db export todos | tcb db import - --collection todos_copy --create",
+		Example: "$ tcb db import todos.jsonl --collection todos\n$ tcb db import todos.json --collection todos --atomic\n$ tcb db export todos | tcb db import - --collection todos_copy --create",
 		Args:    cmdutil.ExactArgs(1, "give the file to import (- for stdin)"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.File = args[0]
@@ -61,6 +67,7 @@ func NewCmdImport(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	cmd.Flags().StringVarP(&opts.Collection, "collection", "c", "", "target collection")
 	cmd.Flags().StringVar(&opts.Mode, "mode", "insert", "insert or upsert")
 	cmd.Flags().BoolVar(&opts.Create, "create", false, "create the collection when it does not exist")
+	cmd.Flags().BoolVar(&opts.Atomic, "atomic", false, "check the whole file before writing: write nothing unless it is all valid")
 	shared.AddViaFlag(cmd, &opts.Via)
 	return cmd
 }
@@ -88,17 +95,25 @@ func Run(ctx context.Context, opts *Options) error {
 			return shared.MapError("db import: creating "+opts.Collection, err)
 		}
 	}
-	st, err := database.Import(ctx, t.Backend, opts.Collection, bufio.NewReader(r), database.ImportOptions{
+	in := r
+	if _, seekable := r.(io.Seeker); !seekable || !opts.Atomic {
+		in = bufio.NewReader(r)
+	}
+	st, err := database.Import(ctx, t.Backend, opts.Collection, in, database.ImportOptions{
 		Mode:     database.ImportMode(opts.Mode),
+		Atomic:   opts.Atomic,
 		Progress: func(done int64) { ios.StartProgressIndicator(fmt.Sprintf("Imported %d documents", done)) },
 	})
 	ios.StopProgressIndicator()
 	if err != nil {
 		var ie *database.ImportError
 		if errors.As(err, &ie) {
-			return cmdutil.FlagErrorf("db import: %s: %v (%d documents written before it)", opts.File, err, st.Inserted+st.Upserted+st.Replaced)
+			if opts.Atomic && st.Written() == 0 {
+				return cmdutil.FlagErrorf("db import: %s: %v (nothing written: --atomic)", opts.File, err)
+			}
+			return cmdutil.FlagErrorf("db import: %s: %v (%d documents written before it)", opts.File, err, st.Written())
 		}
-		err = shared.MapError(fmt.Sprintf("db import (%d documents written before the failure)", st.Inserted+st.Upserted+st.Replaced), err)
+		err = shared.MapError(fmt.Sprintf("db import (%d documents written before the failure)", st.Written()), err)
 		var ce *cmdutil.Error
 		if errors.As(err, &ce) && ce.Code == cmdutil.ExitNotFound && !opts.Create {
 			return ce.WithHint("create it with `tcb db collection create %s`, or pass --create", opts.Collection)
