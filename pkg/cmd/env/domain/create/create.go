@@ -56,6 +56,10 @@ func Parse(args []string) ([]string, error) {
 	var out []string
 	seen := map[string]bool{}
 	for _, a := range args {
+		if strings.Contains(a, "://") {
+			_, err := cloudapi.NormalizeAuthDomain(a)
+			return nil, cmdutil.FlagErrorf("%v", err)
+		}
 		for _, p := range strings.FieldsFunc(a, func(r rune) bool { return r == '/' || r == ',' }) {
 			d, err := cloudapi.NormalizeAuthDomain(p)
 			if err != nil {
