@@ -186,3 +186,33 @@ func list(refs []Ref) string {
 	}
 	return strings.Join(s, ", ")
 }
+
+// Apply changes the layers bound to function fn of envID: change gets the
+// bound list and returns the new one, which is sent with
+// UpdateFunctionConfiguration; Apply then waits until the function is
+// Active again (an update that fails is an error).
+func Apply(ctx context.Context, c *cloudapi.Client, envID, fn string, change func([]Ref) ([]Ref, error)) ([]Ref, error) {
+	cur, err := c.GetFunction(ctx, envID, fn)
+	if err != nil {
+		return nil, err
+	}
+	next, err := change(Bound(cur.Layers))
+	if err != nil {
+		return nil, err
+	}
+	if err := c.SetFunctionLayers(ctx, envID, fn, Simple(next)); err != nil {
+		return nil, err
+	}
+	err = cloudapi.Poll(ctx, cloudapi.PollOptions{What: fn + " to become Active"}, func(ctx context.Context) (bool, string, error) {
+		st, err := c.GetFunction(ctx, envID, fn)
+		if err != nil {
+			return false, "", err
+		}
+		if st.Status == cloudapi.StatusUpdateFailed {
+			msg := st.StatusDesc
+			return false, st.Status, fmt.Errorf("updating the layers of %s failed: %s", fn, msg)
+		}
+		return st.Status == cloudapi.StatusActive, st.Status, nil
+	})
+	return next, err
+}

@@ -24,6 +24,8 @@ type Options struct {
 	Params string
 	Async  bool
 	Via    string
+	// Qualifier is the version or alias to run ("" = $LATEST).
+	Qualifier string
 
 	// Simulated mini-program caller (emulator only).
 	OpenID, AppID, UnionID string
@@ -75,6 +77,9 @@ func NewCmdInvoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 			if opts.Via == "wechat" && opts.Async {
 				return cmdutil.FlagErrorf("--async needs --via api")
 			}
+			if opts.Via == "wechat" && opts.Qualifier != "" {
+				return cmdutil.FlagErrorf("--qualifier needs --via api (invokecloudfunction always goes through $DEFAULT)")
+			}
 			if opts.OpenID == "" && (opts.AppID != "" || opts.UnionID != "") {
 				return cmdutil.FlagErrorf("--appid and --unionid describe the user of --openid: give --openid too")
 			}
@@ -94,6 +99,7 @@ func NewCmdInvoke(f *cmdutil.Factory, runF func(context.Context, *Options) error
 	}
 	cmd.Flags().StringVar(&opts.Params, "params", "", "event as JSON, or @file.json")
 	cmd.Flags().BoolVar(&opts.Async, "async", false, "invoke asynchronously (InvocationType Event): print only the request id")
+	cmd.Flags().StringVar(&opts.Qualifier, "qualifier", "", "version or alias to run: 3, $LATEST (the default), $DEFAULT (follows tcb fn config-route)")
 	cmd.Flags().StringVar(&opts.Via, "via", "api", "api (Tencent Cloud API Invoke) or wechat (CloudBase HTTP API invokecloudfunction, 5 s limit)")
 	cmd.Flags().StringVar(&opts.OpenID, "openid", "", "emulator: invoke as this mini-program user (getWXContext().OPENID)")
 	cmd.Flags().StringVar(&opts.AppID, "appid", "", "emulator: the user's mini-program AppID (default: the configured WeChat app)")
@@ -134,7 +140,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	req := &cloudapi.InvokeRequest{FunctionName: opts.Name, Namespace: envID, ClientContext: string(event), LogType: "Tail"}
+	req := &cloudapi.InvokeRequest{FunctionName: opts.Name, Namespace: envID, ClientContext: string(event), LogType: "Tail", Qualifier: opts.Qualifier}
 	if opts.Async {
 		req.InvocationType, req.LogType = "Event", ""
 	}

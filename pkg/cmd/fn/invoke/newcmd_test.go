@@ -15,6 +15,8 @@ func TestNewCmdInvoke(t *testing.T) {
 		{Name: "a user on the emulator", Env: emu, Args: []string{"todo", "--openid", "oUser", "--appid", "wx0123456789abcdef", "--unionid", "u1"},
 			Want: &Options{Name: "todo", Via: "api", OpenID: "oUser", AppID: "wx0123456789abcdef", UnionID: "u1"}},
 		{Name: "a user on --endpoint", Args: []string{"todo", "--openid", "oUser", "--endpoint", "http://127.0.0.1:9800"}, Want: &Options{Name: "todo", Via: "api", OpenID: "oUser"}},
+		{Name: "qualifier", Args: []string{"hello", "--qualifier", "$DEFAULT"}, Want: &Options{Name: "hello", Via: "api", Qualifier: "$DEFAULT"}},
+		{Name: "qualifier via wechat", Args: []string{"hello", "--qualifier", "1", "--via", "wechat"}, WantCode: 3, WantErr: "--qualifier needs --via api"},
 		{Name: "bad via", Args: []string{"hello", "--via", "http"}, WantCode: 3, WantErr: "--via must be api or wechat"},
 		{Name: "async via wechat", Args: []string{"hello", "--via", "wechat", "--async"}, WantCode: 3, WantErr: "--async needs --via api"},
 		{Name: "appid without openid", Args: []string{"hello", "--appid", "wx0123456789abcdef"}, WantCode: 3, WantErr: "--appid and --unionid describe the user of --openid: give --openid too"},

@@ -1,0 +1,93 @@
+// Package create implements `tcb fn layer create`.
+package create
+
+import (
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/tcb-go/tcb/pkg/cloudapi"
+	"github.com/tcb-go/tcb/pkg/cmd/fn/shared"
+	"github.com/tcb-go/tcb/pkg/cmdutil"
+	"github.com/tcb-go/tcb/pkg/fnlayer"
+)
+
+// Options of fn layer create.
+type Options struct {
+	F           *cmdutil.Factory
+	Alias       string
+	File        string
+	Runtimes    []string
+	Description string
+}
+
+// NewCmdCreate builds `tcb fn layer create`.
+func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error) *cobra.Command {
+	opts := &Options{F: f}
+	cmd := &cobra.Command{
+		Use:   "create <alias> --file <dir|zip>",
+		Short: "Publish a new version of a layer from a directory or a zip",
+		Long: `Publish a new version of the layer <alias>_<envId> (PublishLayerVersion). A
+directory is packed as a function's code is (node_modules included); a zip is
+checked as function code is. Versions count from 1 and never change.`,
+		Example: "$ tcb fn layer create utils --file ./layer\n$ tcb fn layer create utils --file layer.zip --runtime Nodejs18.15 --json",
+		Args:    cmdutil.ExactArgs(1, "which layer? tcb fn layer create ALIAS --file PATH"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			opts.Alias = args[0]
+			if opts.File == "" {
+				return cmdutil.FlagErrorf("--file is required: the directory or .zip holding the layer's files")
+			}
+			if runF != nil {
+				return runF(cmd.Context(), opts)
+			}
+			return Run(cmd.Context(), opts)
+		},
+	}
+	cmd.Flags().StringVar(&opts.File, "file", "", "directory or .zip with the layer's content")
+	cmd.Flags().StringSliceVar(&opts.Runtimes, "runtime", nil, "compatible runtimes (default: Nodejs8.9,Php7,Java8, as the official CLI)")
+	cmd.Flags().StringVar(&opts.Description, "description", "", "description of this version")
+	return cmd
+}
+
+// Run publishes the layer version.
+func Run(ctx context.Context, opts *Options) error {
+	f := opts.F
+	client, envID, err := shared.Target(f)
+	if err != nil {
+		return err
+	}
+	if err := fnlayer.CheckAlias(opts.Alias, envID); err != nil {
+		return cmdutil.FlagErrorf("%v", err)
+	}
+	zip, err := fnlayer.Package(ctx, opts.File)
+	var ie *fnlayer.InvalidError
+	switch {
+	case errors.As(err, &ie):
+		return cmdutil.FlagErrorf("fn layer create: %v", err)
+	case err != nil:
+		return cmdutil.LocalErrorf("fn layer create: %v", err)
+	}
+	runtimes := opts.Runtimes
+	if len(runtimes) == 0 {
+		runtimes = fnlayer.DefaultRuntimes
+	}
+	name := fnlayer.Name(opts.Alias, envID)
+	var version int64
+	err = f.IOStreams.RunWithProgress("Publishing layer "+name, func() error {
+		version, err = client.PublishLayerVersion(ctx, &cloudapi.PublishLayerVersionRequest{LayerName: name,
+			CompatibleRuntimes: runtimes, Content: &cloudapi.Code{ZipFile: base64.StdEncoding.EncodeToString(zip)},
+			Description: opts.Description, Src: fnlayer.Src(envID)})
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("fn layer create: %w", err)
+	}
+	if f.WantsJSON() {
+		return cmdutil.PrintJSON(f.IOStreams.Out, map[string]any{"layer": name, "version": version, "bytes": len(zip)}, f.Globals.JQ)
+	}
+	fmt.Fprintf(f.IOStreams.ErrOut, "%s Published layer %s version %d\n", f.IOStreams.ColorScheme().SuccessIcon(), name, version)
+	return nil
+}
