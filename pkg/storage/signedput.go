@@ -9,7 +9,6 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"sync/atomic"
 
 	cos "github.com/tencentyun/cos-go-sdk-v5"
 )
@@ -94,13 +93,11 @@ func (t *fixedAuth) RoundTrip(r *http.Request) (*http.Response, error) {
 }
 
 type putListener struct {
-	fn   func(done, total int64)
-	last atomic.Int64
+	fn func(done, total int64)
 }
 
 func (l *putListener) ProgressChangedCallback(e *cos.ProgressEvent) {
 	if e.EventType == cos.ProgressDataEvent || e.EventType == cos.ProgressCompletedEvent {
-		l.last.Store(e.ConsumedBytes)
 		l.fn(e.ConsumedBytes, e.TotalBytes)
 	}
 }
