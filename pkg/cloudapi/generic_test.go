@@ -57,3 +57,33 @@ func FuzzParseParams(f *testing.F) {
 		}
 	})
 }
+
+func TestNormalizeAuthDomain(t *testing.T) {
+	for in, want := range map[string]string{"Example.COM": "example.com", " a.b.c ": "a.b.c", "localhost:8080": "localhost:8080",
+		"*.example.com": "*.example.com", "127.0.0.1": "127.0.0.1", "[::1]:3000": "[::1]:3000"} {
+		if got, err := NormalizeAuthDomain(in); err != nil || got != want {
+			t.Errorf("%q: %q %v", in, got, err)
+		}
+	}
+	for _, in := range []string{"", "http://a.com", "a.com/x", "a b.com", "-a.com", "a-.com", "a..com", "a.com:0", "a.com:65536",
+		"a.com:080", "ex_ample.com", "a.*.com"} {
+		if got, err := NormalizeAuthDomain(in); err == nil {
+			t.Errorf("%q accepted as %q", in, got)
+		}
+	}
+}
+
+func FuzzNormalizeAuthDomain(f *testing.F) {
+	for _, s := range []string{"example.com", "localhost:8080", "*.a.b", "[::1]:1", "a..b"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := NormalizeAuthDomain(s)
+		if err != nil {
+			return
+		}
+		if d2, err := NormalizeAuthDomain(d); err != nil || d2 != d {
+			t.Fatalf("%q -> %q -> %q, %v", s, d, d2, err)
+		}
+	})
+}
