@@ -43,61 +43,64 @@ func logMetaPath(ns string) []string { return []string{bucketLogMeta, ns} }
 // writeLog stores an invocation's log, dropping the oldest records beyond
 // the limits, and publishes it on the host's event bus. Logs of a function
 // that was deleted (or replaced by another of the same name) meanwhile are
-// dropped.
+// dropped. The store write is queued and group-committed (logwriter.go):
+// an invocation does not wait for a disk sync of its log; readers of the
+// logs call flushLogs first.
 func (m *Module) writeLog(rec *record, lr logRecord) {
-	defer func() {
-		level := "INFO"
-		if lr.Status != fnrun.StatusOK {
-			level = "ERROR"
-		}
-		m.h.Events.Publish(events.TopicLog, &events.Log{Env: rec.Namespace, Function: rec.Name, RequestID: lr.RequestID,
-			Start: lr.Start, Level: level, Status: lr.Status, Source: lr.Source, Duration: lr.Duration,
-			MemUsage: lr.MemUsage, Text: lr.Log, RetMsg: lr.RetMsg})
-	}()
-	err := m.h.DB.Update(func(tx *store.Tx) error {
-		cur, err := getRecordTx(tx, rec.Namespace, rec.Name)
-		if err != nil || cur == nil || cur.FunctionID != rec.FunctionID {
-			return err
-		}
-		b, err := tx.Bucket(logsPath(rec.Namespace, rec.FunctionID)...)
-		if err != nil {
-			return err
-		}
-		var meta logMeta
-		if _, err := tx.Get(logMetaPath(rec.Namespace), rec.FunctionID, &meta); err != nil {
-			return err
-		}
-		raw, err := json.Marshal(lr)
-		if err != nil {
-			return err
-		}
-		key := []byte(fmt.Sprintf("%020d-%s", lr.Start.UnixNano(), lr.RequestID))
-		if old := b.Get(key); old != nil {
-			meta.N--
-			meta.Bytes -= int64(len(old))
-		}
-		if err := b.Put(key, raw); err != nil {
-			return err
-		}
-		meta.N++
-		meta.Bytes += int64(len(raw))
-		c := b.Cursor()
-		for meta.N > m.opts.MaxLogRecords || (meta.Bytes > m.opts.MaxLogBytes && meta.N > 1) {
-			k, v := c.First()
-			if k == nil {
-				break
-			}
-			meta.N--
-			meta.Bytes -= int64(len(v))
-			if err := c.Delete(); err != nil {
-				return err
-			}
-		}
-		return tx.Put(logMetaPath(rec.Namespace), rec.FunctionID, &meta)
-	})
-	if err != nil {
-		m.log.Warn("functions: storing an invocation log failed", "function", rec.Namespace+"/"+rec.Name, "err", err)
+	m.h.Events.Publish(events.TopicLog, &events.Log{Env: rec.Namespace, Function: rec.Name, RequestID: lr.RequestID,
+		Start: lr.Start, Level: logLevel(lr.Status), Status: lr.Status, Source: lr.Source, Duration: lr.Duration,
+		MemUsage: lr.MemUsage, Text: lr.Log, RetMsg: lr.RetMsg})
+	m.logw.enqueue(m, pendingLog{ns: rec.Namespace, name: rec.Name, functionID: rec.FunctionID, lr: lr})
+}
+
+func logLevel(status int) string {
+	if status != fnrun.StatusOK {
+		return "ERROR"
 	}
+	return "INFO"
+}
+
+// writeLogTx stores one log record (see writeLog).
+func (m *Module) writeLogTx(tx *store.Tx, p *pendingLog) error {
+	cur, err := getRecordTx(tx, p.ns, p.name)
+	if err != nil || cur == nil || cur.FunctionID != p.functionID {
+		return err
+	}
+	b, err := tx.Bucket(logsPath(p.ns, p.functionID)...)
+	if err != nil {
+		return err
+	}
+	var meta logMeta
+	if _, err := tx.Get(logMetaPath(p.ns), p.functionID, &meta); err != nil {
+		return err
+	}
+	raw, err := json.Marshal(p.lr)
+	if err != nil {
+		return err
+	}
+	key := []byte(fmt.Sprintf("%020d-%s", p.lr.Start.UnixNano(), p.lr.RequestID))
+	if old := b.Get(key); old != nil {
+		meta.N--
+		meta.Bytes -= int64(len(old))
+	}
+	if err := b.Put(key, raw); err != nil {
+		return err
+	}
+	meta.N++
+	meta.Bytes += int64(len(raw))
+	c := b.Cursor()
+	for meta.N > m.opts.MaxLogRecords || (meta.Bytes > m.opts.MaxLogBytes && meta.N > 1) {
+		k, v := c.First()
+		if k == nil {
+			break
+		}
+		meta.N--
+		meta.Bytes -= int64(len(v))
+		if err := c.Delete(); err != nil {
+			return err
+		}
+	}
+	return tx.Put(logMetaPath(p.ns), p.functionID, &meta)
 }
 
 // dropLogsTx removes a function's logs.
@@ -126,6 +129,7 @@ var retCodeFilters = map[string]func(status int) bool{
 var logOrderBy = map[string]bool{"function_name": true, "duration": true, "mem_usage": true, "start_time": true}
 
 func (m *Module) getFunctionLogs(ctx context.Context, c *capi.Call) (any, error) {
+	m.flushLogs()
 	var req cloudapi.GetFunctionLogsRequest
 	if err := c.Decode(&req); err != nil {
 		return nil, err

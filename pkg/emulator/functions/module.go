@@ -93,7 +93,8 @@ type Module struct {
 	secretMu  sync.Mutex
 	urlSecret []byte
 
-	web webServers // web functions' own servers (webfn.go)
+	web  webServers // web functions' own servers (webfn.go)
+	logw logWriter  // group commit of invocation logs (logwriter.go)
 }
 
 // New returns the module.
