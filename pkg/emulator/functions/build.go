@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/emulator/store"
@@ -237,9 +238,33 @@ func (m *Module) extract(sha, dir string) error {
 	if err != nil {
 		return err
 	}
+	// Unpack beside dir and rename into place: a crash mid-way leaves a
+	// *.partial-* directory (removed at the next start), never a dir that
+	// looks complete without being so.
+	tmp, err := os.MkdirTemp(filepath.Dir(dir), filepath.Base(dir)+partialMark+"*")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(tmp)
+	if _, err := funcpack.SafeUnzip(bytes.NewReader(zip), int64(len(zip)), tmp, funcpack.DefaultLimits()); err != nil {
+		return err
+	}
 	os.RemoveAll(dir)
-	_, err = funcpack.SafeUnzip(bytes.NewReader(zip), int64(len(zip)), dir, funcpack.DefaultLimits())
-	return err
+	return os.Rename(tmp, dir)
+}
+
+// partialMark names the directories extract unpacks into before they are
+// renamed into place.
+const partialMark = ".partial-"
+
+// removePartials drops what an interrupted extract left in the code root.
+func (m *Module) removePartials() {
+	entries, _ := os.ReadDir(m.codeRoot())
+	for _, e := range entries {
+		if strings.Contains(e.Name(), partialMark) {
+			os.RemoveAll(filepath.Join(m.codeRoot(), e.Name()))
+		}
+	}
 }
 
 // runDir returns the directory a spec runs in, recreating what is missing

@@ -132,6 +132,7 @@ func (m *Module) Init(h *emulator.Host) error {
 			return fmt.Errorf("functions dir: %w", err)
 		}
 	}
+	m.removePartials()
 	m.pool.Store(m.newPool())
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	m.sched = newScheduler(m)

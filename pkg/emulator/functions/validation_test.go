@@ -67,9 +67,9 @@ func TestCreateFunctionValidation(t *testing.T) {
 		{"code source bogus", func(r *cloudapi.CreateFunctionRequest) { r.CodeSource = "Floppy" }, "InvalidParameterValue.CodeSource"},
 		{"install dependency", func(r *cloudapi.CreateFunctionRequest) { r.InstallDependency = "yes" }, "InvalidParameterValue"},
 		{"type", func(r *cloudapi.CreateFunctionRequest) { r.Type = "Cron" }, "InvalidParameterValue.Type"},
-		{"layers", func(r *cloudapi.CreateFunctionRequest) {
+		{"layers", func(r *cloudapi.CreateFunctionRequest) { // a layer version nobody published
 			r.Layers = []cloudapi.LayerVersionSimple{{LayerName: "l", LayerVersion: 1}}
-		}, "UnsupportedOperation"},
+		}, "ResourceNotFound.Layer"},
 		{"description", func(r *cloudapi.CreateFunctionRequest) { r.Description = strings.Repeat("d", 1001) }, "InvalidParameterValue.Description"},
 	}
 	for _, c := range cases {
