@@ -32,8 +32,7 @@ func (m *Module) createCollection(env, name string) error {
 	if err := validateCollectionName(name); err != nil {
 		return err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock(env, true, name)()
 	if err := m.createStored(env, name, m.now()); err != nil {
 		return asDBError(err)
 	}
@@ -44,8 +43,7 @@ func (m *Module) createCollection(env, name string) error {
 // dropCollection deletes a collection (-502005 / ResourceNotFound when
 // missing).
 func (m *Module) dropCollection(env, name string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock(env, true, name)()
 	if err := m.dropStored(env, name); err != nil {
 		return asDBError(err)
 	}
@@ -79,8 +77,9 @@ func (m *Module) listCollections(env string, offset, limit int64) ([]collInfo, i
 	err = m.bolt().View(func(tx *bolt.Tx) error {
 		for _, name := range page {
 			if c := cached[name]; c != nil {
-				out = append(out, collInfo{Name: name, Count: int64(c.live()), Size: c.size,
-					IndexCount: int64(len(c.indexes)), IndexSize: int64(c.indexEntries()) * estimatedPerKey})
+				st := c.published()
+				out = append(out, collInfo{Name: name, Count: st.count, Size: st.size,
+					IndexCount: st.indexes, IndexSize: st.entries * estimatedPerKey})
 				continue
 			}
 			n, size, meta := storedStats(tx, env, name)
@@ -104,8 +103,7 @@ type indexInfo struct {
 }
 
 func (m *Module) describeIndexes(env, name string) ([]indexInfo, error) {
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	defer m.lock(env, false, name)()
 	c, err := m.mustCollection(env, name)
 	if err != nil {
 		return nil, err
@@ -127,8 +125,7 @@ func (m *Module) updateIndexes(env, name string, create []indexSpec, drop []stri
 			return err
 		}
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock(env, true, name)()
 	c, err := m.mustCollection(env, name)
 	if err != nil {
 		return err
@@ -183,5 +180,6 @@ func (m *Module) updateIndexes(env, name string, create []indexSpec, drop []stri
 		return asDBError(err)
 	}
 	c.indexes = next
+	c.publish()
 	return nil
 }

@@ -3,6 +3,7 @@ package docdb
 import (
 	"context"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"github.com/tcb-go/tcb/pkg/dbquery"
@@ -29,6 +30,28 @@ type collection struct {
 	size      int64
 	nextSeq   uint64
 	indexes   []*index
+
+	// stats are the numbers listings show, published after every change
+	// so that they are read without the collection's lock.
+	stats atomic.Pointer[collStats]
+}
+
+type collStats struct {
+	count, size, indexes, entries int64
+}
+
+// publish records the collection's numbers for listings. The caller holds
+// the collection's lock exclusively (or owns it, while loading).
+func (c *collection) publish() {
+	c.stats.Store(&collStats{count: int64(c.live()), size: c.size,
+		indexes: int64(len(c.indexes)), entries: int64(c.indexEntries())})
+}
+
+func (c *collection) published() collStats {
+	if st := c.stats.Load(); st != nil {
+		return *st
+	}
+	return collStats{}
 }
 
 func (c *collection) live() int { return len(c.natural) - c.dead }

@@ -27,7 +27,29 @@
 // then served from memory (about 1.3 s and 95 MB for 100,000 small
 // documents); documents are immutable once stored in memory (updates swap
 // the pointer), so answers are encoded after the lock is released.
-// Reads share one lock, writes take it exclusively.
+//
+// # Locks and cancellation
+//
+// Each collection has its own lock (locks.go): reads of it share the
+// lock, writes (and creating, dropping or re-indexing it) take it
+// exclusively, so a long update of one collection holds up only that
+// collection; a count or a query on another one goes on (tested with the
+// update held mid-way). A catalog lock is shared by every operation and
+// taken exclusively only by Reset and environment destruction. Listings
+// and State read statistics each loaded collection publishes after every
+// change, not its lock. An aggregate with $lookup and a transaction's
+// commit lock their collections in name order.
+//
+// Writes honour cancellation rather than being made idempotent: a write
+// whose request context ends (the client closed the connection or timed
+// out, or RequestTimeout passed) checks it between documents while
+// matching and applying (an update checks before every document), while
+// encoding and, last, inside the store transaction after everything is
+// written and right before it commits; at any of these points it stops,
+// the store transaction rolls back and memory is untouched, so nothing of
+// it is applied and a retry by the CLI cannot apply it twice. The one
+// window left is the commit itself (the fsync): a caller that goes during
+// it misses an answer for a write that did happen.
 //
 // # Indexes
 //

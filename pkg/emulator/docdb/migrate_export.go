@@ -88,13 +88,13 @@ func (m *Module) runExport(ctx context.Context, j *job, q *dbquery.Query, f *dbq
 	if q.Limit != nil {
 		limit = *q.Limit
 	}
-	m.mu.RLock()
+	unlock := m.lock(j.Env, false, j.Collection)
 	c, err := m.mustCollection(j.Env, j.Collection)
 	var res *findResult
 	if err == nil {
 		res, err = c.find(ctx, findSpec{filter: f, projection: q.Projection, sort: q.Sort, skip: skip, limit: limit})
 	}
-	m.mu.RUnlock()
+	unlock()
 	if err != nil {
 		return err
 	}

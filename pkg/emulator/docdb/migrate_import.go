@@ -185,8 +185,7 @@ func (m *Module) importBatch(ctx context.Context, env, coll string, docs []*dbqu
 		}
 		prepared[i] = nd
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock(env, true, coll)()
 	c, err := m.mustCollection(env, coll)
 	if err != nil {
 		return err
@@ -209,7 +208,7 @@ func (m *Module) importBatch(ctx context.Context, env, coll string, docs []*dbqu
 		}
 		changes[i] = ch
 	}
-	return m.commit(c, changes, "Insert")
+	return m.commit(ctx, c, changes, "Insert")
 }
 
 // recordReader iterates the documents of a JSON file (JSON Lines or one

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -56,10 +57,16 @@ type Module struct {
 	opts Options
 	h    *emulator.Host
 
-	// mu is the data lock: reads hold it shared, writes exclusively.
+	// mu is the catalog lock: every operation holds it shared, Reset and
+	// environment destruction exclusively. Documents are guarded by the
+	// per-collection locks (locks.go).
 	mu sync.RWMutex
-	// cmu guards the cache maps and serialises lazy loading; it is always
-	// taken inside mu (or alone), never the other way round.
+	// lmu guards locks.
+	lmu   sync.Mutex
+	locks map[lockKey]*collLock
+	// loadMu serialises loading a collection nobody holds a lock on.
+	loadMu sync.Mutex
+	// cmu guards the cache map only (never held while loading).
 	cmu   sync.Mutex
 	cache map[string]map[string]*collection // env -> name -> loaded
 
@@ -73,6 +80,12 @@ type Module struct {
 	bgCtx   context.Context
 	bgStop  context.CancelFunc
 	bg      sync.WaitGroup
+
+	// testHook, when set (tests), is called at points of a write: "update"
+	// before each document of an update, "commit" inside the store
+	// transaction before its last check of ctx; and "count" when a count
+	// holds its collection's lock.
+	testHook atomic.Pointer[func(ctx context.Context, point, env, coll string)]
 
 	// planHook, when set (tests), sees every candidate selection.
 	planHook func(env, coll string, p planInfo)
@@ -126,6 +139,13 @@ func (m *Module) Init(h *emulator.Host) error {
 	return nil
 }
 
+// hook calls testHook, if set.
+func (m *Module) hook(ctx context.Context, point, env, coll string) {
+	if h := m.testHook.Load(); h != nil {
+		(*h)(ctx, point, env, coll)
+	}
+}
+
 func (m *Module) bolt() *bolt.DB { return m.h.DB.Bolt() }
 
 var discard = slog.New(slog.NewTextHandler(io.Discard, nil))
@@ -148,22 +168,38 @@ func (m *Module) now() time.Time {
 }
 
 // collection returns the loaded collection, loading it on first use; nil
-// when it does not exist. The caller holds mu (either mode).
+// when it does not exist. The caller holds the collection's lock (either
+// mode).
 func (m *Module) collection(env, name string) (*collection, error) {
-	m.cmu.Lock()
-	defer m.cmu.Unlock()
-	if c := m.cache[env][name]; c != nil {
+	if c := m.cached(env, name); c != nil {
+		return c, nil
+	}
+	lm := m.loadLock(env, name)
+	lm.Lock()
+	defer lm.Unlock()
+	if c := m.cached(env, name); c != nil {
 		return c, nil
 	}
 	c, err := m.loadCollection(env, name)
 	if err != nil || c == nil {
 		return nil, err
 	}
+	m.cmu.Lock()
+	defer m.cmu.Unlock()
 	if m.cache[env] == nil {
 		m.cache[env] = map[string]*collection{}
 	}
+	if prev := m.cache[env][name]; prev != nil {
+		return prev, nil
+	}
 	m.cache[env][name] = c
 	return c, nil
+}
+
+func (m *Module) cached(env, name string) *collection {
+	m.cmu.Lock()
+	defer m.cmu.Unlock()
+	return m.cache[env][name]
 }
 
 // mustCollection is collection with -502005 when missing.
@@ -208,10 +244,8 @@ type collectionState struct {
 	Loaded bool  `json:"loaded"`
 }
 
-// loaded returns a snapshot of the loaded collections of env. Take it
-// before opening a store transaction: cmu is never acquired inside one (a
-// loader holds cmu while it reads the store, and bbolt may make new readers
-// wait for a writer that waits for open readers).
+// loaded returns a snapshot of the loaded collections of env (read their
+// published stats: their locks may be held by long writes).
 func (m *Module) loaded(env string) map[string]*collection {
 	m.cmu.Lock()
 	defer m.cmu.Unlock()
@@ -249,7 +283,8 @@ func (m *Module) State() any {
 			colls := map[string]collectionState{}
 			cs.ForEachBucket(func(name []byte) error {
 				if c := cached[string(env)][string(name)]; c != nil {
-					colls[string(name)] = collectionState{Count: int64(c.live()), Size: c.size, Loaded: true}
+					st := c.published()
+					colls[string(name)] = collectionState{Count: st.count, Size: st.size, Loaded: true}
 					return nil
 				}
 				n, size, _ := storedStats(tx, string(env), string(name))

@@ -2,6 +2,7 @@ package docdb
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -9,8 +10,10 @@ import (
 )
 
 // The operations below are shared by the WeChat handlers and RunCommands.
-// Reads hold mu shared, writes exclusively; results hold document pointers
-// that stay valid after unlocking (documents are never modified in place).
+// Reads hold their collection's lock shared, writes exclusively (locks.go);
+// results hold document pointers that stay valid after unlocking
+// (documents are never modified in place). Writes stop without writing
+// anything when their context ends before they commit.
 
 // compile resolves server dates and compiles a filter.
 func (m *Module) compile(filter *dbquery.Document, now time.Time) (*dbquery.Filter, error) {
@@ -52,8 +55,7 @@ func (m *Module) find(ctx context.Context, env, coll string, op findOp) (*findRe
 			return nil, errInvalid("%v", err)
 		}
 	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	defer m.lock(env, false, coll)()
 	c, err := m.mustCollection(env, coll)
 	if err != nil {
 		return nil, err
@@ -75,8 +77,8 @@ func (m *Module) count(ctx context.Context, env, coll string, filter *dbquery.Do
 	if err != nil {
 		return 0, err
 	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	defer m.lock(env, false, coll)()
+	m.hook(ctx, "count", env, coll)
 	c, err := m.mustCollection(env, coll)
 	if err != nil {
 		return 0, err
@@ -106,8 +108,8 @@ func (m *Module) aggregate(ctx context.Context, env, coll string, pipeline []dbq
 			first = f
 		}
 	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	others := lookupCollections(pipeline)
+	defer m.lock(env, false, append([]string{coll}, others...)...)()
 	c, err := m.mustCollection(env, coll)
 	if err != nil {
 		return nil, err
@@ -130,6 +132,9 @@ func (m *Module) aggregate(ctx context.Context, env, coll string, pipeline []dbq
 		docs = c.docs()
 	}
 	lookup := func(name string) ([]*dbquery.Document, error) {
+		if name != coll && !slices.Contains(others, name) {
+			return nil, errInvalid("$lookup from %q: the collection was not locked", name) // cannot happen
+		}
 		other, err := m.collection(env, name)
 		if err != nil {
 			return nil, err
@@ -149,6 +154,25 @@ func (m *Module) aggregate(ctx context.Context, env, coll string, pipeline []dbq
 	return out, nil
 }
 
+// lookupCollections lists the collections a pipeline's $lookup stages
+// read.
+func lookupCollections(pipeline []dbquery.Stage) []string {
+	var out []string
+	for _, st := range pipeline {
+		if st.Name != "$lookup" {
+			continue
+		}
+		if spec, ok := st.Arg.(*dbquery.Document); ok {
+			if from, ok := spec.Get("from"); ok {
+				if s, ok := from.(string); ok && s != "" {
+					out = append(out, s)
+				}
+			}
+		}
+	}
+	return out
+}
+
 // insert adds documents (generating _id where absent) atomically: one
 // duplicate key and nothing is written. It returns the _id of each.
 func (m *Module) insert(ctx context.Context, env, coll string, data []*dbquery.Document) ([]dbquery.Value, error) {
@@ -164,13 +188,12 @@ func (m *Module) insert(ctx context.Context, env, coll string, data []*dbquery.D
 		ids = append(ids, id)
 		changes = append(changes, &change{doc: nd})
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock(env, true, coll)()
 	c, err := m.mustCollection(env, coll)
 	if err != nil {
 		return nil, err
 	}
-	if err := m.commit(c, changes, "Insert"); err != nil {
+	if err := m.commit(ctx, c, changes, "Insert"); err != nil {
 		return nil, err
 	}
 	return ids, nil
@@ -247,8 +270,7 @@ func (m *Module) update(ctx context.Context, env, coll string, op updateOp) (*up
 	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock(env, true, coll)()
 	c, err := m.mustCollection(env, coll)
 	if err != nil {
 		return nil, err
@@ -268,6 +290,11 @@ func (m *Module) update(ctx context.Context, env, coll string, op updateOp) (*up
 	res := &updateResult{}
 	var changes []*change
 	for _, r := range recs {
+		// Between documents: a caller that has gone gets nothing applied.
+		if err := cancelled(ctx, "Update"); err != nil {
+			return nil, err
+		}
+		m.hook(ctx, "update", env, coll)
 		nd, changed, err := dbquery.ApplyUpdate(r.doc, upd)
 		if err != nil {
 			return nil, errFailed("Update", "%v", err)
@@ -286,7 +313,7 @@ func (m *Module) update(ctx context.Context, env, coll string, op updateOp) (*up
 		res.upserted = id
 		changes = append(changes, &change{doc: nd})
 	}
-	if err := m.commit(c, changes, "Update"); err != nil {
+	if err := m.commit(ctx, c, changes, "Update"); err != nil {
 		return nil, err
 	}
 	return res, nil
@@ -304,8 +331,7 @@ func (m *Module) findAndModify(ctx context.Context, env, coll string, filter, up
 	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock(env, true, coll)()
 	c, err := m.mustCollection(env, coll)
 	if err != nil {
 		return nil, err
@@ -326,7 +352,7 @@ func (m *Module) findAndModify(ctx context.Context, env, coll string, filter, up
 		return nil, errFailed("Update", "%v", err)
 	}
 	if changed {
-		if err := m.commit(c, []*change{{old: recs[0], doc: nd}}, "Update"); err != nil {
+		if err := m.commit(ctx, c, []*change{{old: recs[0], doc: nd}}, "Update"); err != nil {
 			return nil, err
 		}
 	}
@@ -457,8 +483,7 @@ func (m *Module) remove(ctx context.Context, env, coll string, filter *dbquery.D
 	if err != nil {
 		return 0, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock(env, true, coll)()
 	c, err := m.mustCollection(env, coll)
 	if err != nil {
 		return 0, err
@@ -479,7 +504,7 @@ func (m *Module) remove(ctx context.Context, env, coll string, filter *dbquery.D
 	for i, r := range recs {
 		changes[i] = &change{old: r}
 	}
-	if err := m.commit(c, changes, "Delete"); err != nil {
+	if err := m.commit(ctx, c, changes, "Delete"); err != nil {
 		return 0, err
 	}
 	return int64(len(recs)), nil

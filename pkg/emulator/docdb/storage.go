@@ -163,6 +163,7 @@ func (m *Module) loadCollection(env, name string) (*collection, error) {
 			return nil, fmt.Errorf("collection %s/%s: index %s: %w", env, name, ix.spec.Name, err)
 		}
 	}
+	c.publish()
 	return c, nil
 }
 

@@ -158,8 +158,7 @@ func (m *Module) describeDatabaseACL(ctx context.Context, c *capi.Call) (any, er
 		return nil, err
 	}
 	tag := ""
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	defer m.lock(req.EnvId, false, req.CollectionName)()
 	err = m.bolt().View(func(tx *bolt.Tx) error {
 		b := collBucket(tx, req.EnvId, req.CollectionName)
 		if b == nil {
@@ -182,8 +181,7 @@ func (m *Module) modifyDatabaseACL(ctx context.Context, c *capi.Call) (any, erro
 	if err != nil {
 		return nil, err
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	defer m.lock(req.EnvId, true, req.CollectionName)()
 	err = m.bolt().Update(func(tx *bolt.Tx) error {
 		b := collBucket(tx, req.EnvId, req.CollectionName)
 		if b == nil {

@@ -16,7 +16,7 @@ import (
 // version); its writes stay private until commit. Reads inside the
 // transaction see its own writes, and a second read of a document returns
 // the pinned version, whatever others committed meanwhile. Commit takes the
-// write lock, checks that every document the transaction read or wrote is
+// locks of its collections, checks that every document the transaction read or wrote is
 // still the version it pinned (else DATABASE_TRANSACTION_CONFLICT, which
 // node-sdk's runTransaction retries), and writes all its changes, in every
 // collection, in one store transaction. Abort, an error at commit, or
@@ -150,7 +150,7 @@ func (m *Module) sdkCommitTransaction(ctx context.Context, r *sdkapi.Request) (s
 		return nil, &sdkapi.Error{Code: sdkapi.CodeTransactionFail, Message: "[NoSuchTransaction] transaction " + t.id + " has ended"}
 	}
 	defer m.endTxn(t)
-	return sdkapi.Reply{}, m.commitTxn(t)
+	return sdkapi.Reply{}, m.commitTxn(ctx, t)
 }
 
 func (m *Module) sdkAbortTransaction(ctx context.Context, r *sdkapi.Request) (sdkapi.Reply, error) {
@@ -217,8 +217,7 @@ func (m *Module) txnFind(ctx context.Context, t *txn, coll string, filter *dbque
 	if err != nil {
 		return nil, err
 	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	defer m.lock(t.env, false, coll)()
 	c, err := m.mustCollection(t.env, coll)
 	if err != nil {
 		return nil, err
@@ -287,8 +286,7 @@ func (m *Module) txnInsert(t *txn, coll string, data []*dbquery.Document) ([]dbq
 	}
 	defer unlock()
 	now := m.now()
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	defer m.lock(t.env, false, coll)()
 	c, err := m.mustCollection(t.env, coll)
 	if err != nil {
 		return nil, err
@@ -347,8 +345,7 @@ func (m *Module) txnUpdate(t *txn, coll string, id dbquery.Value, op updateOp) (
 	} else if hasOperators(upd) {
 		return nil, errInvalid("a replacement document must not contain update operators")
 	}
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	defer m.lock(t.env, false, coll)()
 	c, err := m.mustCollection(t.env, coll)
 	if err != nil {
 		return nil, err
@@ -392,8 +389,7 @@ func (m *Module) txnRemove(t *txn, coll string, id dbquery.Value) (int64, error)
 		return 0, err
 	}
 	defer unlock()
-	m.mu.RLock()
-	defer m.mu.RUnlock()
+	defer m.lock(t.env, false, coll)()
 	c, err := m.mustCollection(t.env, coll)
 	if err != nil {
 		return 0, err
@@ -435,12 +431,18 @@ func (m *Module) txnFindAndModify(ctx context.Context, t *txn, coll string, filt
 
 // commitTxn validates the pinned versions and writes the transaction's
 // changes. The caller holds t.mu.
-func (m *Module) commitTxn(t *txn) error {
+func (m *Module) commitTxn(ctx context.Context, t *txn) error {
 	if len(t.writes) == 0 {
 		return nil
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	lockNames := make([]string, 0, len(t.reads)+len(t.writes))
+	for key := range t.reads {
+		lockNames = append(lockNames, key.coll)
+	}
+	for key := range t.writes {
+		lockNames = append(lockNames, key.coll)
+	}
+	defer m.lock(t.env, true, lockNames...)()
 	colls := map[string]*collection{}
 	for key := range t.reads {
 		if colls[key.coll] == nil {
@@ -492,5 +494,5 @@ func (m *Module) commitTxn(t *txn) error {
 	for _, name := range names {
 		groups = append(groups, collChanges{c: colls[name], changes: byColl[name]})
 	}
-	return m.commitAll(groups, "Transaction")
+	return m.commitAll(ctx, groups, "Transaction")
 }

@@ -1,6 +1,7 @@
 package docdb
 
 import (
+	"context"
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
@@ -24,9 +25,12 @@ type change struct {
 // commit applies changes atomically: index keys are computed and unique
 // indexes checked first, then one bbolt transaction writes everything, and
 // only then the in-memory collection changes. Any error leaves both
-// untouched. The caller holds mu exclusively.
-func (m *Module) commit(c *collection, changes []*change, op string) error {
-	return m.commitAll([]collChanges{{c: c, changes: changes}}, op)
+// untouched. ctx is checked between documents and once more inside the
+// store transaction after everything is written, right before it commits:
+// a caller that has gone by then gets nothing written. The caller holds
+// the collection's lock exclusively.
+func (m *Module) commit(ctx context.Context, c *collection, changes []*change, op string) error {
+	return m.commitAll(ctx, []collChanges{{c: c, changes: changes}}, op)
 }
 
 // collChanges are the changes to one collection.
@@ -37,14 +41,14 @@ type collChanges struct {
 
 // commitAll is commit over several collections, in one store transaction
 // (a database transaction's commit).
-func (m *Module) commitAll(groups []collChanges, op string) error {
+func (m *Module) commitAll(ctx context.Context, groups []collChanges, op string) error {
 	pending := false
 	for _, g := range groups {
 		if len(g.changes) == 0 {
 			continue
 		}
 		pending = true
-		if err := m.prepare(g.c, g.changes, op); err != nil {
+		if err := m.prepare(ctx, g.c, g.changes, op); err != nil {
 			return err
 		}
 	}
@@ -71,7 +75,11 @@ func (m *Module) commitAll(groups []collChanges, op string) error {
 				return err
 			}
 		}
-		return nil
+		if len(groups) > 0 {
+			m.hook(ctx, "commit", groups[0].c.env, groups[0].c.name)
+		}
+		// The last point of no return: an error here rolls back.
+		return cancelled(ctx, op)
 	})
 	if err != nil {
 		return asDBError(err)
@@ -84,9 +92,14 @@ func (m *Module) commitAll(groups []collChanges, op string) error {
 
 // prepare computes the index keys and encodings of changes and checks the
 // unique indexes.
-func (m *Module) prepare(c *collection, changes []*change, op string) error {
+func (m *Module) prepare(ctx context.Context, c *collection, changes []*change, op string) error {
 	replaced := map[*record]bool{}
-	for _, ch := range changes {
+	for i, ch := range changes {
+		if i&255 == 0 {
+			if err := cancelled(ctx, op); err != nil {
+				return err
+			}
+		}
 		if ch.old != nil {
 			replaced[ch.old] = true
 		}
@@ -171,6 +184,7 @@ func applyChanges(c *collection, changes []*change) {
 		}
 	}
 	c.compact()
+	c.publish()
 }
 
 // maxDocumentBytes is MongoDB's document size limit.
