@@ -354,7 +354,7 @@ func TestStorageNodeClients(t *testing.T) {
 	if err := json.Unmarshal(lastLine(out), &results); err != nil {
 		t.Fatalf("%v: %s", err, out)
 	}
-	assertChecks(t, "cos-nodejs-sdk-v5", results, 12)
+	assertChecks(t, "cos-nodejs-sdk-v5", results, 19)
 	// The CLI sees what Node left.
 	var listed []struct{ Key string }
 	json.Unmarshal([]byte(c.run("storage", "list", "node/", "--json", "-e", env)), &listed)

@@ -79,6 +79,45 @@ async function main() {
     check('a wrong SecretKey is refused', e.code === 'SignatureDoesNotMatch' && e.statusCode === 403, [e.code, e.statusCode]);
   }
 
+  // Hostile input from this client: a range past the end, keys with ../,
+  // a NUL byte or too many bytes, tampered and expired signatures.
+  const refused = async (name, fn, ok) => {
+    try {
+      await fn();
+      check(name, false, 'accepted');
+    } catch (e) {
+      check(name, ok(e), [e.statusCode, e.code]);
+    }
+  };
+  await refused('a range past the end is 416 InvalidRange',
+    () => call(cos, 'getObject', { Bucket, Region, Key: 'node/kept.txt', Range: 'bytes=100-200' }),
+    (e) => e.statusCode === 416 && e.code === 'InvalidRange');
+  await refused('a ../ key is refused', () => call(cos, 'putObject', { Bucket, Region, Key: 'node/../../etc/x', Body: 'x' }),
+    (e) => e.statusCode === 400 && e.code === 'InvalidURI');
+  await refused('a key with NUL is refused', () => call(cos, 'putObject', { Bucket, Region, Key: 'node/nul\u0000x', Body: 'x' }),
+    (e) => e.statusCode === 400 && e.code === 'InvalidURI');
+  await refused('an 851-byte key is refused', () => call(cos, 'putObject', { Bucket, Region, Key: 'k'.repeat(851), Body: 'x' }),
+    (e) => e.statusCode === 400 && e.code === 'KeyTooLong');
+  const signer = (edit) => new COS({
+    Protocol: 'http:',
+    Domain: `{Bucket}.cos.{Region}.localhost:${port}`,
+    Ip: `${host}:${port}`,
+    getAuthorization: (o, cb) => cb({ Authorization: edit(o) }),
+  });
+  const sign = (o, extra) => COS.getAuthorization({
+    SecretId: process.env.SECRET_ID, SecretKey: process.env.SECRET_KEY,
+    Method: o.Method, Pathname: o.Pathname, Query: o.Query, Headers: o.Headers, ...extra,
+  });
+  const good = await call(signer((o) => sign(o)), 'getObject', { Bucket, Region, Key: 'node/kept.txt' });
+  check('a signature made by COS.getAuthorization works', good.Body.toString() === 'kept', good.Body.toString());
+  const now = Math.floor(Date.now() / 1000);
+  await refused('an expired signature is refused',
+    () => call(signer((o) => sign(o, { KeyTime: `${now - 7200};${now - 3600}` })), 'getObject', { Bucket, Region, Key: 'node/kept.txt' }),
+    (e) => e.statusCode === 403);
+  await refused('a tampered signature is refused',
+    () => call(signer((o) => sign(o).replace(/q-signature=(.)/, (m, c) => 'q-signature=' + (c === '0' ? '1' : '0'))), 'getObject', { Bucket, Region, Key: 'node/kept.txt' }),
+    (e) => e.statusCode === 403 && e.code === 'SignatureDoesNotMatch');
+
   // The WeChat HTTP API: uploadfile, then the form POST, then a download URL.
   const post = async (p, body) => (await fetch(base + p, { method: 'POST', body: JSON.stringify(body) })).json();
   const tok = await post('/cgi-bin/stable_token', { grant_type: 'client_credential', appid: process.env.WX_APPID, secret: process.env.WX_SECRET });
