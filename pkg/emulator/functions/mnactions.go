@@ -325,6 +325,7 @@ func (m *Module) searchClsLog(ctx context.Context, c *capi.Call) (any, error) {
 	if err != nil {
 		return nil, capi.Errorf("InvalidParameterValue", "QueryString: %v.", err)
 	}
+	m.flushLogs() // logs are group-committed: make the ones already answered readable
 	ns := req.EnvId
 	type line struct {
 		at     time.Time
