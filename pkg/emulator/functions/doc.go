@@ -139,7 +139,9 @@
 //     GetFunctionLogs, GetFunctionAddress and triggers take only $LATEST.
 //   - A synchronous Invoke waits at most 300 s (a longer Timeout applies to
 //     Event and timer invocations only).
-//   - Web functions (Type HTTP) are stored but not run.
+//   - Web functions (Type HTTP) are not invoked with an event: the HTTP
+//     access service (package gateway) starts their scf_bootstrap and
+//     proxies requests to it (WebFunction, webfn.go).
 //   - Triggers can be added to Active and UpdateFailed functions only
 //     (FailedOperation.CreateTrigger otherwise); timers fire with the live
 //     code while an update is in progress.
