@@ -187,12 +187,14 @@ func (s *Server) tokenNow(ctx context.Context, st *appState, now time.Time) (*Re
 			return nil, last
 		}
 		if err == nil {
-			err = errors.New("token expired and upstream refresh is backing off")
+			err = errBackingOff
 		}
 		return nil, err
 	}
 	return s.m.Get(ctx, st.appid)
 }
+
+var errBackingOff = errors.New("token expired and upstream refresh is backing off")
 
 func writeSnapshot(w http.ResponseWriter, sn *snapshot, now time.Time) {
 	h := w.Header()
@@ -248,7 +250,21 @@ func (s *Server) writeUpstreamError(w http.ResponseWriter, r *http.Request, appi
 		writeError(w, 499, "canceled", "request canceled", nil)
 		return
 	}
-	s.log.LogAttrs(r.Context(), slog.LevelWarn, "no token to serve", slog.String("appid", appid), errAttr(err))
+	// Every failing request would log otherwise: at most one WARN per app
+	// per backoff period, the rest at debug level.
+	level := slog.LevelDebug
+	var attrs []slog.Attr
+	if st := s.apps[appid]; st == nil {
+		level = slog.LevelWarn
+	} else if ok, suppressed := s.allowWarn(st); ok {
+		level = slog.LevelWarn
+		if suppressed > 0 {
+			attrs = append(attrs, slog.Int64("suppressed", suppressed))
+		}
+	}
+	if s.log.Enabled(r.Context(), level) {
+		s.log.LogAttrs(r.Context(), level, "no token to serve", append(attrs, slog.String("appid", appid), errAttr(err))...)
+	}
 	var ae *wechat.APIError
 	if errors.As(err, &ae) {
 		writeError(w, http.StatusServiceUnavailable, "upstream_error", ae.Error(), ae)
@@ -258,7 +274,30 @@ func (s *Server) writeUpstreamError(w http.ResponseWriter, r *http.Request, appi
 		writeError(w, http.StatusServiceUnavailable, "timeout", "timed out waiting for a token", nil)
 		return
 	}
-	writeError(w, http.StatusServiceUnavailable, "unavailable", "no valid token available: "+err.Error(), nil)
+	writeError(w, http.StatusServiceUnavailable, "unavailable", "no valid token available: "+publicError(err), nil)
+}
+
+// publicError is what answers and /readyz say about err: WeChat's own
+// errors as they are, otherwise a phrase without the detail (a store's or
+// upstream's address, a URL), which goes to the log only.
+func publicError(err error) string {
+	var ae *wechat.APIError
+	var se *StoreError
+	switch {
+	case err == nil:
+		return ""
+	case errors.As(err, &ae):
+		return ae.Error()
+	case errors.As(err, &se):
+		return "store unavailable"
+	case errors.Is(err, ErrNotFound):
+		return "no token stored yet"
+	case errors.Is(err, errBackingOff):
+		return errBackingOff.Error()
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
+		return "timed out"
+	}
+	return "upstream unavailable"
 }
 
 func writeError(w http.ResponseWriter, status int, code, msg string, ae *wechat.APIError) {
@@ -277,7 +316,7 @@ func writeError(w http.ResponseWriter, status int, code, msg string, ae *wechat.
 // ReadyBody is the JSON of /readyz.
 type ReadyBody struct {
 	Ready bool        `json:"ready"`
-	Store string      `json:"store"` // "ok" or the ping error
+	Store string      `json:"store"` // "ok" or "store unavailable" (the detail is logged)
 	Apps  []AppStatus `json:"apps"`
 }
 
@@ -298,13 +337,18 @@ func (s *Server) Ready(ctx context.Context) ReadyBody {
 	pctx, cancel := context.WithTimeout(ctx, s.readyTimeout)
 	defer cancel()
 	if err := s.m.store.Ping(pctx); err != nil {
-		body.Ready, body.Store = false, err.Error()
+		body.Ready, body.Store = false, "store unavailable"
+		if s.allowStoreWarn() {
+			s.log.LogAttrs(ctx, slog.LevelWarn, "readiness: token store unavailable", errAttr(err))
+		}
 	}
 	now := s.m.Now()
 	for _, id := range s.order {
 		st := s.apps[id]
 		as := AppStatus{AppID: id, Ready: true}
-		as.LastError, as.LastErrCode, as.LastErrorAt = st.errState()
+		var lastErr error
+		lastErr, as.LastErrCode, as.LastErrorAt = st.errState()
+		as.LastError = publicError(lastErr)
 		sn := st.snap.Load()
 		switch {
 		case sn == nil:

@@ -178,7 +178,8 @@ func (m *Manager) Usable(r *Record, now time.Time) bool {
 
 // Stored returns the stored record without fetching (ErrNotFound if none).
 func (m *Manager) Stored(ctx context.Context, appid string) (*Record, error) {
-	return m.store.Get(ctx, appid)
+	rec, err := m.store.Get(ctx, appid)
+	return rec, storeErr(err)
 }
 
 // Get returns a fresh token for appid: the stored one if fresh, otherwise
@@ -193,7 +194,7 @@ func (m *Manager) Get(ctx context.Context, appid string) (*Record, error) {
 		return cur, nil
 	}
 	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, err
+		return nil, storeErr(err)
 	}
 	return m.flight(ctx, "get\x00"+appid, func(ctx context.Context) (*Record, error) {
 		return m.refreshLocked(ctx, appid, ReasonProactive, func(cur *Record, now time.Time) bool {
@@ -215,7 +216,7 @@ func (m *Manager) Refresh(ctx context.Context, appid, stale string) (*Record, er
 		return cur, nil
 	}
 	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, err
+		return nil, storeErr(err)
 	}
 	return m.flight(ctx, "refresh\x00"+appid+"\x00"+stale, func(ctx context.Context) (*Record, error) {
 		return m.refreshLocked(ctx, appid, ReasonStale, func(cur *Record, now time.Time) bool {
@@ -252,13 +253,13 @@ func (m *Manager) refreshLocked(ctx context.Context, appid, reason string, need 
 	lease, err := m.store.Lock(lctx, appid, m.lease)
 	cancel()
 	if err != nil {
-		return nil, err
+		return nil, storeErr(err)
 	}
 	defer m.release(lease, appid)
 
 	cur, err := m.store.Get(ctx, appid)
 	if err != nil && !errors.Is(err, ErrNotFound) {
-		return nil, err
+		return nil, storeErr(err)
 	}
 	now := m.clock.Now()
 	if !need(cur, now) {
@@ -335,6 +336,25 @@ func (m *Manager) emit(ev FetchEvent) {
 	for _, fn := range m.observers {
 		fn(ev)
 	}
+}
+
+// StoreError marks a failure of the token store, as opposed to one of
+// upstream. Its text is the store's (it may name the store's address), so
+// the token server shows "store unavailable" and only logs it.
+type StoreError struct{ Err error }
+
+func (e *StoreError) Error() string { return e.Err.Error() }
+func (e *StoreError) Unwrap() error { return e.Err }
+
+// storeErr wraps a store failure in a StoreError (not ErrNotFound,
+// ErrFenced or the caller's own context ending).
+func storeErr(err error) error {
+	var se *StoreError
+	if err == nil || errors.Is(err, ErrNotFound) || errors.Is(err, ErrFenced) ||
+		errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.As(err, &se) {
+		return err
+	}
+	return &StoreError{Err: err}
 }
 
 func errAttr(err error) slog.Attr {

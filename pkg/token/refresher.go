@@ -23,9 +23,15 @@ type appState struct {
 	// failure; until then the request path does not call upstream itself.
 	retryAt atomic.Int64
 
+	// warnAt (manager clock, unix ns) is when the app last logged a WARN
+	// about failing to get a token; period (ns) the current backoff;
+	// suppressed counts the WARNs skipped since (see Server.allowWarn).
+	warnAt     atomic.Int64
+	period     atomic.Int64
+	suppressed atomic.Int64
+
 	mu          sync.Mutex
 	lastErrV    error
-	lastErr     string
 	lastErrCode int // 0 when the last error had no WeChat errcode
 	lastErrAt   time.Time
 	failures    int
@@ -88,7 +94,6 @@ func (st *appState) setErr(err error, now time.Time) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.lastErrV = err
-	st.lastErr = err.Error()
 	st.lastErrCode, _ = wechat.ErrCode(err)
 	st.lastErrAt = now
 }
@@ -96,7 +101,7 @@ func (st *appState) setErr(err error, now time.Time) {
 func (st *appState) clearErr() {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	st.lastErrV, st.lastErr, st.lastErrCode, st.lastErrAt = nil, "", 0, time.Time{}
+	st.lastErrV, st.lastErrCode, st.lastErrAt = nil, 0, time.Time{}
 }
 
 func (st *appState) lastError() error {
@@ -105,10 +110,36 @@ func (st *appState) lastError() error {
 	return st.lastErrV
 }
 
-func (st *appState) errState() (string, int, time.Time) {
+func (st *appState) errState() (error, int, time.Time) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return st.lastErr, st.lastErrCode, st.lastErrAt
+	return st.lastErrV, st.lastErrCode, st.lastErrAt
+}
+
+// allowWarn reports whether the app may log a WARN about failing to get a
+// token now: at most one per backoff period (the refresher's current
+// backoff, at least RetryMin), whoever logs it (the refresher or a
+// request). It also returns how many were suppressed since the last one.
+func (s *Server) allowWarn(st *appState) (bool, int64) {
+	now := s.m.Now().UnixNano()
+	period := max(st.period.Load(), int64(s.retryMin))
+	last := st.warnAt.Load()
+	if last != 0 && now-last < period || !st.warnAt.CompareAndSwap(last, now) {
+		st.suppressed.Add(1)
+		return false, 0
+	}
+	return true, st.suppressed.Swap(0)
+}
+
+// allowStoreWarn limits the readiness probe's store WARN the same way
+// (probes come every few seconds): one per RetryMax.
+func (s *Server) allowStoreWarn() bool {
+	now := s.m.Now().UnixNano()
+	last := s.storeWarnAt.Load()
+	if last != 0 && now-last < int64(s.retryMax) {
+		return false
+	}
+	return s.storeWarnAt.CompareAndSwap(last, now)
 }
 
 // wake asks the app's refresher to run now (non-blocking).
@@ -166,12 +197,24 @@ func (s *Server) refresher(ctx context.Context, st *appState) {
 					wait = min(wait, max(left/4, s.retryMin/2))
 				}
 			}
-			s.log.LogAttrs(ctx, slog.LevelWarn, "token refresher: no token",
-				slog.String("appid", st.appid), slog.Int("failures", failures),
-				slog.Duration("retry_in", wait), errAttr(err))
+			st.period.Store(int64(wait))
+			level := slog.LevelDebug
+			attrs := []slog.Attr{slog.String("appid", st.appid), slog.Int("failures", failures),
+				slog.Duration("retry_in", wait), errAttr(err)}
+			if ok, suppressed := s.allowWarn(st); ok {
+				level = slog.LevelWarn
+				if suppressed > 0 {
+					attrs = append(attrs, slog.Int64("suppressed", suppressed))
+				}
+			}
+			s.log.LogAttrs(ctx, level, "token refresher: no token", attrs...)
 		default:
 			st.publish(rec)
 			if s.m.Fresh(rec, now) {
+				if failures > 0 {
+					st.warnAt.Store(0) // healthy again: the next outage logs at once
+					st.period.Store(0)
+				}
 				failures = 0
 				wait = min(s.poll, s.m.nextCheck(rec, now).Sub(now))
 			} else {

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -58,6 +59,10 @@ type Server struct {
 	poll, retryMin, retryMax time.Duration
 	readyTimeout, shutdown   time.Duration
 	maxBody                  int64
+
+	// storeWarnAt (manager clock, unix ns): the readiness probe's last
+	// WARN about the store.
+	storeWarnAt atomic.Int64
 
 	startOnce sync.Once
 	wg        sync.WaitGroup

@@ -34,11 +34,15 @@ type serverEnvOpts struct {
 	manager ManagerOptions
 	server  ServerOptions
 	noStart bool
+	clock   *emulatortest.Clock // default: a clock following real time
 }
 
 func newServerEnv(t *testing.T, o serverEnvOpts) *serverEnv {
 	t.Helper()
-	e := &serverEnv{logs: &syncBuffer{}, clock: emulatortest.NewClock()}
+	e := &serverEnv{logs: &syncBuffer{}, clock: o.clock}
+	if e.clock == nil {
+		e.clock = emulatortest.NewClock()
+	}
 	log := debugLogger(e.logs)
 	if o.wx.Clock == nil {
 		o.wx.Clock = e.clock
