@@ -96,7 +96,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if q != nil {
 		ids, err = t.Backend.Insert(ctx, q)
 		if err != nil {
-			return shared.MapError("db add", err)
+			return cmdutil.CallError("db add", err)
 		}
 	} else {
 		var r io.Reader = f.IOStreams.In
@@ -130,7 +130,7 @@ func addErr(err error, st database.ImportStats) error {
 	if errors.As(err, &ie) {
 		return cmdutil.FlagErrorf("db add: %v (%d documents added before it)", err, st.Inserted)
 	}
-	return shared.MapError(fmt.Sprintf("db add (%d documents added before the failure)", st.Inserted), err)
+	return cmdutil.CallError(fmt.Sprintf("db add (%d documents added before the failure)", st.Inserted), err)
 }
 
 func fromData(collection, data string) (*dbquery.Query, error) {

@@ -79,7 +79,7 @@ func Run(ctx context.Context, opts *Options) error {
 	defer t.Close()
 	docs, err := t.Backend.Aggregate(ctx, q)
 	if err != nil {
-		return shared.MapError("db aggregate", err)
+		return cmdutil.CallError("db aggregate", err)
 	}
 	return shared.PrintDocs(f, docs, format)
 }

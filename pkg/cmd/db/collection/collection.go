@@ -58,7 +58,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 	for off := int64(0); ; off += page {
 		cs, total, err := t.Backend.ListCollections(ctx, page, off)
 		if err != nil {
-			return shared.MapError("db collection list", err)
+			return cmdutil.CallError("db collection list", err)
 		}
 		all = append(all, cs...)
 		if len(cs) < page || int64(len(all)) >= total {
@@ -112,7 +112,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	}
 	defer t.Close()
 	if err := t.Backend.CreateCollection(ctx, opts.Name); err != nil {
-		return shared.MapError("db collection create", err)
+		return cmdutil.CallError("db collection create", err)
 	}
 	return done(opts.F, "created", opts.Name)
 }
@@ -169,7 +169,7 @@ func deleteRun(ctx context.Context, opts *DeleteOptions) error {
 		return err
 	}
 	if err := t.Backend.DeleteCollection(ctx, opts.Name); err != nil {
-		return shared.MapError("db collection delete", err)
+		return cmdutil.CallError("db collection delete", err)
 	}
 	return done(f, "deleted", opts.Name)
 }

@@ -67,7 +67,7 @@ func Run(ctx context.Context, opts *Options) error {
 	defer t.Close()
 	n, err := t.Backend.Count(ctx, q)
 	if err != nil {
-		return shared.MapError("db count", err)
+		return cmdutil.CallError("db count", err)
 	}
 	return shared.PrintCount(f, n)
 }

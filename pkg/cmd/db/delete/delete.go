@@ -83,7 +83,7 @@ func Run(ctx context.Context, opts *Options) error {
 	defer t.Close()
 	n, err := t.Backend.Count(ctx, q.CountQuery())
 	if err != nil {
-		return shared.MapError("db delete", err)
+		return cmdutil.CallError("db delete", err)
 	}
 	if opts.DryRun {
 		if f.WantsJSON() {
@@ -102,7 +102,7 @@ func Run(ctx context.Context, opts *Options) error {
 		deleted, err = t.Backend.Remove(ctx, q)
 	}
 	if err != nil {
-		return shared.MapError("db delete", err)
+		return cmdutil.CallError("db delete", err)
 	}
 	if f.WantsJSON() {
 		return cmdutil.PrintJSON(f.IOStreams.Out, map[string]int64{"deleted": deleted}, f.Globals.JQ)

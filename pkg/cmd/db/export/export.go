@@ -84,7 +84,7 @@ func Run(ctx context.Context, opts *Options) error {
 		if tmp != nil {
 			tmp.Close()
 		}
-		return shared.MapError("db export", err)
+		return cmdutil.CallError("db export", err)
 	}
 	if tmp != nil {
 		if err := tmp.Sync(); err != nil {

@@ -92,7 +92,7 @@ func Run(ctx context.Context, opts *Options) error {
 	defer t.Close()
 	if opts.Create {
 		if err := ensureCollection(ctx, t.Backend, opts.Collection); err != nil {
-			return shared.MapError("db import: creating "+opts.Collection, err)
+			return cmdutil.CallError("db import: creating "+opts.Collection, err)
 		}
 	}
 	in := r
@@ -113,7 +113,7 @@ func Run(ctx context.Context, opts *Options) error {
 			}
 			return cmdutil.FlagErrorf("db import: %s: %v (%d documents written before it)", opts.File, err, st.Written())
 		}
-		err = shared.MapError(fmt.Sprintf("db import (%d documents written before the failure)", st.Written()), err)
+		err = cmdutil.CallError(fmt.Sprintf("db import (%d documents written before the failure)", st.Written()), err)
 		var ce *cmdutil.Error
 		if errors.As(err, &ce) && ce.Code == cmdutil.ExitNotFound && !opts.Create {
 			return ce.WithHint("create it with `tcb db collection create %s`, or pass --create", opts.Collection)

@@ -76,7 +76,7 @@ func listRun(ctx context.Context, opts *ListOptions) error {
 		return cmdutil.FlagErrorf("db index list: %v", err)
 	}
 	if err != nil {
-		return shared.MapError("db index list", err)
+		return cmdutil.CallError("db index list", err)
 	}
 	if f.WantsJSON() {
 		return cmdutil.PrintJSON(f.IOStreams.Out, ixs, f.Globals.JQ)
@@ -150,7 +150,7 @@ func createRun(ctx context.Context, opts *CreateOptions) error {
 	}
 	defer t.Close()
 	if err := t.Backend.(database.Indexer).CreateIndex(ctx, opts.Collection, opts.Index); err != nil {
-		return shared.MapError("db index create", err)
+		return cmdutil.CallError("db index create", err)
 	}
 	return done(opts.F, "created", opts.Index.Name, opts.Collection)
 }
@@ -200,7 +200,7 @@ func dropRun(ctx context.Context, opts *DropOptions) error {
 	}
 	defer t.Close()
 	if err := t.Backend.(database.Indexer).DropIndex(ctx, opts.Collection, opts.Index); err != nil {
-		return shared.MapError("db index drop", err)
+		return cmdutil.CallError("db index drop", err)
 	}
 	return done(f, "dropped", opts.Index, opts.Collection)
 }

@@ -192,7 +192,7 @@ func Run(ctx context.Context, opts *Options) error {
 		if asked {
 			shared.ExplainOnError(f, q)
 		}
-		return shared.MapError("db query", err)
+		return cmdutil.CallError("db query", err)
 	}
 	if q.HasDocID && q.Action == dbquery.ActionFind && len(docs) == 0 {
 		// doc(id).get() of a missing document: the SDKs fail too

@@ -28,7 +28,7 @@ func ChooseCollection(ctx context.Context, f *cmdutil.Factory, t *Target, flag s
 		}
 	})
 	if err != nil {
-		return "", MapError("listing collections", err)
+		return "", cmdutil.CallError("listing collections", err)
 	}
 	rows := make([][]string, len(all))
 	for i, c := range all {

@@ -132,10 +132,6 @@ func Explain(f *cmdutil.Factory, q *dbquery.Query) error {
 	return err
 }
 
-// MapError prefixes a database failure with what; its exit code is the
-// one of its kind, on either transport (cmdutil.CallError).
-func MapError(what string, err error) error { return cmdutil.CallError(what, err) }
-
 // Resolve reads the command's argument: a statement (whose action must be
 // one of allowed), or a collection name turned into a query by fromFlags.
 // Either way a bad input is exit 3.

@@ -94,7 +94,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if everything := q.Action == dbquery.ActionUpdate && q.EffectiveFilter().Len() == 0; everything || opts.DryRun || ask {
 		n, err := t.Backend.Count(ctx, q.CountQuery())
 		if err != nil {
-			return shared.MapError("db update", err)
+			return cmdutil.CallError("db update", err)
 		}
 		if opts.DryRun {
 			if f.WantsJSON() {
@@ -125,7 +125,7 @@ func Run(ctx context.Context, opts *Options) error {
 	}
 	res, err := t.Backend.Update(ctx, q)
 	if err != nil {
-		return shared.MapError("db update", err)
+		return cmdutil.CallError("db update", err)
 	}
 	if f.WantsJSON() {
 		return cmdutil.PrintJSON(f.IOStreams.Out, res, f.Globals.JQ)
