@@ -14,6 +14,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/tcb-go/tcb/internal/emulatortest"
 )
 
 // curlResult is what one curl run gave: the status, the headers (lower
@@ -219,6 +222,15 @@ func TestHTTPAccessService(t *testing.T) {
 	}
 	if r := curl(t, resolve, "-N", origin+"/koa/stream"); r.Status != 200 || string(r.Body) != "line 0\nline 1\nline 2\nline 3\nline 4\n" {
 		t.Errorf("koa stream: HTTP %d %q", r.Status, r.Body)
+	}
+	// Each request to the web function is a line in its logs (written
+	// once the response is out: wait for them).
+	var logOut string
+	if !emulatortest.Wait(30*time.Second, func() bool {
+		logOut = c.run("fn", "log", "web")
+		return strings.Contains(logOut, "POST /koa/a 200 ") && strings.Contains(logOut, "GET /koa/stream 200 ")
+	}) {
+		t.Errorf("tcb fn log web does not show the requests:\n%s", logOut)
 	}
 
 	// Node's fetch, through the path form of the service.

@@ -48,6 +48,7 @@ func (m *Module) deleteFunction(ctx context.Context, c *capi.Call) (any, error) 
 	}
 	m.sched.removeFunction(ns, rec.Name)
 	m.pool.Load().Stop(ns, rec.Name)
+	m.stopWebFunction(ns, rec.Name, "")
 	m.sched.addPurge(ns, rec.Name, rec.FunctionID, rec.ReadyAt)
 	return cloudapi.EmptyResponse{}, nil
 }
@@ -105,6 +106,7 @@ func (m *Module) dropNamespace(ns string) error {
 	pool := m.pool.Load()
 	for _, name := range names {
 		pool.Stop(ns, name)
+		m.stopWebFunction(ns, name, "")
 	}
 	m.gcCode(shas...)
 	return nil

@@ -407,6 +407,7 @@ func (m *Module) deleteVersion(ns, name, q string) error {
 		return err
 	}
 	m.pool.Load().Stop(ns, name+"@"+q)
+	m.stopWebFunction(ns, name, q)
 	m.gcCode(gone)
 	return nil
 }

@@ -91,8 +91,22 @@ func (m *Module) Run(ctx context.Context, req RunRequest) (*RunResult, error) {
 	return &RunResult{Result: res, RequestID: requestID, Version: t.Version, Timeout: fn.Timeout}, nil
 }
 
-// runTarget finds the function and the version an invocation by name runs.
+// runTarget finds the event function and the version an invocation by
+// name runs.
 func (m *Module) runTarget(env, name, qualifier string, keys routingKeys) (*record, target, error) {
+	rec, t, err := m.findTarget(env, name, qualifier, keys)
+	if err != nil {
+		return nil, target{}, err
+	}
+	if t.Spec.Type == "HTTP" {
+		return nil, target{}, fmt.Errorf("%w: %s is a web function (Type HTTP), not an event function", ErrNotInvocable, name)
+	}
+	return rec, t, nil
+}
+
+// findTarget finds the function and the version a request by name runs
+// (an event or a web function).
+func (m *Module) findTarget(env, name, qualifier string, keys routingKeys) (*record, target, error) {
 	rec, err := m.lookup(env, name)
 	if err != nil || rec == nil {
 		return nil, target{}, fmt.Errorf("%w: %s in environment %s", ErrNoSuchFunction, name, env)
@@ -107,9 +121,6 @@ func (m *Module) runTarget(env, name, qualifier string, keys routingKeys) (*reco
 	}
 	if !fnrun.IsNodeRuntime(t.Spec.Runtime) {
 		return nil, target{}, fmt.Errorf("%w: the emulator runs only Node.js functions; %s uses %s", ErrNotInvocable, name, t.Spec.Runtime)
-	}
-	if t.Spec.Type == "HTTP" {
-		return nil, target{}, fmt.Errorf("%w: %s is a web function (Type HTTP), not an event function", ErrNotInvocable, name)
 	}
 	return rec, t, nil
 }

@@ -48,6 +48,10 @@ type Options struct {
 	MaxInstances            int
 	// IdleTimeout stops idle instances (fnrun default: 10 min).
 	IdleTimeout time.Duration
+	// WebIdleTimeout stops a web function's server no request has used
+	// for this long on the emulator's clock (default 10 min; negative:
+	// never).
+	WebIdleTimeout time.Duration
 	// SkipInstallDeps turns dependency installation off: functions with
 	// InstallDependency "TRUE" are deployed without running npm (the
 	// default, false, installs them).
@@ -182,10 +186,14 @@ func (m *Module) Init(h *emulator.Host) error {
 	if err := m.resume(); err != nil {
 		return err
 	}
-	m.wg.Add(1)
+	m.wg.Add(2)
 	go func() {
 		defer m.wg.Done()
 		m.sched.run(m.ctx)
+	}()
+	go func() {
+		defer m.wg.Done()
+		m.runWebReaper(m.ctx)
 	}()
 	return nil
 }

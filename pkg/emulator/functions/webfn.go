@@ -13,11 +13,43 @@ import (
 )
 
 // Web functions (Type HTTP) run their own server (fnrun.StartWeb): one
-// server per function, started on the first request, shared by concurrent
-// requests, replaced when the code or configuration changes (the
-// revision), stopped by a reset, Close, or when it exits or fails.
+// server per function version, started on the first request, shared by
+// concurrent requests, replaced when the code or configuration changes
+// (the revision), stopped by a reset, Close, when it exits or fails, when
+// the function (or the version) is deleted, and when no request has used
+// it for WebIdleTimeout of the emulator's clock.
+//
+// A request by name goes where an event function's invocation would: the
+// qualifier "" is the alias $DEFAULT with its traffic split (by the
+// request's X-Tcb-Route-Key, a random draw without it), so `tcb fn
+// config-route` and UpdateAlias move web traffic as they move events.
+//
+// Every request is one record in the function's logs (`tcb fn log`): a
+// line "METHOD /path STATUS 1.234ms", the HTTP status the client got; the
+// record's status is 200 when the server answered (whatever the HTTP
+// status), 433 when it timed out and 439 when it did not answer.
 
-// WebBackend is a started web function the gateway proxies to.
+// DefaultWebIdleTimeout is how long a web function's server may stay
+// unused before it is stopped (SCF keeps idle instances for minutes too).
+const DefaultWebIdleTimeout = 10 * time.Minute
+
+// WebRequest names the web function a request goes to.
+type WebRequest struct {
+	Env, Name string
+	// Qualifier is a version, an alias or "$LATEST"; "" means the alias
+	// $DEFAULT with its traffic routing, as for RunRequest.
+	Qualifier string
+	// Headers are the request's headers, read for alias routing.
+	Headers http.Header
+	// Host is the Host clients reach the emulator with ("" for the one last
+	// seen); the server's TCB_EMULATOR_HOST.
+	Host string
+	// RequestID, Method and Path are logged when the server cannot start.
+	RequestID, Method, Path string
+}
+
+// WebBackend is a started web function the gateway proxies to. Finish must
+// be called once the request is over.
 type WebBackend struct {
 	// Addr is the server's loopback host:port.
 	Addr string
@@ -25,16 +57,45 @@ type WebBackend struct {
 	Transport http.RoundTripper
 	// Timeout is the function's time limit for one request.
 	Timeout time.Duration
-	inst    *webInstance
-	m       *Module
+	// Version is the version that serves the request ("$LATEST", "3").
+	Version string
+
+	inst  *webInstance
+	m     *Module
+	rec   *record
+	start time.Time // the emulator's clock
+	began time.Time // the wall clock, for the duration
+	once  sync.Once
 }
 
-// Release ends the use of the backend by one request.
-func (b *WebBackend) Release() {}
+// WebOutcome is how a proxied request ended, for the function's logs.
+type WebOutcome struct {
+	RequestID    string
+	Method, Path string
+	// Status is the HTTP status the client got (0 when the client went
+	// away before any).
+	Status int
+	// TimedOut: the function's time limit passed. Failed: the server did
+	// not answer.
+	TimedOut, Failed bool
+	// Abandon stops the server (it did not answer, or not in time): the
+	// next request starts a new one.
+	Abandon bool
+	// Err is what went wrong, when something did.
+	Err error
+}
 
-// Failed reports that the server did not answer: it is stopped, and the
-// next request starts a new one.
-func (b *WebBackend) Failed() { b.m.dropWeb(b.inst) }
+// Finish ends the use of the backend by one request: the request is
+// logged, and the server's idle time starts when no request uses it.
+func (b *WebBackend) Finish(o WebOutcome) {
+	b.once.Do(func() {
+		if o.Abandon {
+			b.m.dropWeb(b.inst)
+		}
+		b.m.releaseWeb(b.inst)
+		b.m.logWebRequest(b.rec, b.start, time.Since(b.began), o)
+	})
+}
 
 type webInstance struct {
 	key       string
@@ -43,35 +104,35 @@ type webInstance struct {
 	srv       *fnrun.WebServer
 	err       error
 	transport *http.Transport
+
+	// Guarded by webServers.mu.
+	active   int       // requests using it
+	lastUsed time.Time // when the last one finished (the emulator's clock)
 }
 
 type webServers struct {
 	mu   sync.Mutex
-	byFn map[string]*webInstance
+	byFn map[string]*webInstance // by env/name@version
 }
 
-// WebFunction returns the running server of a web function of env,
-// starting it (bounded by the function's InitTimeout) when none runs for
-// its current code and configuration.
-func (m *Module) WebFunction(ctx context.Context, env, name, qualifier string) (*WebBackend, error) {
-	if err := checkQualifier(qualifier, ""); err != nil {
-		return nil, ErrNoSuchFunction
-	}
-	rec, err := m.lookup(env, name)
-	if err != nil || rec == nil {
-		return nil, ErrNoSuchFunction
-	}
-	if !rec.invocable(m.now()) {
-		return nil, fmt.Errorf("%w: %s is %s", ErrNotInvocable, name, rec.status(m.now()))
-	}
-	if !fnrun.IsNodeRuntime(rec.Live.Runtime) || rec.Live.Type != "HTTP" {
-		return nil, ErrNotInvocable
-	}
-	fn, err := m.runtimeFunction(ctx, rec, m.host("", rec.Host))
+func webKey(env, name, version string) string { return env + "/" + name + "@" + version }
+
+// WebFunction returns the running server of the web function version a
+// request runs, starting it (bounded by the function's InitTimeout) when
+// none runs for that version's code and configuration.
+func (m *Module) WebFunction(ctx context.Context, req WebRequest) (*WebBackend, error) {
+	rec, t, err := m.findTarget(req.Env, req.Name, req.Qualifier, headerKeys(req.Headers))
 	if err != nil {
 		return nil, err
 	}
-	key := env + "/" + name
+	if t.Spec.Type != "HTTP" {
+		return nil, fmt.Errorf("%w: %s is an event function, not a web function (Type HTTP)", ErrNotInvocable, req.Name)
+	}
+	fn, err := m.runtimeFunctionFor(ctx, rec, t, m.host(req.Host, rec.Host))
+	if err != nil {
+		return nil, err
+	}
+	key := webKey(req.Env, req.Name, t.Version)
 	m.web.mu.Lock()
 	if m.web.byFn == nil {
 		m.web.byFn = map[string]*webInstance{}
@@ -82,36 +143,46 @@ func (m *Module) WebFunction(ctx context.Context, env, name, qualifier string) (
 		go in.stop()
 		in = nil
 	}
-	if in == nil {
+	fresh := in == nil
+	if fresh {
 		in = &webInstance{key: key, revision: fn.Revision, ready: make(chan struct{})}
 		m.web.byFn[key] = in
-		m.web.mu.Unlock()
-		m.startWeb(in, rec, fn)
-	} else {
-		m.web.mu.Unlock()
+	}
+	in.active++
+	m.web.mu.Unlock()
+	if fresh {
+		m.startWeb(in, t.Spec.InitTimeout, rec, fn)
 	}
 	select {
 	case <-in.ready:
 	case <-ctx.Done():
+		m.releaseWeb(in)
 		return nil, ctx.Err()
 	}
-	if in.err != nil {
-		m.dropWeb(in)
-		return nil, in.err
+	err = in.err
+	if err == nil {
+		select {
+		case <-in.srv.Done():
+			err = fmt.Errorf("%w: the server of %s exited; its output ends with:\n%s", fnrun.ErrWebStart, req.Name, in.srv.Output())
+		default:
+		}
 	}
-	select {
-	case <-in.srv.Done():
+	if err != nil {
 		m.dropWeb(in)
-		return nil, fmt.Errorf("%w: the server of %s exited; its output ends with:\n%s", fnrun.ErrWebStart, name, in.srv.Output())
-	default:
+		m.releaseWeb(in)
+		if ctx.Err() == nil {
+			m.logWebRequest(rec, m.now(), 0, WebOutcome{RequestID: req.RequestID, Method: req.Method, Path: req.Path, Failed: true, Err: err})
+		}
+		return nil, err
 	}
-	return &WebBackend{Addr: in.srv.Addr, Transport: in.transport, Timeout: fn.Timeout, inst: in, m: m}, nil
+	return &WebBackend{Addr: in.srv.Addr, Transport: in.transport, Timeout: fn.Timeout, Version: t.Version,
+		inst: in, m: m, rec: rec, start: m.now(), began: time.Now()}, nil
 }
 
 // startWeb starts in's server in the background of the module (a request
 // that goes away does not abort a start others may wait for).
-func (m *Module) startWeb(in *webInstance, rec *record, fn fnrun.Function) {
-	init := time.Duration(rec.Live.InitTimeout) * time.Second
+func (m *Module) startWeb(in *webInstance, initTimeout int64, rec *record, fn fnrun.Function) {
+	init := time.Duration(initTimeout) * time.Second
 	if init <= 0 {
 		init = fnrun.DefaultStartTimeout
 	}
@@ -136,6 +207,14 @@ func (m *Module) startWeb(in *webInstance, rec *record, fn fnrun.Function) {
 			DisableCompression:  true,
 		}
 	}()
+}
+
+// releaseWeb ends one request's use of in.
+func (m *Module) releaseWeb(in *webInstance) {
+	m.web.mu.Lock()
+	in.active--
+	in.lastUsed = m.now()
+	m.web.mu.Unlock()
 }
 
 // dropWeb stops in when it is still the function's server.
@@ -174,3 +253,111 @@ func (m *Module) stopWeb() {
 	}
 	wg.Wait()
 }
+
+// stopWebFunction stops the servers of a function (every version when
+// version is "", else that version's), after a deletion.
+func (m *Module) stopWebFunction(env, name, version string) {
+	prefix := webKey(env, name, version)
+	m.web.mu.Lock()
+	var victims []*webInstance
+	for k, in := range m.web.byFn {
+		if k == prefix || version == "" && len(k) > len(prefix) && k[:len(prefix)] == prefix {
+			delete(m.web.byFn, k)
+			victims = append(victims, in)
+		}
+	}
+	m.web.mu.Unlock()
+	for _, in := range victims {
+		go in.stop()
+	}
+}
+
+// webIdleTimeout is Options.WebIdleTimeout with its default; 0 never stops
+// an idle server.
+func (m *Module) webIdleTimeout() time.Duration {
+	switch d := m.opts.WebIdleTimeout; {
+	case d < 0:
+		return 0
+	case d == 0:
+		return DefaultWebIdleTimeout
+	default:
+		return d
+	}
+}
+
+// runWebReaper stops idle web function servers until ctx ends. Idleness is
+// measured on the emulator's clock (a test moves it); the clock is read
+// often enough that a server is stopped within a second of its time.
+func (m *Module) runWebReaper(ctx context.Context) {
+	idle := m.webIdleTimeout()
+	if idle == 0 {
+		return
+	}
+	t := time.NewTicker(min(max(idle/4, 20*time.Millisecond), time.Second))
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			m.reapIdleWeb(idle)
+		}
+	}
+}
+
+// reapIdleWeb stops the started servers no request has used for idle and
+// returns how many.
+func (m *Module) reapIdleWeb(idle time.Duration) int {
+	now := m.now()
+	var victims []*webInstance
+	m.web.mu.Lock()
+	for k, in := range m.web.byFn {
+		select {
+		case <-in.ready:
+		default:
+			continue // still starting: a request waits for it
+		}
+		if in.active == 0 && now.Sub(in.lastUsed) >= idle {
+			delete(m.web.byFn, k)
+			victims = append(victims, in)
+		}
+	}
+	m.web.mu.Unlock()
+	for _, in := range victims {
+		m.log.Debug("functions: stopping an idle web function", "function", in.key, "idle", now.Sub(in.lastUsed))
+		in.stop()
+	}
+	return len(victims)
+}
+
+// logWebRequest stores one proxied request in the function's logs.
+func (m *Module) logWebRequest(rec *record, start time.Time, d time.Duration, o WebOutcome) {
+	status := fnrun.StatusOK
+	switch {
+	case o.TimedOut:
+		status = fnrun.StatusTimeLimitReached
+	case o.Failed:
+		status = fnrun.StatusProcessExited
+	}
+	httpStatus := "-"
+	if o.Status != 0 {
+		httpStatus = fmt.Sprint(o.Status)
+	}
+	ms := float64(d.Microseconds()) / 1000
+	line := fmt.Sprintf("%s %s %s %.3fms", o.Method, o.Path, httpStatus, ms)
+	if o.Status == 0 && !o.TimedOut && !o.Failed {
+		line += " (the client went away)"
+	}
+	lr := logRecord{RequestID: o.RequestID, Start: start, Status: status, Log: line + "\n", Source: sourceHTTP, Duration: ms}
+	if status != fnrun.StatusOK {
+		msg := "the web function did not answer"
+		if o.Err != nil {
+			msg += ": " + o.Err.Error()
+		}
+		lr.RetMsg = errorPayload(o.RequestID, status, msg)
+	}
+	m.writeLog(rec, lr)
+}
+
+// sourceHTTP is the log Source of requests through the HTTP access service.
+const sourceHTTP = "HTTP"

@@ -76,6 +76,14 @@
 // module starts the function's scf_bootstrap, which runs the user's own web
 // server on the port it is given (PORT, 9000 on SCF; a free port here), and
 // the gateway proxies the request to it unchanged (streamed both ways).
+// Both kinds run the version the function's $DEFAULT alias routes the
+// request to (`tcb fn config-route`; X-Tcb-Route-Key picks a side of a
+// split, a random draw without it), each version of a web function with
+// its own server. A web function's server is stopped after
+// functions.Options.WebIdleTimeout without requests (the emulator's
+// clock), and each request is a line "METHOD /path STATUS 1.234ms" in the
+// function's logs (`tcb fn log`); an event function's invocation is logged
+// as any invocation is.
 //
 // # Not emulated
 //

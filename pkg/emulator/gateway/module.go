@@ -25,7 +25,7 @@ import (
 type Functions interface {
 	Web(env, name string) (bool, error)
 	Run(ctx context.Context, req functions.RunRequest) (*functions.RunResult, error)
-	WebFunction(ctx context.Context, env, name, qualifier string) (*functions.WebBackend, error)
+	WebFunction(ctx context.Context, req functions.WebRequest) (*functions.WebBackend, error)
 }
 
 // Options configure the module.

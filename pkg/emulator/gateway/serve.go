@@ -463,10 +463,13 @@ func integrationResponse(x map[string]any, sc any) (*Response, error) {
 	return out, nil
 }
 
-// proxy forwards the request to a web function's own server.
+// proxy forwards the request to a web function's own server: the version
+// $DEFAULT routes the request to (as for event functions), logged in the
+// function's logs when it is over.
 func (m *Module) proxy(w http.ResponseWriter, r *http.Request, env string, rt *route, p, reqID string) {
 	ctx := r.Context()
-	be, err := m.opts.Functions.WebFunction(ctx, env, rt.api.Name, "")
+	be, err := m.opts.Functions.WebFunction(ctx, functions.WebRequest{Env: env, Name: rt.api.Name, Headers: r.Header,
+		Host: m.selfHost(r), RequestID: reqID, Method: r.Method, Path: p})
 	if err != nil {
 		switch {
 		case ctx.Err() != nil:
@@ -479,8 +482,16 @@ func (m *Module) proxy(w http.ResponseWriter, r *http.Request, env string, rt *r
 		}
 		return
 	}
-	defer be.Release()
+	out := functions.WebOutcome{RequestID: reqID, Method: r.Method, Path: p}
 	timeout := be.Timeout
+	defer func() {
+		// A response cut short by the time limit (once streaming) is a
+		// timeout too; the server keeps serving the others.
+		if out.Status != 0 && !out.TimedOut && r.Context().Err() == nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			out.TimedOut, out.Err = true, ctx.Err()
+		}
+		be.Finish(out)
+	}()
 	if timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, timeout)
@@ -500,17 +511,20 @@ func (m *Module) proxy(w http.ResponseWriter, r *http.Request, env string, rt *r
 		Transport: be.Transport,
 		ModifyResponse: func(resp *http.Response) error {
 			resp.Header.Set("X-Request-Id", reqID)
+			out.Status = resp.StatusCode
 			return nil
 		},
 		FlushInterval: -1,
 		ErrorHandler: func(w http.ResponseWriter, _ *http.Request, err error) {
+			out.Err = err
 			switch {
 			case r.Context().Err() != nil:
+				out.Status = 0 // the client went away
 			case errors.Is(err, context.DeadlineExceeded):
-				be.Failed()
+				out.TimedOut, out.Abandon, out.Status = true, true, http.StatusGatewayTimeout
 				m.fail(w, http.StatusGatewayTimeout, codeTimeout, reqID, "Invoking task timed out after %d seconds", int(timeout.Seconds()))
 			default:
-				be.Failed()
+				out.Failed, out.Abandon, out.Status = true, true, http.StatusBadGateway
 				m.fail(w, http.StatusBadGateway, codeExecuteFail, reqID, "the web function %s did not answer: %v", rt.api.Name, err)
 			}
 		},

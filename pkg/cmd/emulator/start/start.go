@@ -49,6 +49,8 @@ type Options struct {
 	// Functions (pkg/emulator/functions).
 	NodePath        string
 	SkipInstallDeps bool
+	// WebIdleTimeout stops an unused web function server (0: never).
+	WebIdleTimeout time.Duration
 
 	// NoUI turns the web console (pkg/emulator/console) off.
 	NoUI bool
@@ -120,6 +122,9 @@ func NewCmdStart(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 			if opts.Latency < 0 || opts.Latency > 10*time.Minute {
 				return cmdutil.FlagErrorf("--latency must be between 0 and 10m")
 			}
+			if opts.WebIdleTimeout < 0 {
+				return cmdutil.FlagErrorf("--web-idle-timeout must not be negative (0 keeps web function servers running)")
+			}
 			if _, _, err := net.SplitHostPort(opts.Listen); err != nil {
 				return cmdutil.FlagErrorf("--listen %q: expected host:port", opts.Listen)
 			}
@@ -153,6 +158,7 @@ func NewCmdStart(f *cmdutil.Factory, runF func(context.Context, *Options) error)
 	fl.DurationVar(&opts.TokenOverlap, "token-overlap", wxapi.DefaultOverlap, "how long a superseded cgi-bin/token token keeps working; also the stable_token pre-rotation window (default: 5m, at most half of --token-ttl)")
 	fl.StringVar(&opts.NodePath, "node", "", "node binary that runs functions (default: node on PATH)")
 	fl.BoolVar(&opts.SkipInstallDeps, "skip-install-deps", false, "never run npm install for functions with installDependency")
+	fl.DurationVar(&opts.WebIdleTimeout, "web-idle-timeout", functions.DefaultWebIdleTimeout, "stop a web function's server after this long without requests (0: never)")
 	fl.IntVar(&opts.TokenDailyQuota, "token-daily-quota", wxapi.DefaultLegacyDailyQuota, "cgi-bin/token calls per app per day before errcode 45009 (-1: unlimited)")
 	fl.BoolVar(&opts.NoUI, "no-ui", false, "do not serve the web console at /_emulator/ui/")
 	fl.BoolVarP(&opts.Detach, "detach", "d", false, "run in the background and return once it answers (output in <data dir>/emulator.log)")
@@ -383,7 +389,11 @@ func writeReady(path string, info map[string]any) error {
 // WeChat module.
 func Modules(opts *Options, logger *slog.Logger) []emulator.Module {
 	wx := wxapi.New(opts.wxOptions())
-	fns := functions.New(functions.Options{NodePath: opts.NodePath, SkipInstallDeps: opts.SkipInstallDeps, Logger: logger, Tokens: wx})
+	webIdle := opts.WebIdleTimeout
+	if webIdle == 0 {
+		webIdle = -1 // never
+	}
+	fns := functions.New(functions.Options{NodePath: opts.NodePath, SkipInstallDeps: opts.SkipInstallDeps, WebIdleTimeout: webIdle, Logger: logger, Tokens: wx})
 	db := docdb.New(docdb.Options{Tokens: wx, Logger: logger})
 	mods := []emulator.Module{wx, fns, gateway.New(gateway.Options{Functions: fns, Logger: logger}), db, cos.New(cos.Options{Tokens: wx, Logger: logger})}
 	if !opts.NoUI {
