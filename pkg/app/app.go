@@ -30,6 +30,7 @@ func Main() int {
 
 	ctx, stop := interruptContext()
 	defer stop()
+	f.Context = ctx // what the Factory calls on its own stops with Ctrl-C too
 
 	cmd, err := root.ExecuteContextC(ctx)
 	if err == nil {

@@ -1,7 +1,6 @@
 package cmdutil
 
 import (
-	"context"
 	"fmt"
 	"strings"
 
@@ -74,13 +73,19 @@ func (f *Factory) chooseEnv() (string, error) {
 	if err != nil {
 		return "", err
 	}
+	ctx := f.ctx()
 	var envs []cloudapi.EnvInfo
 	err = f.IOStreams.RunWithProgress("Listing environments", func() error {
 		var err error
-		envs, err = client.DescribeEnvs(context.Background())
+		envs, err = client.DescribeEnvs(ctx)
 		return err
 	})
 	if err != nil {
+		if ctx.Err() != nil {
+			// Ctrl-C while listing: interrupted (exit 130), whatever
+			// the transport made of the cancelled call.
+			return "", ctx.Err()
+		}
 		return "", Wrap("listing environments", err)
 	}
 	if len(envs) == 0 {

@@ -6,6 +6,7 @@
 package cmdutil
 
 import (
+	"context"
 	"errors"
 	"io"
 	"os"
@@ -68,6 +69,12 @@ type Factory struct {
 	// the default token store, fetching with the app's secret when needed.
 	// Stale tokens are reported back (compare-and-refresh).
 	WeChatTokens func() (*WeChatTokens, error)
+
+	// Context is the run's context, cancelled by the first Ctrl-C (app.Main
+	// sets it to the interrupt context); calls the Factory makes on its
+	// own, such as listing the environments for the env select of
+	// RequireEnvID, stop with it. nil means context.Background().
+	Context context.Context
 
 	// chosenEnvID is the environment picked at the prompt of
 	// RequireEnvID, for the rest of the run.
@@ -338,6 +345,8 @@ func (f *Factory) EnvID() (string, error) {
 
 // RequireEnvID is EnvID that, when nothing names one, asks for one of
 // the account's environments on a terminal and fails (exit 3) elsewhere.
+// The listing of environments stops when f.Context is cancelled (Ctrl-C:
+// exit 130).
 func (f *Factory) RequireEnvID() (string, error) {
 	id, err := f.EnvID()
 	if err != nil {
@@ -350,6 +359,14 @@ func (f *Factory) RequireEnvID() (string, error) {
 		return "", FlagErrorf("no environment selected").WithHint("pass -e ENV_ID, set TCB_ENV_ID, put envId in cloudbaserc.json, or run `tcb env use ENV_ID`")
 	}
 	return id, nil
+}
+
+// ctx is f.Context, or context.Background() when none is set.
+func (f *Factory) ctx() context.Context {
+	if f.Context != nil {
+		return f.Context
+	}
+	return context.Background()
 }
 
 // CloudAPI returns a Tencent Cloud API client for the resolved credentials,

@@ -293,6 +293,10 @@ func askEnv(ctx context.Context, f *cmdutil.Factory) (string, error) {
 			return err
 		})
 	}
+	if err := ctx.Err(); err != nil {
+		// Ctrl-C while listing: stop (exit 130), not fall back to typing.
+		return "", err
+	}
 	if len(envs) == 0 {
 		for {
 			v, err := f.Prompter.Input("Environment id (empty: decide later)", "")

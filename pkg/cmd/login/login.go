@@ -182,7 +182,15 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 		verified = true
 		if interactive && f.Globals.EnvID == "" {
-			envs, _ = client.DescribeEnvs(ctx)
+			// A failed listing only means the default env is typed in;
+			// Ctrl-C while listing ends the login with nothing saved.
+			_ = ios.RunWithProgress("Listing environments", func() error {
+				envs, _ = client.DescribeEnvs(ctx)
+				return nil
+			})
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 		}
 	}
 
