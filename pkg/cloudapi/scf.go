@@ -63,6 +63,9 @@ func (c *Client) ListFunctions(ctx context.Context, namespace string) ([]Functio
 		var out ListFunctionsResponse
 		err := c.Call(ctx, "scf", "ListFunctions", &ListFunctionsRequest{Namespace: namespace, Offset: &off, Limit: &limit, Order: "ASC", Orderby: "FunctionName"}, &out)
 		if err != nil {
+			if IsCode(err, "ResourceNotFound.Namespace") {
+				return nil, &NotFoundError{Kind: "environment (function namespace)", Name: namespace, Cause: err}
+			}
 			return nil, c.functionNotFound("", err)
 		}
 		all = append(all, out.Functions...)

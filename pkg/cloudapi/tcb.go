@@ -89,7 +89,12 @@ type NotFoundError struct {
 	Cause     error
 }
 
-func (e *NotFoundError) Error() string { return fmt.Sprintf("%s %q not found", e.Kind, e.Name) }
+func (e *NotFoundError) Error() string {
+	if e.Name == "" {
+		return e.Kind + " not found"
+	}
+	return fmt.Sprintf("%s %q not found", e.Kind, e.Name)
+}
 func (e *NotFoundError) Unwrap() error { return e.Cause }
 
 // ErrorKind is errkind.NotFound.
