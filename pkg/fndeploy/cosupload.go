@@ -50,11 +50,29 @@ func (d *Deployer) codeFor(ctx context.Context, spec Spec, zip []byte, res *Resu
 // naming it.
 func (d *Deployer) uploadCOS(ctx context.Context, name string, zip []byte, res *Result) (*cloudapi.Code, error) {
 	res.Upload = UploadCOS
-	// Checked before anything is sent (Deploy checks it too).
+	return UploadTempCode(ctx, d.API, d.COS, d.Namespace, name, zip, func(format string, a ...any) { d.emit(name, "upload", format, a...) })
+}
+
+// TempCodeAPI is what an upload through SCF's temporary code bucket calls.
+type TempCodeAPI interface {
+	DescribeEnv(ctx context.Context, envID string) (*cloudapi.EnvInfo, error)
+	GetTempCosInfo(ctx context.Context, objectPath string) (*cloudapi.GetTempCosInfoResponse, error)
+}
+
+// UploadTempCode sends zip, the code of name (a function, or a layer) in
+// namespace, to the region's temporary code bucket (scf GetTempCosInfo signs
+// the PUT) and returns the Code naming it (TempCosObjectName and
+// CosBucketRegion), for CreateFunction, UpdateFunctionCode or
+// PublishLayerVersion. Over funcpack.MaxZipSize is refused before anything
+// is sent. emit, when set, gets progress lines.
+func UploadTempCode(ctx context.Context, api TempCodeAPI, cu CodeUpload, namespace, name string, zip []byte, emit func(format string, a ...any)) (*cloudapi.Code, error) {
+	if emit == nil {
+		emit = func(string, ...any) {}
+	}
 	if err := funcpack.CheckZipSize(int64(len(zip))); err != nil {
 		return nil, err
 	}
-	env, err := d.API.DescribeEnv(ctx, d.Namespace)
+	env, err := api.DescribeEnv(ctx, namespace)
 	if err != nil {
 		return nil, fmt.Errorf("reading the environment for a COS upload: %w", err)
 	}
@@ -67,25 +85,25 @@ func (d *Deployer) uploadCOS(ctx context.Context, name string, zip []byte, res *
 	}
 	if appID == "" {
 		return nil, errkind.Errorf(errkind.Remote, "environment %s reports no app id (Storages[0].AppId), which the COS upload of a %s package needs",
-			d.Namespace, funcpack.FormatSize(int64(len(zip))))
+			namespace, funcpack.FormatSize(int64(len(zip))))
 	}
-	objectPath := cloudapi.TempCodeObjectPath(appID, d.Namespace, name)
-	info, err := d.API.GetTempCosInfo(ctx, objectPath)
+	objectPath := cloudapi.TempCodeObjectPath(appID, namespace, name)
+	info, err := api.GetTempCosInfo(ctx, objectPath)
 	if err != nil {
 		return nil, fmt.Errorf("getting a COS upload signature (scf GetTempCosInfo): %w", err)
 	}
 	bucket, bucketRegion := cloudapi.TempCodeBucket(region)
 	key := cloudapi.TempCodeKey(info.Date, objectPath)
-	d.emit(name, "upload", "uploading %s through COS (%s)", funcpack.FormatSize(int64(len(zip))), bucket)
+	emit("uploading %s through COS (%s)", funcpack.FormatSize(int64(len(zip))), bucket)
 	start := time.Now()
-	put := storage.SignedPut{Bucket: bucket, Region: bucketRegion, Endpoint: d.COS.Endpoint, Key: key,
-		Authorization: info.Sign, Body: zip, ContentType: "application/zip", Transport: d.COS.Transport}
-	if d.COS.Progress != nil {
-		put.Progress = func(done, total int64) { d.COS.Progress(name, done, total) }
+	put := storage.SignedPut{Bucket: bucket, Region: bucketRegion, Endpoint: cu.Endpoint, Key: key,
+		Authorization: info.Sign, Body: zip, ContentType: "application/zip", Transport: cu.Transport}
+	if cu.Progress != nil {
+		put.Progress = func(done, total int64) { cu.Progress(name, done, total) }
 	}
 	if _, err := storage.PutSigned(ctx, put); err != nil {
 		return nil, fmt.Errorf("uploading the code to COS: %w", err)
 	}
-	d.emit(name, "upload", "uploaded %s in %s", funcpack.FormatSize(int64(len(zip))), time.Since(start).Round(10*time.Millisecond))
+	emit("uploaded %s in %s", funcpack.FormatSize(int64(len(zip))), time.Since(start).Round(10*time.Millisecond))
 	return &cloudapi.Code{CosBucketRegion: bucketRegion, TempCosObjectName: "/" + key}, nil
 }

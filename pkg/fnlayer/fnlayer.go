@@ -58,7 +58,8 @@ func CheckAlias(alias, envID string) error {
 
 // Package returns the zip of a layer's content: a directory is packed
 // (node_modules included), a .zip file is read and checked like function
-// code.
+// code. Up to funcpack.MaxZipSize; a zip over funcpack.MaxInlineZipSize
+// goes through COS (see Inline).
 func Package(ctx context.Context, path string) ([]byte, error) {
 	st, err := os.Stat(path)
 	if err != nil {
@@ -69,7 +70,7 @@ func Package(ctx context.Context, path string) ([]byte, error) {
 		if err != nil {
 			return nil, err
 		}
-		if err := funcpack.CheckInlineUpload(int64(len(pkg.Zip))); err != nil {
+		if err := funcpack.CheckZipSize(int64(len(pkg.Zip))); err != nil {
 			return nil, err
 		}
 		return pkg.Zip, nil
@@ -77,7 +78,7 @@ func Package(ctx context.Context, path string) ([]byte, error) {
 	if !strings.HasSuffix(strings.ToLower(path), ".zip") {
 		return nil, invalid("%s: give a directory or a .zip file", path)
 	}
-	if err := funcpack.CheckInlineUpload(st.Size()); err != nil {
+	if err := funcpack.CheckZipSize(st.Size()); err != nil {
 		return nil, err
 	}
 	b, err := os.ReadFile(path)
@@ -93,6 +94,12 @@ func Package(ctx context.Context, path string) ([]byte, error) {
 	}
 	return b, nil
 }
+
+// Inline reports whether a layer zip of size bytes is sent inline
+// (Content.ZipFile); a larger one is uploaded through SCF's temporary code
+// bucket first and named in Content.TempCosObjectName, as function code
+// is (fndeploy.UploadTempCode).
+func Inline(size int64) bool { return size <= funcpack.MaxInlineZipSize }
 
 // Ref is a layer version.
 type Ref struct {

@@ -55,7 +55,8 @@ func (m *Module) tempCodeSecret() string {
 	return hex.EncodeToString(mac.Sum(nil))[:40]
 }
 
-// parseObjectPath checks <appId>/<envId>/<function>.zip.
+// parseObjectPath checks <appId>/<envId>/<function>.zip (or <layer>.zip:
+// layer names are up to 64 characters, function names 60).
 func parseObjectPath(p string) (appID, env, name string, ok bool) {
 	parts := strings.Split(p, "/")
 	if len(parts) != 3 {
@@ -64,7 +65,7 @@ func parseObjectPath(p string) (appID, env, name string, ok bool) {
 	appID, env, file := parts[0], parts[1], parts[2]
 	name, isZip := strings.CutSuffix(file, ".zip")
 	if !isZip || appID == "" || strings.Trim(appID, "0123456789") != "" || len(appID) > 20 ||
-		env == "" || len(env) > 64 || !plainName(env) || name == "" || len(name) > 60 || !plainName(name) {
+		env == "" || len(env) > 64 || !plainName(env) || name == "" || len(name) > 64 || !plainName(name) {
 		return "", "", "", false
 	}
 	return appID, env, name, true

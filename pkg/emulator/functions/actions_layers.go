@@ -79,13 +79,7 @@ func (m *Module) publishLayerVersion(ctx context.Context, c *capi.Call) (any, er
 	if len(req.LicenseInfo) > 512 {
 		return nil, capi.Errorf("InvalidParameterValue.LicenseInfo", "LicenseInfo is at most 512 characters.")
 	}
-	if req.Content == nil || req.Content.ZipFile == "" {
-		if req.Content != nil && (req.Content.CosBucketName != "" || req.Content.CosObjectName != "" || req.Content.TempCosObjectName != "") {
-			return nil, capi.Errorf("UnsupportedOperation.Cos", "The emulator takes layer content inline only: send Content.ZipFile (a base64 zip).")
-		}
-		return nil, capi.Errorf("MissingParameter.Content", "The layer's content is missing: send Content.ZipFile (a base64 zip).")
-	}
-	zip, err := decodeZip(req.Content.ZipFile)
+	zip, err := m.layerZip(&req) // inline or from COS (layercos.go)
 	if err != nil {
 		return nil, err
 	}

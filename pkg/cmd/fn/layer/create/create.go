@@ -12,7 +12,9 @@ import (
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/cmd/fn/shared"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
+	"github.com/tcb-go/tcb/pkg/fndeploy"
 	"github.com/tcb-go/tcb/pkg/fnlayer"
+	"github.com/tcb-go/tcb/pkg/funcpack"
 )
 
 // Options of fn layer create.
@@ -32,7 +34,11 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Short: "Publish a new version of a layer from a directory or a zip",
 		Long: `Publish a new version of the layer <alias>_<envId> (PublishLayerVersion). A
 directory is packed as a function's code is (node_modules included); a zip is
-checked as function code is. Versions count from 1 and never change.`,
+checked as function code is. Versions count from 1 and never change.
+
+A zip over the inline limit (about 7.5 MB) is uploaded through COS first, as
+tcb fn deploy does for code (scf GetTempCosInfo signs the upload, the layer
+names it in Content.TempCosObjectName); up to 50 MB.`,
 		Example: "$ tcb fn layer create utils --file ./layer\n$ tcb fn layer create utils --file layer.zip --runtime Nodejs18.15 --json",
 		Args:    cmdutil.ExactArgs(1, "which layer? tcb fn layer create ALIAS --file PATH"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -65,7 +71,7 @@ func Run(ctx context.Context, opts *Options) error {
 	zip, err := fnlayer.Package(ctx, opts.File)
 	var ie *fnlayer.InvalidError
 	switch {
-	case errors.As(err, &ie):
+	case errors.As(err, &ie), errors.Is(err, funcpack.ErrZipTooLarge):
 		return cmdutil.FlagErrorf("fn layer create: %v", err)
 	case err != nil:
 		return cmdutil.LocalErrorf("fn layer create: %v", err)
@@ -75,19 +81,45 @@ func Run(ctx context.Context, opts *Options) error {
 		runtimes = fnlayer.DefaultRuntimes
 	}
 	name := fnlayer.Name(opts.Alias, envID)
+	ios := f.IOStreams
+	content := &cloudapi.Code{ZipFile: base64.StdEncoding.EncodeToString(zip)}
+	upload := fndeploy.UploadInline
+	if !fnlayer.Inline(int64(len(zip))) {
+		upload = fndeploy.UploadCOS
+		quarter := int64(0)
+		cu := fndeploy.CodeUpload{Endpoint: f.Endpoint(), Progress: func(_ string, done, total int64) {
+			if total <= 0 {
+				return
+			}
+			if ios.ProgressEnabled() {
+				ios.StartProgressIndicator(fmt.Sprintf("Uploading layer %s: %3.0f%% of %s", name, 100*float64(done)/float64(total), funcpack.FormatSize(total)))
+			} else if q := done * 4 / total; q > quarter && q < 4 {
+				quarter = q
+				fmt.Fprintf(ios.ErrOut, "%s: uploaded %s of %s\n", name, funcpack.FormatSize(done), funcpack.FormatSize(total))
+			}
+		}}
+		content, err = fndeploy.UploadTempCode(ctx, client, cu, envID, name, zip, func(format string, a ...any) {
+			if !ios.ProgressEnabled() {
+				fmt.Fprintf(ios.ErrOut, "%s: %s\n", name, fmt.Sprintf(format, a...))
+			}
+		})
+		ios.StopProgressIndicator()
+		if err != nil {
+			return fmt.Errorf("fn layer create: %w", err)
+		}
+	}
 	var version int64
-	err = f.IOStreams.RunWithProgress("Publishing layer "+name, func() error {
+	err = ios.RunWithProgress("Publishing layer "+name, func() error {
 		version, err = client.PublishLayerVersion(ctx, &cloudapi.PublishLayerVersionRequest{LayerName: name,
-			CompatibleRuntimes: runtimes, Content: &cloudapi.Code{ZipFile: base64.StdEncoding.EncodeToString(zip)},
-			Description: opts.Description, Src: fnlayer.Src(envID)})
+			CompatibleRuntimes: runtimes, Content: content, Description: opts.Description, Src: fnlayer.Src(envID)})
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("fn layer create: %w", err)
 	}
 	if f.WantsJSON() {
-		return cmdutil.PrintJSON(f.IOStreams.Out, map[string]any{"layer": name, "version": version, "bytes": len(zip)}, f.Globals.JQ)
+		return cmdutil.PrintJSON(ios.Out, map[string]any{"layer": name, "version": version, "bytes": len(zip), "upload": upload}, f.Globals.JQ)
 	}
-	fmt.Fprintf(f.IOStreams.ErrOut, "%s Published layer %s version %d\n", f.IOStreams.ColorScheme().SuccessIcon(), name, version)
+	fmt.Fprintf(ios.ErrOut, "%s Published layer %s version %d\n", ios.ColorScheme().SuccessIcon(), name, version)
 	return nil
 }
