@@ -6,6 +6,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -239,6 +240,7 @@ func compileOperator(op string, arg Value, depth int) (exprNode, error) {
 			arg = []any{i, th, el}
 		}
 	}
+	exprOpsOnce.Do(buildExprOps)
 	def, ok := exprOps[op]
 	if !ok {
 		return nil, unsupportedOp(op)
@@ -281,9 +283,14 @@ type exprOpDef struct {
 	lazy     func(root *Document, args []exprNode) (Value, error)
 }
 
-var exprOps map[string]exprOpDef
+// exprOps is built on first use (buildExprOps, through exprOpsOnce), not
+// at init: every tcb command links this package.
+var (
+	exprOps     map[string]exprOpDef
+	exprOpsOnce sync.Once
+)
 
-func init() {
+func buildExprOps() {
 	exprOps = map[string]exprOpDef{
 		"$add":      {0, -1, opAdd, nil},
 		"$subtract": {2, 2, opSubtract, nil},

@@ -145,7 +145,8 @@ func (s *RedisStore) ForceState(ctx context.Context, appid string) (ForceState, 
 }
 
 // acquireScript: KEYS lock, fence; ARGV owner, lease ms, now ms.
-var acquireScript = redis.NewScript(`
+var acquireScript = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
   local f = redis.call('INCR', KEYS[2])
   local floor = tonumber(ARGV[3])
@@ -157,19 +158,23 @@ if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
 end
 return 0
 `)
+})
 
 // releaseScript: compare-and-delete. KEYS lock; ARGV owner.
-var releaseScript = redis.NewScript(`
+var releaseScript = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1])
 end
 return 0
 `)
+})
 
 // writeScript: fenced write. KEYS lock, written, target; ARGV owner, fence,
 // value, ttl ms. Returns 1 on success, -1 if another owner holds the lock,
 // -2 if a newer fence already wrote.
-var writeScript = redis.NewScript(`
+var writeScript = sync.OnceValue(func() *redis.Script {
+	return redis.NewScript(`
 local holder = redis.call('GET', KEYS[1])
 if holder and holder ~= ARGV[1] then
   return -1
@@ -185,6 +190,7 @@ if fence > last then
 end
 return 1
 `)
+})
 
 // Lock implements Store: polls SET NX PX until acquired or ctx ends.
 func (s *RedisStore) Lock(ctx context.Context, appid string, lease time.Duration) (Lease, error) {
@@ -197,7 +203,7 @@ func (s *RedisStore) Lock(ctx context.Context, appid string, lease time.Duration
 	owner := uuid.NewString()
 	keys := []string{s.key("lock", appid), s.key("fence", appid)}
 	for {
-		fence, err := acquireScript.Run(ctx, s.rdb, keys, owner, lease.Milliseconds(), time.Now().UnixMilli()).Int64()
+		fence, err := acquireScript().Run(ctx, s.rdb, keys, owner, lease.Milliseconds(), time.Now().UnixMilli()).Int64()
 		if err != nil {
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("token: redis lock %s: %w", appid, context.Cause(ctx))
@@ -237,7 +243,7 @@ func (l *redisLease) Valid(ctx context.Context) bool {
 func (l *redisLease) Release(ctx context.Context) error {
 	var err error
 	l.once.Do(func() {
-		err = releaseScript.Run(ctx, l.s.rdb, []string{l.s.key("lock", l.appid)}, l.owner).Err()
+		err = releaseScript().Run(ctx, l.s.rdb, []string{l.s.key("lock", l.appid)}, l.owner).Err()
 	})
 	if err != nil {
 		return fmt.Errorf("token: redis unlock %s: %w", l.appid, err)
@@ -254,7 +260,7 @@ func (s *RedisStore) write(ctx context.Context, appid, kind string, value []byte
 		ttl = time.Second
 	}
 	keys := []string{s.key("lock", appid), s.key("written", appid), s.key(kind, appid)}
-	res, err := writeScript.Run(ctx, s.rdb, keys, rl.owner, rl.fence, value, ttl.Milliseconds()).Int64()
+	res, err := writeScript().Run(ctx, s.rdb, keys, rl.owner, rl.fence, value, ttl.Milliseconds()).Int64()
 	if err != nil {
 		return fmt.Errorf("token: redis write %s: %w", appid, err)
 	}

@@ -17,8 +17,8 @@ func TestCRC64Combine(t *testing.T) {
 		for i := range b {
 			b[i] = byte(r.Uint32())
 		}
-		want := crc64.Checksum(append(append([]byte{}, a...), b...), crcTable)
-		got := crc64Combine(crc64.Checksum(a, crcTable), crc64.Checksum(b, crcTable), int64(len(b)))
+		want := crc64.Checksum(append(append([]byte{}, a...), b...), crcTable())
+		got := crc64Combine(crc64.Checksum(a, crcTable()), crc64.Checksum(b, crcTable()), int64(len(b)))
 		if got != want {
 			t.Errorf("combine of %d+%d bytes: %x, want %x", len(a), len(b), got, want)
 		}

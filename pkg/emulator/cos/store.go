@@ -38,7 +38,9 @@ var (
 	keyMeta       = []byte("meta")
 )
 
-var crcTable = crc64.MakeTable(crc64.ECMA)
+// crcTable is built on first use, not at init: every tcb command links
+// this package, and the table costs more than a small command's run.
+var crcTable = sync.OnceValue(func() *crc64.Table { return crc64.MakeTable(crc64.ECMA) })
 
 // object is a stored object.
 type object struct {
@@ -145,7 +147,7 @@ func (b *blobs) write(r io.Reader, limit int64) (*written, error) {
 		}
 	}()
 	h := md5.New()
-	c := crc64.New(crcTable)
+	c := crc64.New(crcTable())
 	bp := copyBufs.Get().(*[]byte)
 	n, err := io.CopyBuffer(io.MultiWriter(f, h, c), io.LimitReader(r, limit+1), *bp)
 	copyBufs.Put(bp)
