@@ -94,15 +94,6 @@ func (s *server) running() bool {
 	return s.cmd != nil
 }
 
-func (s *server) pid() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.cmd == nil {
-		return 0
-	}
-	return s.cmd.Process.Pid
-}
-
 func (s *server) output() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

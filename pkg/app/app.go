@@ -67,7 +67,7 @@ func newPrompter(ios *iostreams.IOStreams) prompt.Prompter {
 // the exit code (cmdutil.ExitCode).
 func PrintError(w io.Writer, cs *iostreams.ColorScheme, cmd *cobra.Command, err error) int {
 	code := cmdutil.ExitCode(err)
-	if errors.Is(err, cmdutil.SilentError) {
+	if errors.Is(err, cmdutil.ErrSilent) {
 		return cmdutil.ExitError
 	}
 	var silent cmdutil.SilentExit

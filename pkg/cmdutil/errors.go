@@ -79,9 +79,9 @@ func NoTTYError(what, flag string) *Error {
 	return FlagErrorf("%s: not running interactively, pass %s", what, flag)
 }
 
-// SilentError exits with code 1 and prints nothing more: the command has
+// ErrSilent exits with code 1 and prints nothing more: the command has
 // already told the user what went wrong.
-var SilentError = errors.New("SilentError")
+var ErrSilent = errors.New("silent error")
 
 // SilentExit exits with the given code and prints nothing more.
 type SilentExit struct{ Code int }

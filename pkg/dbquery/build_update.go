@@ -9,12 +9,6 @@ import (
 
 // Updates: update({data}) with plain values and update commands.
 
-var updateOps = map[string]bool{
-	"set": true, "remove": true, "inc": true, "mul": true, "min": true, "max": true,
-	"rename": true, "push": true, "pop": true, "shift": true, "unshift": true,
-	"addToSet": true, "pull": true, "pullAll": true,
-}
-
 // buildUpdate converts update({data}) into an operator document.
 func buildUpdate(data any) (*Document, error) {
 	d, ok := data.(*Document)

@@ -75,7 +75,7 @@ func TestCompareNumbers(t *testing.T) {
 		{int64(9007199254740993), 9007199254740992.0, 1},
 		{9.3e18, int64(math.MaxInt64), 1},
 		{-9.3e18, int64(math.MinInt64), -1},
-		{-0.0, int64(0), 0},
+		{math.Copysign(0, -1), int64(0), 0},
 	}
 	for _, tc := range tests {
 		if got := Compare(tc.a, tc.b); got != tc.want {

@@ -245,31 +245,31 @@ func parseLineString(v Value, budget *int) ([]vec3, error) {
 func parseRing(v Value, i int, budget *int) ([]vec3, error) {
 	arr, ok := v.([]any)
 	if !ok {
-		return nil, fmt.Errorf("Polygon ring %d must be an array of positions", i)
+		return nil, fmt.Errorf("polygon ring %d must be an array of positions", i)
 	}
 	for _, e := range arr {
 		if _, ok := e.([]any); !ok {
-			return nil, fmt.Errorf("Polygon ring %d must be an array of positions [lng, lat], got an element of type %s (wrong nesting?)", i, typeName(e))
+			return nil, fmt.Errorf("polygon ring %d must be an array of positions [lng, lat], got an element of type %s (wrong nesting?)", i, typeName(e))
 		}
 	}
 	if len(arr) < 4 {
-		return nil, fmt.Errorf("Polygon ring %d must have at least 4 positions (a closed ring of 3 vertices), got %d", i, len(arr))
+		return nil, fmt.Errorf("polygon ring %d must have at least 4 positions (a closed ring of 3 vertices), got %d", i, len(arr))
 	}
 	pts, raw, err := parsePositions(arr, "Polygon", budget)
 	if err != nil {
-		return nil, fmt.Errorf("Polygon ring %d: %w", i, err)
+		return nil, fmt.Errorf("polygon ring %d: %w", i, err)
 	}
 	if raw[0] != raw[len(raw)-1] {
-		return nil, fmt.Errorf("Polygon ring %d is not closed: its first and last positions must be equal", i)
+		return nil, fmt.Errorf("polygon ring %d is not closed: its first and last positions must be equal", i)
 	}
 	if len(pts) > 1 && sameDirection(pts[0], pts[len(pts)-1]) {
 		pts = pts[:len(pts)-1]
 	}
 	if len(pts) < 3 {
-		return nil, fmt.Errorf("Polygon ring %d must have at least 3 distinct vertices", i)
+		return nil, fmt.Errorf("polygon ring %d must have at least 3 distinct vertices", i)
 	}
 	if err := checkRing(pts); err != nil {
-		return nil, fmt.Errorf("Polygon ring %d is not valid: %w", i, err)
+		return nil, fmt.Errorf("polygon ring %d is not valid: %w", i, err)
 	}
 	return pts, nil
 }
@@ -310,7 +310,7 @@ func checkRing(v []vec3) error {
 func parsePolygon(v Value, budget *int) (*polygon, error) {
 	arr, ok := v.([]any)
 	if !ok || len(arr) == 0 {
-		return nil, errors.New("Polygon coordinates must be a non-empty array of rings (arrays of positions)")
+		return nil, errors.New("polygon coordinates must be a non-empty array of rings (arrays of positions)")
 	}
 	var loops []*loop
 	for i, r := range arr {
@@ -324,15 +324,15 @@ func parsePolygon(v Value, budget *int) (*polygon, error) {
 	for i, h := range pg.holes {
 		for _, p := range h.v {
 			if pg.outer.locate(p) == locOutside {
-				return nil, fmt.Errorf("Polygon ring %d is not contained by the first (exterior) ring: secondary rings must be holes", i+1)
+				return nil, fmt.Errorf("polygon ring %d is not contained by the first (exterior) ring: secondary rings must be holes", i+1)
 			}
 		}
 		if loopsCross(h, pg.outer) {
-			return nil, fmt.Errorf("Polygon ring %d crosses the exterior ring", i+1)
+			return nil, fmt.Errorf("polygon ring %d crosses the exterior ring", i+1)
 		}
 		for j, o := range pg.holes[:i] {
 			if loopsCross(h, o) || o.locate(h.v[0]) == locInside || h.locate(o.v[0]) == locInside {
-				return nil, fmt.Errorf("Polygon holes %d and %d overlap", j+1, i+1)
+				return nil, fmt.Errorf("polygon holes %d and %d overlap", j+1, i+1)
 			}
 		}
 	}

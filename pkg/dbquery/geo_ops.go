@@ -321,6 +321,7 @@ func nearScanOps(path string, ops *Document, allowed bool, depth int, found *nea
 			}
 			found.n++
 			if found.n > 1 {
+				//lint:ignore ST1005 the database's own wording, which clients match
 				return errors.New("Too many geoNear expressions")
 			}
 			found.path, found.v = path, f.Value
@@ -695,6 +696,7 @@ func ResolveGeoNear(pipeline []Stage, geoPaths []string) ([]Stage, error) {
 		return nil, errors.New("$geoNear requires a 2d or 2dsphere index, but none were found")
 	case 1:
 	default:
+		//lint:ignore ST1005 the database's own wording, which clients match
 		return nil, errors.New("There is more than one 2dsphere index on the collection; unsure which to use for $geoNear (name it with key)")
 	}
 	nd := d.Clone()

@@ -42,6 +42,7 @@ func buildGeo(name string, args []any) (*Document, error) {
 		lat, ok2 := finiteNumber(args[1])
 		switch {
 		case !ok1 || !ok2:
+			//lint:ignore ST1005 the SDK's own wording, which clients match
 			return nil, errors.New("Geo Point must be number type (finite longitude and latitude)")
 		case lng < -180 || lng > 180:
 			return nil, errors.New("longitude should be a number ranges from -180 to 180")

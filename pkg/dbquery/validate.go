@@ -308,20 +308,6 @@ func propertyKeyName(k ast.Expression) string {
 	return ""
 }
 
-func dottedName(e ast.Expression) string {
-	switch t := e.(type) {
-	case *ast.Identifier:
-		return string(t.Name)
-	case *ast.DotExpression:
-		return dottedName(t.Left) + "." + string(t.Identifier.Name)
-	case *ast.CallExpression:
-		return dottedName(t.Callee) + "(...)"
-	case *ast.NewExpression:
-		return "new " + dottedName(t.Callee)
-	}
-	return "..."
-}
-
 func statementKind(s ast.Statement) string {
 	switch s.(type) {
 	case *ast.VariableStatement, *ast.LexicalDeclaration:

@@ -385,6 +385,9 @@ func header(e *Entry, method uint16, crc uint32, csize int64) *zip.FileHeader {
 	fh.SetMode(e.Mode)
 	fh.CreatorVersion = 3<<8 | 20 // Unix, spec 2.0
 	fh.ReaderVersion = 20
+	// The DOS fields alone: Modified would add an extended-timestamp
+	// extra field, and the package format has none (see the package doc).
+	//lint:ignore SA1019 see above
 	fh.ModifiedDate, fh.ModifiedTime = dosDateTime(FixedModTime)
 	if !isASCII(e.Name) && utf8.ValidString(e.Name) {
 		fh.Flags |= 0x800

@@ -347,7 +347,7 @@ func (s *Server) Ready(ctx context.Context) ReadyBody {
 		st := s.apps[id]
 		as := AppStatus{AppID: id, Ready: true}
 		var lastErr error
-		lastErr, as.LastErrCode, as.LastErrorAt = st.errState()
+		as.LastErrCode, as.LastErrorAt, lastErr = st.errState()
 		as.LastError = publicError(lastErr)
 		sn := st.snap.Load()
 		switch {

@@ -193,7 +193,7 @@ func (s *Server) writeMetrics(w io.Writer) error {
 	}
 	header("tcb_token_last_error_timestamp_seconds", "gauge", "Unix time of the app's last refresh error (0 if the last refresh succeeded).")
 	for _, id := range s.order {
-		_, _, at := s.apps[id].errState()
+		_, at, _ := s.apps[id].errState()
 		v := 0.0
 		if !at.IsZero() {
 			v = float64(at.UnixNano()) / float64(time.Second)

@@ -34,7 +34,6 @@ type appState struct {
 	lastErrV    error
 	lastErrCode int // 0 when the last error had no WeChat errcode
 	lastErrAt   time.Time
-	failures    int
 }
 
 // snapshot is a record plus the pre-rendered parts of its JSON answer, so
@@ -110,10 +109,10 @@ func (st *appState) lastError() error {
 	return st.lastErrV
 }
 
-func (st *appState) errState() (error, int, time.Time) {
+func (st *appState) errState() (code int, at time.Time, err error) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	return st.lastErrV, st.lastErrCode, st.lastErrAt
+	return st.lastErrCode, st.lastErrAt, st.lastErrV
 }
 
 // allowWarn reports whether the app may log a WARN about failing to get a

@@ -116,8 +116,8 @@ type sqlMigration struct {
 }
 
 type sqlQueries struct {
-	get, getForce, insertRow, lock, lockFence, valid, release, put, putForce, apps string
-	schemaTable, schemaVersion, schemaInsert                                       string
+	get, getForce, insertRow, lock, valid, release, put, putForce, apps string
+	schemaTable, schemaVersion, schemaInsert                            string
 }
 
 // sqlStoreConfig is what the dialect constructors hand to newSQLStore.

@@ -139,16 +139,13 @@ func TestFunctionCodeThroughCOS(t *testing.T) {
 	// A body damaged on the way to the bucket: the Content-MD5 catches it,
 	// the deploy fails with COS's answer and no function is created.
 	target, _ := url.Parse(emu.Endpoint)
-	rp := httputil.NewSingleHostReverseProxy(target)
-	director := rp.Director
-	rp.Director = func(r *http.Request) {
-		host := r.Host
-		director(r)
-		r.Host = host
-		if r.Method == http.MethodPut && strings.Contains(host, "tempcos-") {
-			r.Body = &flipByte{r: r.Body, at: 4096}
+	rp := &httputil.ReverseProxy{Rewrite: func(pr *httputil.ProxyRequest) {
+		pr.SetURL(target)
+		pr.Out.Host = pr.In.Host
+		if pr.Out.Method == http.MethodPut && strings.Contains(pr.In.Host, "tempcos-") {
+			pr.Out.Body = &flipByte{r: pr.Out.Body, at: 4096}
 		}
-	}
+	}}
 	proxy := httptest.NewServer(rp)
 	t.Cleanup(proxy.Close)
 	pc := &cli{t: t, env: append(append([]string(nil), c.env...), "TCB_EMULATOR_HOST="+strings.TrimPrefix(proxy.URL, "http://"))}

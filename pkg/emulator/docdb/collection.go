@@ -58,15 +58,6 @@ func (c *collection) live() int { return len(c.natural) - c.dead }
 
 func (c *collection) idIndex() *index { return c.indexes[0] }
 
-func (c *collection) index(name string) *index {
-	for _, ix := range c.indexes {
-		if ix.spec.Name == name {
-			return ix
-		}
-	}
-	return nil
-}
-
 func idSpec(created time.Time) indexSpec {
 	return indexSpec{Name: idIndexName, Unique: true, Keys: []indexKey{{Name: "_id", Direction: "1"}}, Created: created}
 }

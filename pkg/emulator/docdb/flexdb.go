@@ -12,8 +12,6 @@ import (
 type (
 	tableRequest          = cloudapi.TableRequest
 	mgoIndexKey           = cloudapi.IndexKey
-	createIndex           = cloudapi.CreateIndexSpec
-	dropIndex             = cloudapi.DropIndexSpec
 	updateTableRequest    = cloudapi.UpdateTableRequest
 	indexAccesses         = cloudapi.IndexAccesses
 	indexDesc             = cloudapi.IndexInfo

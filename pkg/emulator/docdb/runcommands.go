@@ -139,9 +139,7 @@ func (m *Module) runCommand(ctx context.Context, env string, mc cloudapi.MgoComm
 			return nil, err
 		}
 		arr := make([]any, len(ids))
-		for i, id := range ids {
-			arr[i] = id
-		}
+		copy(arr, ids)
 		return encodeOne(dbquery.NewDocument(dbquery.Field{Key: "insertedIds", Value: arr}))
 	case "UPDATE":
 		op := updateOp{filter: r.doc("filter"), update: r.doc("update"), multi: r.bool("multi"),

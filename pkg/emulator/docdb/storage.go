@@ -11,6 +11,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"github.com/tcb-go/tcb/pkg/dbquery"
 )
@@ -203,7 +204,7 @@ func (m *Module) createStored(env, name string, created time.Time) error {
 			return err
 		}
 		b, err := cs.CreateBucket([]byte(name))
-		if errors.Is(err, bolt.ErrBucketExists) {
+		if errors.Is(err, berrors.ErrBucketExists) {
 			return errCollectionExists(name)
 		}
 		if err != nil {

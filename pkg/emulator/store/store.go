@@ -12,6 +12,7 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 )
 
 // FileName is the database file inside the data directory.
@@ -30,7 +31,7 @@ func Open(dir string) (*DB, error) {
 	}
 	path := filepath.Join(dir, FileName)
 	b, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
-	if errors.Is(err, bolt.ErrTimeout) {
+	if errors.Is(err, berrors.ErrTimeout) {
 		return nil, fmt.Errorf("data dir %s is in use by another emulator (could not lock %s)", dir, FileName)
 	}
 	if err != nil {
@@ -141,7 +142,7 @@ func (t *Tx) Delete(path []string, key string) error {
 func (t *Tx) DeleteBucket(path ...string) error {
 	if len(path) == 1 {
 		err := t.tx.DeleteBucket([]byte(path[0]))
-		if errors.Is(err, bolt.ErrBucketNotFound) {
+		if errors.Is(err, berrors.ErrBucketNotFound) {
 			return nil
 		}
 		return err
@@ -151,7 +152,7 @@ func (t *Tx) DeleteBucket(path ...string) error {
 		return err
 	}
 	err = parent.DeleteBucket([]byte(path[len(path)-1]))
-	if errors.Is(err, bolt.ErrBucketNotFound) {
+	if errors.Is(err, berrors.ErrBucketNotFound) {
 		return nil
 	}
 	return err

@@ -358,10 +358,7 @@ func Delete(ctx context.Context, f *cmdutil.Factory, t *Target, cloud string, di
 	}
 	if dir && !f.Globals.Yes && ios.CanPrompt() {
 		const show = 10
-		what := make([]string, 0, show+1)
-		for _, k := range keys[:min(show, len(keys))] {
-			what = append(what, k)
-		}
+		what := append(make([]string, 0, show+1), keys[:min(show, len(keys))]...)
 		if len(keys) > show {
 			what = append(what, fmt.Sprintf("and %d more (--dry-run lists them all)", len(keys)-show))
 		}
