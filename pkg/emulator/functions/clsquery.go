@@ -204,7 +204,7 @@ func (p *clsParser) unary(depth int) (clsExpr, error) {
 			}
 			p.i++
 			if p.i >= len(p.toks) || (p.toks[p.i].kind != 'w' && p.toks[p.i].kind != 'q') {
-				return nil, fmt.Errorf("a value must follow %s:", t.text)
+				return nil, fmt.Errorf("a value must follow %q", t.text+":")
 			}
 			v := p.toks[p.i]
 			p.i++

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -189,8 +188,6 @@ func mustJSON(t *testing.T, s string, v any) {
 		t.Fatalf("not JSON %q: %v", s, err)
 	}
 }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }
 
 // rawZip builds a zip by hand, for names funcpack would never write.
 func rawZip(t *testing.T, files ...string) []byte {

@@ -85,14 +85,6 @@ func putLayerTx(tx *store.Tx, l *layerRecord) error {
 	return tx.Put([]string{bucketLayers}, l.Name, l)
 }
 
-func deleteLayerTx(tx *store.Tx, name string) error {
-	b := tx.Raw().Bucket([]byte(bucketLayers))
-	if b == nil {
-		return nil
-	}
-	return b.Delete([]byte(name))
-}
-
 func allLayersTx(tx *store.Tx) ([]*layerRecord, error) {
 	var out []*layerRecord
 	err := tx.ForEach([]string{bucketLayers}, func(_ string, raw []byte) error {
