@@ -2,7 +2,11 @@ package fnrun
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -186,12 +190,19 @@ func maxOverlap(spans []span) int {
 
 func TestParallelInstances(t *testing.T) {
 	p := newTestPool(t, PoolOptions{})
-	fn := jsFunc(t, "sleeper", sleeperSrc)
-	spans, errs := runParallel(t, p, fn, 2, 300)
-	for _, err := range errs {
-		if err != nil {
-			t.Fatal(err)
+	g := newGate(t, "parallel")
+	// Both invocations are held at the gate until both are busy at once:
+	// serial instances would never get there.
+	results := g.invoke(p, 2)
+	g.waitStarted(2)
+	g.open()
+	var spans []span
+	for range 2 {
+		r := <-results
+		if r.err != nil {
+			t.Fatal(r.err)
 		}
+		spans = append(spans, r.span)
 	}
 	if spans[0].Pid == spans[1].Pid {
 		t.Errorf("both ran in pid %d", spans[0].Pid)
@@ -201,6 +212,73 @@ func TestParallelInstances(t *testing.T) {
 	}
 	if s := p.Stats(); s.Instances != 2 || s.Idle != 2 {
 		t.Errorf("stats %+v", s)
+	}
+}
+
+// gate is a function whose invocations say they started (a marker file)
+// and then wait until the test opens the gate (another file appears), so a
+// test can hold invocations running for as long as it needs instead of
+// guessing how long a busy machine takes.
+type gate struct {
+	t    *testing.T
+	fn   Function
+	path string
+}
+
+type gateResult struct {
+	span span
+	err  error
+}
+
+const gateSrc = `const fs = require('fs');
+exports.main = async (e) => {
+  const start = Date.now();
+  fs.writeFileSync(e.gate + '.started-' + process.pid + '-' + start, '');
+  while (!fs.existsSync(e.gate)) await new Promise((r) => setTimeout(r, 5));
+  return {start, end: Date.now(), pid: process.pid};
+};`
+
+func newGate(t *testing.T, name string) *gate {
+	fn := jsFunc(t, name, gateSrc)
+	fn.Timeout = time.Minute
+	return &gate{t: t, fn: fn, path: filepath.Join(t.TempDir(), "open")}
+}
+
+// invoke starts n invocations held at the gate; each result arrives on the
+// channel when it returns.
+func (g *gate) invoke(p *Pool, n int) <-chan gateResult {
+	out := make(chan gateResult, n)
+	event, _ := json.Marshal(map[string]string{"gate": g.path})
+	for range n {
+		go func() {
+			r, err := p.Invoke(context.Background(), g.fn, event, InvokeOptions{})
+			var res gateResult
+			switch {
+			case err != nil:
+				res.err = err
+			case r.StatusCode != StatusOK:
+				res.err = fmt.Errorf("status %d: %s", r.StatusCode, r.ErrMsg)
+			default:
+				res.err = json.Unmarshal([]byte(r.RetMsg), &res.span)
+			}
+			out <- res
+		}()
+	}
+	return out
+}
+
+// waitStarted waits until n invocations have started running the code.
+func (g *gate) waitStarted(n int) {
+	g.t.Helper()
+	emulatortest.Eventually(g.t, func() bool {
+		m, _ := filepath.Glob(g.path + ".started-*")
+		return len(m) >= n
+	}, "%d invocations running", n)
+}
+
+func (g *gate) open() {
+	if err := os.WriteFile(g.path, nil, 0o600); err != nil {
+		g.t.Fatal(err)
 	}
 }
 
@@ -225,38 +303,38 @@ func TestConcurrencyCap(t *testing.T) {
 	})
 	t.Run("no wait", func(t *testing.T) {
 		p := newTestPool(t, PoolOptions{MaxInstancesPerFunction: 1, NoWait: true})
-		fn := jsFunc(t, "nowait", sleeperSrc)
-		_, errs := runParallel(t, p, fn, 3, 300)
-		var limited int
-		for _, err := range errs {
-			if errors.Is(err, ErrConcurrencyLimit) {
-				limited++
-				if ErrorStatus(err) != StatusConcurrencyLimit {
-					t.Errorf("ErrorStatus = %d", ErrorStatus(err))
-				}
-			} else if err != nil {
-				t.Fatal(err)
+		g := newGate(t, "nowait")
+		held := g.invoke(p, 1)
+		g.waitStarted(1)
+		refused := g.invoke(p, 2)
+		for range 2 {
+			r := <-refused
+			if !errors.Is(r.err, ErrConcurrencyLimit) {
+				t.Fatalf("an invocation beyond the cap: %v, want ErrConcurrencyLimit", r.err)
+			}
+			if ErrorStatus(r.err) != StatusConcurrencyLimit {
+				t.Errorf("ErrorStatus = %d", ErrorStatus(r.err))
 			}
 		}
-		if limited != 2 {
-			t.Errorf("%d of 3 refused, want 2", limited)
+		g.open()
+		if r := <-held; r.err != nil {
+			t.Fatal(r.err)
 		}
 	})
 	t.Run("wait bounded by ctx", func(t *testing.T) {
 		p := newTestPool(t, PoolOptions{MaxInstancesPerFunction: 1})
-		fn := jsFunc(t, "ctxwait", sleeperSrc)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			p.Invoke(context.Background(), fn, []byte(`{"ms":500}`), InvokeOptions{})
-		}()
-		emulatortest.Eventually(t, func() bool { s := p.Stats(); return s.Instances-s.Idle == 1 }, "the only instance to be busy")
+		g := newGate(t, "ctxwait")
+		held := g.invoke(p, 1)
+		g.waitStarted(1)
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 		defer cancel()
-		if _, err := p.Invoke(ctx, fn, []byte(`{"ms":1}`), InvokeOptions{}); !errors.Is(err, ErrConcurrencyLimit) || !errors.Is(err, context.DeadlineExceeded) {
+		if _, err := p.Invoke(ctx, g.fn, []byte(`{"gate":"/nonexistent"}`), InvokeOptions{}); !errors.Is(err, ErrConcurrencyLimit) || !errors.Is(err, context.DeadlineExceeded) {
 			t.Errorf("err = %v", err)
 		}
-		<-done
+		g.open()
+		if r := <-held; r.err != nil {
+			t.Fatal(r.err)
+		}
 	})
 	t.Run("global cap evicts idle", func(t *testing.T) {
 		p := newTestPool(t, PoolOptions{MaxInstancesPerFunction: 2, MaxInstances: 2})
