@@ -6,6 +6,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -24,6 +26,7 @@ exports.main = async (event, context) => {
   count++;
   if (event.throw) throw new Error('boom: ' + event.throw);
   if (event.sleep) await new Promise(r => setTimeout(r, event.sleep));
+  if (event.gate) while (!require('fs').existsSync(event.gate)) await new Promise(r => setTimeout(r, 5));
   if (event.print) { for (let i = 0; i < event.print; i++) console.log('line ' + i + ' ' + 'x'.repeat(100)); }
   console.log('hello from VERSION');
   return { v: 'VERSION', count, event, requestId: context.request_id, env: {
@@ -182,12 +185,20 @@ func TestFunctionLifecycle(t *testing.T) {
 		t.Fatalf("after code update: %+v", ret)
 	}
 
-	// Event: answers at once, the log shows up later.
+	// Event: answers at once, while the function still waits at its gate;
+	// the log shows up once the gate opens and the function returns.
 	var ev cloudapi.InvokeResponse
-	t0 := time.Now()
-	h.call("Invoke", &cloudapi.InvokeRequest{Namespace: ns, FunctionName: "counter", InvocationType: "Event", ClientContext: `{"sleep":300}`}, &ev)
-	if time.Since(t0) > 250*time.Millisecond || ev.Result.FunctionRequestId == "" || ev.Result.RetMsg != "" || ev.Result.Duration != 0 {
-		t.Fatalf("Event invoke took %s: %+v", time.Since(t0), ev.Result)
+	gate := filepath.Join(t.TempDir(), "open")
+	gateEvent, _ := json.Marshal(map[string]string{"gate": gate})
+	h.call("Invoke", &cloudapi.InvokeRequest{Namespace: ns, FunctionName: "counter", InvocationType: "Event", ClientContext: string(gateEvent)}, &ev)
+	if ev.Result.FunctionRequestId == "" || ev.Result.RetMsg != "" || ev.Result.Duration != 0 {
+		t.Fatalf("Event invoke: %+v", ev.Result)
+	}
+	if early := h.logs(&cloudapi.GetFunctionLogsRequest{Namespace: ns, FunctionName: "counter", FunctionRequestId: ev.Result.FunctionRequestId}); early.TotalCount != 0 {
+		t.Fatalf("the Event invocation finished before its gate opened: %+v", early)
+	}
+	if err := os.WriteFile(gate, nil, 0o600); err != nil {
+		t.Fatal(err)
 	}
 	var evLog cloudapi.GetFunctionLogsResponse
 	emulatortest.Eventually(t, func() bool {
