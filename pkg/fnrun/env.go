@@ -1,8 +1,10 @@
 package fnrun
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -98,13 +100,8 @@ func environString(base map[string]string, vars map[string]*string) string {
 			merged[k] = *v
 		}
 	}
-	keys := make([]string, 0, len(merged))
-	for k := range merged {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
 	var b strings.Builder
-	for i, k := range keys {
+	for i, k := range slices.Sorted(maps.Keys(merged)) {
 		if i > 0 {
 			b.WriteByte(';')
 		}
