@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The whole test suite: formatting, vet, then every package's tests
 # (unit, fuzz seeds, end-to-end scripts driving the built binary against the
-# emulator, a real redis-server, PostgreSQL, MariaDB and real node).
+# emulator, a real redis-server, PostgreSQL, MariaDB, real node and headless
+# Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -12,6 +13,8 @@ ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/n
   { echo "scripts/test.sh: PostgreSQL (initdb) is required (see .ci/run)" >&2; exit 1; }
 command -v mariadbd >/dev/null || [ -x /usr/sbin/mariadbd ] ||
   { echo "scripts/test.sh: MariaDB (mariadbd) is required (see .ci/run)" >&2; exit 1; }
+command -v chromium >/dev/null || command -v chromium-browser >/dev/null || command -v google-chrome >/dev/null ||
+  { echo "scripts/test.sh: Chromium is required for the console and hosting tests (see .ci/run)" >&2; exit 1; }
 
 unformatted="$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*'))"
 if [ -n "$unformatted" ]; then

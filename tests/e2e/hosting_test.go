@@ -3,7 +3,6 @@ package e2e
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -38,28 +37,13 @@ var hostingSite = map[string]string{
 	"404.html":        "<h1>custom not found</h1>",
 }
 
-// stChromium finds Debian's chromium (.ci/run installs it).
-func stChromium(t *testing.T) string {
-	t.Helper()
-	for _, name := range []string{"chromium", "chromium-browser", "google-chrome"} {
-		if p, err := exec.LookPath(name); err == nil {
-			return p
-		}
-	}
-	if os.Getenv("CI") != "" {
-		t.Fatal("chromium is not installed (.ci/run installs it)")
-	}
-	t.Skip("chromium is not installed: apt-get install chromium")
-	return ""
-}
-
 // A site deployed with `tcb hosting deploy` loads in real headless
 // Chromium at its own origin (<envId>.site.localhost, which Chromium
 // resolves to loopback itself): the page renders what its script fetched
 // by a root-relative path, and a screenshot is saved.
 func TestHostingSiteInChromium(t *testing.T) {
 	t.Parallel()
-	chrome := stChromium(t)
+	chrome := chromiumPath(t)
 	emu := startEmulatorProcess(t, "--latency", "50ms")
 	c := newCLI(t, emu)
 	env := c.createEnv("site")
