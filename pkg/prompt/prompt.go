@@ -4,6 +4,7 @@
 package prompt
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -44,9 +45,10 @@ var ErrInterrupted = errkind.New(errkind.Interrupted, "interrupted")
 
 // Survey is the terminal implementation.
 type Survey struct {
-	in  *os.File
-	out *os.File
-	err io.Writer
+	in   *os.File
+	term *termReader // in, for every prompt but Editor
+	out  *os.File
+	err  io.Writer
 }
 
 // NewSurvey returns a prompter bound to the given terminal files. When
@@ -55,16 +57,54 @@ func NewSurvey(in, out *os.File, errOut io.Writer, color bool) *Survey {
 	if !color {
 		core.DisableColor = true
 	}
-	return &Survey{in: in, out: out, err: errOut}
+	return &Survey{in: in, term: &termReader{f: in}, out: out, err: errOut}
 }
 
 func (s *Survey) ask(p survey.Prompt, v any, opts ...survey.AskOpt) error {
-	opts = append(opts, survey.WithStdio(s.in, s.out, s.err))
+	return s.askWith(s.term, p, v, opts...)
+}
+
+func (s *Survey) askWith(in terminal.FileReader, p survey.Prompt, v any, opts ...survey.AskOpt) error {
+	opts = append(opts, survey.WithStdio(in, s.out, s.err))
 	err := survey.AskOne(p, v, opts...)
 	if errors.Is(err, terminal.InterruptErr) {
 		return ErrInterrupted
 	}
 	return err
+}
+
+// termReader is the terminal as survey reads it. survey reads the answer
+// to its cursor-position query (ESC [ row ; col R, asked as a line prompt
+// starts) through a bufio.Reader that it then drops, so whatever else that
+// read returned was lost: keys typed or pasted right after the prompt
+// showed up. termReader hands out what it read only up to and including
+// the first 'R', and keeps the rest for the next Read, so the answer
+// comes alone and the keys after it reach the prompt. Everything before
+// an 'R' still comes in one piece: survey tells an Escape key from an
+// arrow key's ESC [ A by whether more bytes came with the ESC.
+type termReader struct {
+	f       *os.File
+	buf     [4096]byte
+	pending []byte
+}
+
+func (r *termReader) Fd() uintptr { return r.f.Fd() }
+
+func (r *termReader) Read(p []byte) (int, error) {
+	if len(r.pending) == 0 {
+		n, err := r.f.Read(r.buf[:])
+		if n == 0 {
+			return 0, err
+		}
+		r.pending = r.buf[:n]
+	}
+	chunk := r.pending
+	if i := bytes.IndexByte(chunk, 'R'); i >= 0 {
+		chunk = chunk[:i+1]
+	}
+	n := copy(p, chunk)
+	r.pending = r.pending[n:]
+	return n, nil
 }
 
 func (s *Survey) Input(message, def string) (string, error) {
@@ -166,7 +206,9 @@ func (s *Survey) MultiSelect(message string, options []string, defaults []int) (
 func (s *Survey) Editor(message, def, ext string) (string, error) {
 	p := &survey.Editor{Message: message, Default: def, AppendDefault: true, HideDefault: true, FileName: "*" + ext}
 	var v string
-	err := s.ask(p, &v)
+	// The editor runs with survey's stdin as its own: it has to be the
+	// terminal file itself (a wrapper would reach it through a pipe).
+	err := s.askWith(s.in, p, &v)
 	return v, err
 }
 

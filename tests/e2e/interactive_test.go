@@ -32,7 +32,8 @@ type ptyConsole struct {
 	mu    sync.Mutex
 	buf   strings.Builder
 	f     *os.File
-	count int // queries answered
+	count int    // queries answered
+	ahead string // keys sent in the same write as the next answer
 }
 
 func (c *ptyConsole) read() {
@@ -46,7 +47,11 @@ func (c *ptyConsole) read() {
 		c.buf.Write(b[:n])
 		c.mu.Unlock()
 		for i := strings.Count(seen, query); i > 0; i-- {
-			c.f.Write([]byte("\x1b[1;1R"))
+			c.mu.Lock()
+			answer := "\x1b[1;1R" + c.ahead
+			c.ahead = ""
+			c.mu.Unlock()
+			c.f.Write([]byte(answer))
 			c.mu.Lock()
 			c.count++
 			c.mu.Unlock()
@@ -142,6 +147,15 @@ func (s *session) expectLine(text string) {
 	if !emulatortest.Wait(60*time.Second, func() bool { return s.c.answered() >= want }) {
 		s.t.Fatalf("cursor queries unanswered")
 	}
+}
+
+// typeAhead sends keys in the same write as the answer to the next
+// cursor query: keys a person typed (or pasted) while the prompt was
+// still being set up.
+func (s *session) typeAhead(keys string) {
+	s.c.mu.Lock()
+	defer s.c.mu.Unlock()
+	s.c.ahead = keys
 }
 
 func (s *session) press(keys ...string) {
@@ -421,6 +435,184 @@ func TestInteractivePromptsInPTY(t *testing.T) {
 		}
 	})
 
+	t.Run("env create: alias asked, region select by filtering", func(t *testing.T) {
+		c := &cli{t: t, env: w.c.env, dir: empty}
+		s := startPTY(t, c.env, empty, "env", "create")
+		s.expectLine("Alias for the new environment")
+		s.press("viaprompt", keyEnter)
+		s.expect("Region")
+		s.expect("ap-shanghai")
+		s.press("beij")
+		s.expect("Beijing")
+		s.press(keyEnter)
+		s.expect("Environment viaprompt-")
+		s.wantExit(0)
+		var envs []struct{ EnvId, Alias, Region string }
+		if err := json.Unmarshal([]byte(c.run("env", "list", "--json")), &envs); err != nil {
+			t.Fatal(err)
+		}
+		found := false
+		for _, e := range envs {
+			if e.Alias == "viaprompt" {
+				found = true
+				if e.Region != "ap-beijing" {
+					t.Fatalf("created in %q, want the chosen ap-beijing", e.Region)
+				}
+				if !strings.Contains(s.screen(), e.EnvId) {
+					t.Fatalf("the EnvId %s was not shown", e.EnvId)
+				}
+			}
+		}
+		if !found {
+			t.Fatalf("no env viaprompt in %+v", envs)
+		}
+
+		// -r answers the region question: not asked.
+		s = startPTY(t, c.env, empty, "-r", "ap-guangzhou", "env", "create", "withflag")
+		s.expect("Environment withflag-")
+		s.wantExit(0)
+		if strings.Contains(s.screen(), "Region") {
+			t.Fatalf("asked for the region despite -r:\n%s", s.screen())
+		}
+	})
+
+	t.Run("fn code download: function select", func(t *testing.T) {
+		dir := t.TempDir()
+		s := startPTY(t, w.c.env, dir, "-e", w.beta, "fn", "code", "download")
+		s.expect("Function")
+		s.expect("hello")
+		s.press(keyEnter)
+		s.expect("Unpacked hello into hello")
+		s.wantExit(0)
+		b, err := os.ReadFile(filepath.Join(dir, "hello", "index.js"))
+		if err != nil || !strings.Contains(string(b), "exports.main") {
+			t.Fatalf("downloaded index.js: %q, %v", b, err)
+		}
+	})
+
+	t.Run("fn trigger create and list: function select", func(t *testing.T) {
+		c := &cli{t: t, env: w.c.env, dir: empty}
+		s := startPTY(t, c.env, empty, "-e", w.beta, "fn", "trigger", "create", "--name", "every5min", "--cron", "0 */5 * * * * *")
+		s.expect("Function")
+		s.expect("hello")
+		s.press(keyEnter)
+		s.expect("Created trigger every5min")
+		s.wantExit(0)
+		if out := c.run("-e", w.beta, "fn", "trigger", "list", "hello", "--json"); !strings.Contains(out, `"every5min"`) {
+			t.Fatalf("trigger list after create: %s", out)
+		}
+
+		s = startPTY(t, c.env, empty, "-e", w.beta, "fn", "trigger", "list")
+		s.expect("Function")
+		s.expect("hello")
+		s.press(keyEnter)
+		s.expect("every5min")
+		s.expect("0 */5 * * * * *")
+		s.wantExit(0)
+	})
+
+	t.Run("fn detail and fn log: function select", func(t *testing.T) {
+		c := &cli{t: t, env: w.c.env, dir: empty}
+		s := startPTY(t, c.env, empty, "-e", w.beta, "fn", "detail")
+		s.expect("Function")
+		s.expect("hello")
+		s.press(keyEnter)
+		s.expect("Nodejs")
+		s.wantExit(0)
+
+		var r struct{ RequestID string }
+		c.invokeJSON(&r, "hello", "-e", w.beta, "--params", `{"name":"logs"}`)
+		if r.RequestID == "" {
+			t.Fatal("the invocation returned no request id")
+		}
+		s = startPTY(t, c.env, empty, "-e", w.beta, "fn", "log")
+		s.expect("Function")
+		s.expect("hello")
+		s.press(keyEnter)
+		s.expect(r.RequestID)
+		s.wantExit(0)
+	})
+
+	t.Run("Ctrl-C while the envs load: exit 130 at once, nothing written", func(t *testing.T) {
+		// DescribeEnvs is held for 5 minutes; one Ctrl-C has to end the
+		// run while the call is in flight, before any select.
+		slowEnvs := func(t *testing.T) {
+			t.Helper()
+			w.emu.fault(t, `{"action":"DescribeEnvs","count":1,"latency":"5m"}`)
+		}
+		inFlight := func(t *testing.T) {
+			t.Helper()
+			if !emulatortest.Wait(60*time.Second, func() bool {
+				var v struct{ Faults []json.RawMessage }
+				getJSON(t, w.emu.Endpoint+"/_emulator/faults", &v)
+				return len(v.Faults) == 0
+			}) {
+				t.Fatal("DescribeEnvs never reached the emulator")
+			}
+		}
+		interrupted := func(t *testing.T, s *session) {
+			t.Helper()
+			s.press(keyCtrlC)
+			s.wantExit(130)
+			s.expect("interrupted")
+			if strings.Contains(s.screen(), "? Environment") || strings.Contains(s.screen(), "Default environment") {
+				t.Fatalf("a select showed after Ctrl-C:\n%s", s.screen())
+			}
+		}
+
+		// A command that needs an env: fn code download would write ./out.
+		dir := t.TempDir()
+		slowEnvs(t)
+		s := startPTY(t, w.c.env, dir, "fn", "code", "download", "hello", "out")
+		s.expect("Listing environments")
+		inFlight(t)
+		interrupted(t, s)
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Fatalf("download wrote %v after Ctrl-C", entries)
+		}
+
+		// tcb init: no project written, not asked to type an env id instead.
+		slowEnvs(t)
+		s = startPTY(t, w.c.env, dir, "init", "app", "--template", "cloudbaserc")
+		s.expect("Listing environments")
+		inFlight(t)
+		interrupted(t, s)
+		if strings.Contains(s.screen(), "Environment id") {
+			t.Fatalf("init asked for an env id after Ctrl-C:\n%s", s.screen())
+		}
+		if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+			t.Fatalf("init wrote %v after Ctrl-C", entries)
+		}
+
+		// tcb login, after the keys are checked: nothing saved.
+		cfg := t.TempDir()
+		env := tokenEnv("TCB_CONFIG_DIR="+cfg, "TCB_EMULATOR_HOST="+w.emu.Host)
+		slowEnvs(t)
+		s = startPTY(t, env, empty, "-r", "ap-shanghai", "login")
+		s.expectLine("SecretId")
+		s.press(config.EmulatorSecretID, keyEnter)
+		s.expectLine("SecretKey")
+		s.press(config.EmulatorSecretKey, keyEnter)
+		s.expect("Listing environments")
+		inFlight(t)
+		interrupted(t, s)
+		if entries, _ := os.ReadDir(cfg); len(entries) != 0 {
+			t.Fatalf("login saved %v after Ctrl-C", entries)
+		}
+	})
+
+	t.Run("keys typed ahead of a line prompt are kept", func(t *testing.T) {
+		// The AppID arrives with the answer to the first cursor query of
+		// its prompt, in one read: survey used to drop what came with it.
+		dir := t.TempDir()
+		s := startPTY(t, w.c.env, dir, "init", "tok", "--template", "token-server")
+		s.typeAhead("wx0123456789abcdef" + keyEnter)
+		s.expect("WeChat AppID")
+		s.expectLine("AppSecret of wx0123456789abcdef")
+		s.press(keyCtrlC)
+		s.wantExit(130)
+	})
+
 	t.Run("no terminal: exit 3 naming the flag", func(t *testing.T) {
 		cases := []struct {
 			dir  string
@@ -430,6 +622,10 @@ func TestInteractivePromptsInPTY(t *testing.T) {
 			{empty, []string{"env", "info"}, "-e ENV_ID"},
 			{empty, []string{"fn", "invoke"}, "tcb fn invoke NAME"},
 			{empty, []string{"fn", "detail"}, "tcb fn detail NAME"},
+			{empty, []string{"fn", "log"}, "tcb fn log NAME"},
+			{empty, []string{"-e", w.beta, "fn", "code", "download"}, "tcb fn code download NAME"},
+			{empty, []string{"-e", w.beta, "fn", "trigger", "create", "--name", "n", "--cron", "0 */5 * * * * *"}, "tcb fn trigger create FUNCTION"},
+			{empty, []string{"-e", w.beta, "fn", "trigger", "list"}, "tcb fn trigger list FUNCTION"},
 			{empty, []string{"fn", "delete"}, "tcb fn delete NAME"},
 			{empty, []string{"fn", "trigger", "delete", "hello"}, "FUNCTION TRIGGER"},
 			{w.c.dir, []string{"fn", "deploy"}, "--all"},
