@@ -11,9 +11,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	cossdk "github.com/tencentyun/cos-go-sdk-v5"
 
 	"github.com/tcb-go/tcb/internal/emulatortest"
 	"github.com/tcb-go/tcb/pkg/config"
@@ -319,4 +322,71 @@ func TestChecksumCache(t *testing.T) {
 	if len(plan.Upload) != 1 || plan.Upload[0].Key != "c/f03.txt" {
 		t.Errorf("a rewritten file: plan %+v", plan.Upload)
 	}
+}
+
+// A remote copy uploaded in parts of another size (here by cos-go-sdk-v5
+// directly, with 1 MB parts) has an ETag no local MD5 gives: the file is
+// compared by the CRC64 the bucket reports, reading it once; a file of the
+// same size with other bytes is planned for upload.
+func TestCompareForeignMultipartByCRC(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	src := t.TempDir()
+	files := map[string][]byte{"same.bin": random(7, 3<<20+5), "other.bin": random(8, 2<<20)}
+	writeTree(t, src, files)
+	raw := f.c.SDK()
+	for name, b := range files {
+		if name == "other.bin" {
+			b = append([]byte(nil), b...)
+			b[len(b)/2] ^= 1
+		}
+		p := filepath.Join(t.TempDir(), "up")
+		os.WriteFile(p, b, 0o644)
+		res, _, err := raw.Object.Upload(ctx, "m/"+name, p, &cossdk.MultiUploadOptions{PartSize: 1})
+		if err != nil || !strings.Contains(res.ETag, "-") {
+			t.Fatalf("multipart upload of %s: %+v %v", name, res, err)
+		}
+	}
+	before := storage.Hashed.Load()
+	plan, err := f.c.PlanUpload(ctx, src, "m/", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Unchanged) != 1 || plan.Unchanged[0].Key != "m/same.bin" || len(plan.Upload) != 1 || plan.Upload[0].Key != "m/other.bin" {
+		t.Errorf("plan: unchanged %v, upload %v", plan.Unchanged, plan.Upload)
+	}
+	if n := storage.Hashed.Load() - before; n != 2 {
+		t.Errorf("%d file reads to compare 2 files", n)
+	}
+}
+
+// A file changed while its parts were being sent is an error (the object
+// in the bucket mixes old and new bytes), not a success.
+func TestMultipartFileChangedDuringUpload(t *testing.T) {
+	f := setup(t)
+	ctx := context.Background()
+	p := filepath.Join(t.TempDir(), "big.bin")
+	if err := os.WriteFile(p, random(9, storage.MultipartThreshold+1<<20), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var once sync.Once
+	touch := func(int64) {
+		once.Do(func() {
+			later := time.Now().Add(time.Hour)
+			os.Chtimes(p, later, later)
+		})
+	}
+	err := f.c.UploadFile(ctx, p, "big.bin", storage.UploadOptions{}, &storage.Progress{Bytes: touch})
+	if err == nil || !strings.Contains(err.Error(), "changed while it was uploaded") || !isLocal(err) {
+		t.Fatalf("upload of a file changed meanwhile: %v", err)
+	}
+	// Unchanged, the same upload succeeds.
+	if err := f.c.UploadFile(ctx, p, "big.bin", storage.UploadOptions{}, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func isLocal(err error) bool {
+	k, ok := errkind.Of(err)
+	return ok && k == errkind.Local
 }

@@ -34,6 +34,9 @@ const (
 	maxParts           = 10000
 )
 
+// crcTable is built on first use (not at init, which every command pays).
+var crcTable = sync.OnceValue(func() *crc64.Table { return crc64.MakeTable(crc64.ECMA) })
+
 // partSize is the part size for a file of size bytes (as the SDK picks it
 // from a size in MiB).
 func partSize(size int64) int64 {
@@ -219,58 +222,78 @@ func (c *Client) compare(ctx context.Context, items []Item, remote map[string]Ob
 			same[i] = true
 			return nil
 		}
-		sums, err := fileSums(it.Local, it.Size)
+		// A remote ETag without "-" is a simple upload's MD5; one with "-"
+		// is a multipart upload's, matched by the part MD5s when the parts
+		// were ours, else by the CRC64 a HEAD reports. Each file is read
+		// once, for the one kind of sum its remote copy can be compared by.
+		multi := strings.Contains(o.ETag, "-")
+		sums, err := fileSums(it.Local, it.Size, multi)
 		if err != nil {
 			return err
 		}
-		etag := sums.md5
-		if sums.multipart != "" {
-			etag = sums.multipart
+		etag := sums.md5 // "" when multi
+		if multi {
+			etag = sums.multipart // "" for a file too small for parts
 		}
-		if st2, err := os.Stat(it.Local); err == nil && sameStat(statKey(st), statKey(st2)) {
-			cache.record(it.Local, st2, etag, sums.crc)
-		}
-		if strings.EqualFold(o.ETag, sums.md5) || strings.EqualFold(o.ETag, sums.multipart) {
-			same[i] = true
-			return nil
-		}
-		if strings.Contains(o.ETag, "-") {
+		match := etag != "" && strings.EqualFold(o.ETag, etag)
+		if !match && multi {
 			info, err := c.Stat(ctx, it.Key)
 			if err != nil {
 				return err
 			}
-			same[i] = info.CRC64 != "" && info.CRC64 == strconv.FormatUint(sums.crc, 10)
+			if info.CRC64 != "" && info.CRC64 == strconv.FormatUint(sums.crc, 10) {
+				match, etag = true, o.ETag
+			}
 		}
+		if etag != "" {
+			if st2, err := os.Stat(it.Local); err == nil && sameStat(statKey(st), statKey(st2)) {
+				cache.record(it.Local, st2, etag, 0)
+			}
+		}
+		same[i] = match
 		return nil
 	})
 }
 
 type sums struct {
-	md5       string
-	multipart string // md5(part MD5s)-N, for files uploaded in parts
-	crc       uint64
+	md5       string // of the whole file, unless multi
+	multipart string // md5(part MD5s)-N, when multi and the file is big enough for parts
+	crc       uint64 // when multi
 }
 
 // hashed counts the files fileSums read (tests).
 var hashed atomic.Int64
 
-// fileSums reads a file once for its MD5, multipart ETag and CRC64.
-func fileSums(name string, size int64) (*sums, error) {
+// fileSums reads a file once: for its MD5, or (multi) for the multipart
+// ETag our upload would give it and its CRC64.
+func fileSums(name string, size int64, multi bool) (*sums, error) {
 	hashed.Add(1)
 	f, err := os.Open(name)
 	if err != nil {
 		return nil, errkind.Wrap(errkind.Local, err)
 	}
 	defer f.Close()
-	whole := md5.New()
-	crc := crc64.New(crc64.MakeTable(crc64.ECMA))
+	buf := make([]byte, 256<<10)
+	if !multi {
+		h := md5.New()
+		if _, err := io.CopyBuffer(h, f, buf); err != nil {
+			return nil, errkind.Wrap(errkind.Local, err)
+		}
+		return &sums{md5: hex.EncodeToString(h.Sum(nil))}, nil
+	}
+	crc := crc64.New(crcTable())
+	if size < MultipartThreshold {
+		if _, err := io.CopyBuffer(crc, f, buf); err != nil {
+			return nil, errkind.Wrap(errkind.Local, err)
+		}
+		return &sums{crc: crc.Sum64()}, nil
+	}
 	var parts []byte
 	ps := partSize(size)
-	buf := make([]byte, 256<<10)
 	n := 0
 	for {
 		part := md5.New()
-		c, err := io.CopyBuffer(io.MultiWriter(whole, crc, part), io.LimitReader(f, ps), buf)
+		c, err := io.CopyBuffer(io.MultiWriter(crc, part), io.LimitReader(f, ps), buf)
 		if err != nil {
 			return nil, errkind.Wrap(errkind.Local, err)
 		}
@@ -283,12 +306,8 @@ func fileSums(name string, size int64) (*sums, error) {
 			break
 		}
 	}
-	s := &sums{md5: hex.EncodeToString(whole.Sum(nil)), crc: crc.Sum64()}
-	if size >= MultipartThreshold {
-		m := md5.Sum(parts)
-		s.multipart = fmt.Sprintf("%x-%d", m, n)
-	}
-	return s, nil
+	m := md5.Sum(parts)
+	return &sums{multipart: fmt.Sprintf("%x-%d", m, n), crc: crc.Sum64()}, nil
 }
 
 // UploadOptions tune uploads.
@@ -389,11 +408,19 @@ func (c *Client) uploadFile(ctx context.Context, local, key string, opt UploadOp
 		return strings.Trim(resp.Header.Get("ETag"), `"`), nil
 	}
 	hdr.Listener = l
+	// Every part is checked against the CRC64 the bucket answers for it
+	// (and a part kept from an interrupted upload against the file's bytes,
+	// by MD5), so each byte is verified once end to end. DisableChecksum
+	// only skips the SDK's extra pass over the whole file before the upload
+	// (to compare with the object's CRC at the end): a second read and
+	// CRC of every byte. What that pass also caught, a file changed while
+	// it was sent, the stat comparison below catches.
 	res, resp, err := c.cos.Object.Upload(ctx, key, local, &cos.MultiUploadOptions{
-		OptIni:         &cos.InitiateMultipartUploadOptions{ObjectPutHeaderOptions: hdr},
-		PartSize:       partSize(st.Size()) >> 20,
-		ThreadPoolSize: min(4, c.opts.Parallel),
-		CheckPoint:     true,
+		OptIni:          &cos.InitiateMultipartUploadOptions{ObjectPutHeaderOptions: hdr},
+		PartSize:        partSize(st.Size()) >> 20,
+		ThreadPoolSize:  min(4, c.opts.Parallel),
+		CheckPoint:      true,
+		DisableChecksum: true,
 	})
 	if err != nil {
 		p.bytes(-l.last.Load())
@@ -401,6 +428,9 @@ func (c *Client) uploadFile(ctx context.Context, local, key string, opt UploadOp
 			return "", context.Cause(ctx)
 		}
 		return "", wrap("upload "+key, resp, localErr(err))
+	}
+	if st2, err := os.Stat(local); err != nil || !sameStat(statKey(st), statKey(st2)) {
+		return "", errkind.Errorf(errkind.Local, "%s changed while it was uploaded to %s; upload it again", local, key)
 	}
 	return strings.Trim(res.ETag, `"`), nil
 }
@@ -490,7 +520,7 @@ func (c *Client) DownloadFile(ctx context.Context, key, local string, p *Progres
 			os.Remove(tmp)
 		}
 	}()
-	crc := crc64.New(crc64.MakeTable(crc64.ECMA))
+	crc := crc64.New(crcTable())
 	var moved int64
 	cw := &countWriter{fn: func(n int) { moved += int64(n); p.bytes(int64(n)) }}
 	_, err = io.CopyBuffer(io.MultiWriter(f, crc, cw), resp.Body, make([]byte, 256<<10))
