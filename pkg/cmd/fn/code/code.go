@@ -49,7 +49,8 @@ func NewCmdDownload(f *cmdutil.Factory, runF func(context.Context, *DownloadOpti
 
 			DEST defaults to the function's directory in the project here (functionRoot
 			of cloudbaserc.json, cloudfunctionRoot of a WeChat project.config.json), else
-			./NAME.
+			./NAME. Without NAME on a terminal, tcb offers the environment's functions to
+			pick from; elsewhere NAME is required (exit 3).
 		`),
 		Example: "$ tcb fn code download hello\n$ tcb fn code download hello ./backup/hello --force",
 		Args:    cmdutil.ArgsOrPrompt(f, 1, -1, downloadUsage),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/MakeNowJust/heredoc"
 	"github.com/spf13/cobra"
 
 	"github.com/tcb-go/tcb/pkg/cloudapi"
@@ -28,6 +29,13 @@ func NewCmdDetail(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Use:     "detail <name>",
 		Aliases: []string{"info"},
 		Short:   "Show a function's configuration, status and triggers",
+		Long: heredoc.Doc(`
+			Show a function's configuration, status and triggers; --json prints the
+			GetFunction answer.
+
+			Without NAME on a terminal, tcb offers the environment's functions to pick
+			from; elsewhere NAME is required (exit 3).
+		`),
 		Example: "$ tcb fn detail hello\n$ tcb fn detail hello --jq .Environment.Variables",
 		Args:    cmdutil.ArgsOrPrompt(f, 1, 1, usage),
 		RunE: func(cmd *cobra.Command, args []string) error {

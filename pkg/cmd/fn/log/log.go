@@ -76,6 +76,9 @@ func NewCmdLog(f *cmdutil.Factory, runF func(context.Context, *Options) error) *
 			--follow (-f) first shows the latest --limit records, oldest first, then keeps
 			printing new ones as they arrive until Ctrl-C (exit 130); with --json, one
 			JSON object per line. It combines with --error and --success.
+
+			Without NAME on a terminal, tcb offers the environment's functions to pick
+			from; elsewhere NAME is required (exit 3).
 		`),
 		Example: heredoc.Doc(`
 			$ tcb fn log hello

@@ -39,6 +39,9 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *CreateOptions)
 			Create a timer trigger. With --name and --cron, that one; otherwise every
 			trigger the project config lists for the function. The cron has 7 fields
 			(second minute hour day-of-month month day-of-week year) and is checked locally.
+
+			Without FUNCTION on a terminal, tcb offers the environment's functions to pick
+			from; elsewhere FUNCTION is required (exit 3).
 		`),
 		Example: "$ tcb fn trigger create hello\n$ tcb fn trigger create hello --name every5min --cron '0 */5 * * * * *'",
 		Args:    cmdutil.ArgsOrPrompt(f, 1, 1, createUsage),
@@ -131,8 +134,16 @@ type DeleteOptions struct {
 func NewCmdDelete(f *cmdutil.Factory, runF func(context.Context, *DeleteOptions) error) *cobra.Command {
 	o := &DeleteOptions{F: f}
 	return &cobra.Command{
-		Use:     "delete <function> <trigger>",
-		Short:   "Delete a trigger",
+		Use:   "delete <function> <trigger>",
+		Short: "Delete a trigger",
+		Long: heredoc.Doc(`
+			Delete a timer trigger of a function, after showing what it removes and asking
+			(default no); --yes skips the question and is required without a terminal.
+
+			On a terminal, a missing FUNCTION is picked from the environment's functions
+			and a missing TRIGGER from the function's triggers; elsewhere both are
+			required (exit 3).
+		`),
 		Example: "$ tcb fn trigger delete hello every5min --yes",
 		Args:    cmdutil.ArgsOrPrompt(f, 2, 2, deleteUsage),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -213,8 +224,15 @@ type ListOptions struct {
 func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *ListOptions) error) *cobra.Command {
 	o := &ListOptions{F: f}
 	return &cobra.Command{
-		Use:     "list <function>",
-		Short:   "List a function's triggers",
+		Use:   "list <function>",
+		Short: "List a function's triggers",
+		Long: heredoc.Doc(`
+			List a function's triggers: name, type, schedule, whether enabled, and when
+			created; --json prints the API's records.
+
+			Without FUNCTION on a terminal, tcb offers the environment's functions to pick
+			from; elsewhere FUNCTION is required (exit 3).
+		`),
 		Example: "$ tcb fn trigger list hello",
 		Args:    cmdutil.ArgsOrPrompt(f, 1, 1, listUsage),
 		RunE: func(cmd *cobra.Command, args []string) error {
