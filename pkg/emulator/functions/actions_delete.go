@@ -10,14 +10,8 @@ import (
 
 func (m *Module) deleteFunction(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.DeleteFunctionRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	ns, err := m.namespace(req.Namespace)
+	ns, err := m.decodeFunctionRequest(c, &req, &req.Namespace, &req.FunctionName)
 	if err != nil {
-		return nil, err
-	}
-	if err := requireName(req.FunctionName); err != nil {
 		return nil, err
 	}
 	if q := req.Qualifier; q != "" && q != latestQualifier {

@@ -13,14 +13,8 @@ import (
 
 func (m *Module) invoke(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.InvokeRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	ns, err := m.namespace(req.Namespace)
+	ns, err := m.decodeFunctionRequest(c, &req, &req.Namespace, &req.FunctionName)
 	if err != nil {
-		return nil, err
-	}
-	if err := requireName(req.FunctionName); err != nil {
 		return nil, err
 	}
 	async := false

@@ -5,10 +5,8 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -184,9 +182,6 @@ func (m *Module) listLayerVersions(ctx context.Context, c *capi.Call) (any, erro
 	if err := c.Decode(&req); err != nil {
 		return nil, err
 	}
-	if err := checkLayerName(req.LayerName); err != nil {
-		return nil, err
-	}
 	l, err := m.layer(req.LayerName)
 	if err != nil {
 		return nil, err
@@ -205,8 +200,11 @@ func (m *Module) listLayerVersions(ctx context.Context, c *capi.Call) (any, erro
 	return out, nil
 }
 
-// layer reads a layer that has versions.
+// layer checks a layer name and reads that layer, which must have versions.
 func (m *Module) layer(name string) (*layerRecord, error) {
+	if err := checkLayerName(name); err != nil {
+		return nil, err
+	}
 	var l *layerRecord
 	err := m.h.DB.View(func(tx *store.Tx) error {
 		var err error
@@ -222,35 +220,37 @@ func (m *Module) layer(name string) (*layerRecord, error) {
 	return l, nil
 }
 
+// layerVersion reads version v of the layer name.
+func (m *Module) layerVersion(name string, v int64) (*layerRecord, *layerVersion, error) {
+	l, err := m.layer(name)
+	if err != nil {
+		return nil, nil, err
+	}
+	lv := l.version(v)
+	if lv == nil {
+		return nil, nil, errLayerVersionNotFound(l.Name, v)
+	}
+	return l, lv, nil
+}
+
 func (m *Module) getLayerVersion(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.LayerVersionRequest
 	if err := c.Decode(&req); err != nil {
 		return nil, err
 	}
-	if err := checkLayerName(req.LayerName); err != nil {
-		return nil, err
-	}
-	l, err := m.layer(req.LayerName)
+	l, v, err := m.layerVersion(req.LayerName, req.LayerVersion)
 	if err != nil {
 		return nil, err
 	}
-	v := l.version(req.LayerVersion)
-	if v == nil {
-		return nil, errLayerVersionNotFound(l.Name, req.LayerVersion)
-	}
-	secret, err := m.secret()
+	u, err := m.signedZipURL(m.host(c.Host, ""), layerRoute+l.Name+"/"+strconv.FormatInt(v.Version, 10), v.Sha, func(secret []byte, expires int64) string {
+		return layerSignature(secret, l.Name, v.Version, v.Sha, expires)
+	})
 	if err != nil {
 		return nil, err
 	}
-	expires := m.now().Add(codeURLTTL).Unix()
-	q := url.Values{}
-	q.Set("sha", v.Sha)
-	q.Set("expires", strconv.FormatInt(expires, 10))
-	q.Set("sig", layerSignature(secret, l.Name, v.Version, v.Sha, expires))
-	u := url.URL{Scheme: "http", Host: m.host(c.Host, ""), Path: layerRoute + l.Name + "/" + strconv.FormatInt(v.Version, 10), RawQuery: q.Encode()}
 	info := layerInfo(l, v)
 	return cloudapi.GetLayerVersionResponse{CompatibleRuntimes: info.CompatibleRuntimes, CodeSha256: v.Sha,
-		Location: u.String(), AddTime: info.AddTime, Description: info.Description, LicenseInfo: info.LicenseInfo,
+		Location: u, AddTime: info.AddTime, Description: info.Description, LicenseInfo: info.LicenseInfo,
 		LayerVersion: v.Version, LayerName: l.Name, Status: info.Status}, nil
 }
 
@@ -264,43 +264,16 @@ func layerSignature(secret []byte, name string, version int64, sha string, expir
 func (m *Module) serveLayer(w http.ResponseWriter, r *http.Request) {
 	name, ver, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, layerRoute), "/")
 	version, verr := strconv.ParseInt(ver, 10, 64)
-	q := r.URL.Query()
-	sha, sig := q.Get("sha"), q.Get("sig")
-	expires, err := strconv.ParseInt(q.Get("expires"), 10, 64)
-	if sha == "" || sig == "" || err != nil || verr != nil {
-		writeError(w, http.StatusForbidden, "the URL is incomplete: call GetLayerVersion for a fresh one")
-		return
-	}
-	secret, err := m.secret()
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
-		return
-	}
-	if !hmac.Equal([]byte(layerSignature(secret, name, version, sha, expires)), []byte(sig)) {
-		writeError(w, http.StatusForbidden, "the URL signature does not match")
-		return
-	}
-	if m.now().Unix() > expires {
-		writeError(w, http.StatusForbidden, "the URL has expired: call GetLayerVersion for a fresh one")
-		return
-	}
-	zip, err := m.loadLayerZip(sha)
-	if errors.Is(err, errZipMissing) {
-		writeError(w, http.StatusNotFound, "this layer version no longer exists")
-		return
-	}
-	if err != nil {
-		writeError(w, http.StatusInternalServerError, err.Error())
-		return
-	}
-	w.Header().Set("Content-Type", "application/zip")
-	w.Header().Set("Content-Length", strconv.Itoa(len(zip)))
-	w.Header().Set("Content-Disposition", fmt.Sprintf("attachment; filename=%q", fmt.Sprintf("%s-%d.zip", name, version)))
-	w.Header().Set("ETag", `"`+sha+`"`)
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		w.Write(zip)
-	}
+	m.serveSignedZip(w, r, signedZip{
+		action:  "GetLayerVersion",
+		badPath: verr != nil,
+		sign: func(secret []byte, sha string, expires int64) string {
+			return layerSignature(secret, name, version, sha, expires)
+		},
+		load:     m.loadLayerZip,
+		gone:     "this layer version no longer exists",
+		filename: fmt.Sprintf("%s-%d.zip", name, version),
+	})
 }
 
 func (m *Module) deleteLayerVersion(ctx context.Context, c *capi.Call) (any, error) {
@@ -355,13 +328,9 @@ func (m *Module) bindLayers(req []cloudapi.LayerVersionSimple) ([]boundLayer, er
 			return nil, capi.Errorf("InvalidParameterValue.Layers", "Layer %s version %d is bound twice.", b.LayerName, b.LayerVersion)
 		}
 		seen[key] = true
-		l, err := m.layer(b.LayerName)
+		l, v, err := m.layerVersion(b.LayerName, b.LayerVersion)
 		if err != nil {
 			return nil, err
-		}
-		v := l.version(b.LayerVersion)
-		if v == nil {
-			return nil, errLayerVersionNotFound(l.Name, b.LayerVersion)
 		}
 		out = append(out, boundLayer{Name: l.Name, Version: v.Version, Sha: v.Sha})
 	}

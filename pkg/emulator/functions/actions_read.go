@@ -14,14 +14,8 @@ import (
 
 func (m *Module) getFunction(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.GetFunctionRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	ns, err := m.namespace(req.Namespace)
+	ns, err := m.decodeFunctionRequest(c, &req, &req.Namespace, &req.FunctionName)
 	if err != nil {
-		return nil, err
-	}
-	if err := requireName(req.FunctionName); err != nil {
 		return nil, err
 	}
 	if err := validateBoolString("ShowCode", req.ShowCode); err != nil {

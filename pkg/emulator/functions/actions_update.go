@@ -53,14 +53,8 @@ func (m *Module) beginUpdate(c *capi.Call, ns, name, failCode string, zip []byte
 
 func (m *Module) updateFunctionCode(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.UpdateFunctionCodeRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	ns, err := m.namespace(req.Namespace)
+	ns, err := m.decodeFunctionRequest(c, &req, &req.Namespace, &req.FunctionName)
 	if err != nil {
-		return nil, err
-	}
-	if err := requireName(req.FunctionName); err != nil {
 		return nil, err
 	}
 	if err := checkPublish(req.Publish); err != nil {
@@ -101,22 +95,13 @@ func (m *Module) updateFunctionCode(ctx context.Context, c *capi.Call) (any, err
 		rec.Spec.CodeSize = int64(len(zip))
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return cloudapi.EmptyResponse{}, nil
+	return emptyResponse(err)
 }
 
 func (m *Module) updateFunctionConfiguration(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.UpdateFunctionConfigurationRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	ns, err := m.namespace(req.Namespace)
+	ns, err := m.decodeFunctionRequest(c, &req, &req.Namespace, &req.FunctionName)
 	if err != nil {
-		return nil, err
-	}
-	if err := requireName(req.FunctionName); err != nil {
 		return nil, err
 	}
 	if err := checkPublish(req.Publish); err != nil {
@@ -206,8 +191,5 @@ func (m *Module) updateFunctionConfiguration(ctx context.Context, c *capi.Call) 
 		}
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return cloudapi.EmptyResponse{}, nil
+	return emptyResponse(err)
 }

@@ -31,14 +31,8 @@ func (m *Module) updateRecord(ns, name string, change func(rec *record) error) (
 
 func (m *Module) publishVersion(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.PublishVersionRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	ns, err := m.namespace(req.Namespace)
+	ns, err := m.decodeFunctionRequest(c, &req, &req.Namespace, &req.FunctionName)
 	if err != nil {
-		return nil, err
-	}
-	if err := requireName(req.FunctionName); err != nil {
 		return nil, err
 	}
 	if err := validateDescription(req.Description); err != nil {
@@ -71,14 +65,8 @@ func (m *Module) publishVersion(ctx context.Context, c *capi.Call) (any, error) 
 
 func (m *Module) listVersionByFunction(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.ListVersionByFunctionRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	ns, err := m.namespace(req.Namespace)
+	ns, err := m.decodeFunctionRequest(c, &req, &req.Namespace, &req.FunctionName)
 	if err != nil {
-		return nil, err
-	}
-	if err := requireName(req.FunctionName); err != nil {
 		return nil, err
 	}
 	offset, limit, err := pageOf(req.Offset, req.Limit, 20, 100)
@@ -167,33 +155,38 @@ func checkAliasName(name string) error {
 	return nil
 }
 
-// checkMainVersion checks an alias's main version.
-func checkMainVersion(rec *record, v string) error {
-	if v == "" {
-		return capi.Errorf("MissingParameter", "The parameter FunctionVersion (the alias's main version) is required.")
+// checkAliasChange checks the alias name and description CreateAlias and
+// UpdateAlias send.
+func checkAliasChange(name, description string) error {
+	if err := checkAliasName(name); err != nil {
+		return err
 	}
-	if !rec.versionExists(v) {
-		return capi.Errorf("ResourceNotFound.Version", "The function %s has no version %s.", rec.Name, v)
+	return validateDescription(description)
+}
+
+// aliasTarget checks an alias's main version and routing against rec's
+// versions and returns the routing in stored form.
+func aliasTarget(rec *record, main string, rc *cloudapi.RoutingConfig) ([]cloudapi.VersionWeight, []cloudapi.VersionMatch, error) {
+	if main == "" {
+		return nil, nil, capi.Errorf("MissingParameter", "The parameter FunctionVersion (the alias's main version) is required.")
 	}
-	return nil
+	if !rec.versionExists(main) {
+		return nil, nil, capi.Errorf("ResourceNotFound.Version", "The function %s has no version %s.", rec.Name, main)
+	}
+	return validateRouting(rec, main, rc)
+}
+
+func errAliasNotFound(rec *record, name string) error {
+	return capi.Errorf("ResourceNotFound.Alias", "The function %s has no alias %s.", rec.Name, name)
 }
 
 func (m *Module) createAlias(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.CreateAliasRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	ns, err := m.namespace(req.Namespace)
+	ns, err := m.decodeFunctionRequest(c, &req, &req.Namespace, &req.FunctionName)
 	if err != nil {
 		return nil, err
 	}
-	if err := requireName(req.FunctionName); err != nil {
-		return nil, err
-	}
-	if err := checkAliasName(req.Name); err != nil {
-		return nil, err
-	}
-	if err := validateDescription(req.Description); err != nil {
+	if err := checkAliasChange(req.Name, req.Description); err != nil {
 		return nil, err
 	}
 	now := m.now()
@@ -204,10 +197,7 @@ func (m *Module) createAlias(ctx context.Context, c *capi.Call) (any, error) {
 		if len(rec.allAliases()) >= maxAliases {
 			return capi.Errorf("LimitExceeded.Alias", "The function %s already has %d aliases, the limit.", rec.Name, maxAliases)
 		}
-		if err := checkMainVersion(rec, req.FunctionVersion); err != nil {
-			return err
-		}
-		weights, matches, err := validateRouting(rec, req.FunctionVersion, req.RoutingConfig)
+		weights, matches, err := aliasTarget(rec, req.FunctionVersion, req.RoutingConfig)
 		if err != nil {
 			return err
 		}
@@ -215,40 +205,25 @@ func (m *Module) createAlias(ctx context.Context, c *capi.Call) (any, error) {
 			Weights: weights, Matches: matches, AddTime: now, ModTime: now})
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return cloudapi.EmptyResponse{}, nil
+	return emptyResponse(err)
 }
 
 func (m *Module) updateAlias(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.UpdateAliasRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	ns, err := m.namespace(req.Namespace)
+	ns, err := m.decodeFunctionRequest(c, &req, &req.Namespace, &req.FunctionName)
 	if err != nil {
 		return nil, err
 	}
-	if err := requireName(req.FunctionName); err != nil {
-		return nil, err
-	}
-	if err := checkAliasName(req.Name); err != nil {
-		return nil, err
-	}
-	if err := validateDescription(req.Description); err != nil {
+	if err := checkAliasChange(req.Name, req.Description); err != nil {
 		return nil, err
 	}
 	now := m.now()
 	_, err = m.updateRecord(ns, req.FunctionName, func(rec *record) error {
 		a := rec.findAlias(req.Name)
 		if a == nil {
-			return capi.Errorf("ResourceNotFound.Alias", "The function %s has no alias %s.", rec.Name, req.Name)
+			return errAliasNotFound(rec, req.Name)
 		}
-		if err := checkMainVersion(rec, req.FunctionVersion); err != nil {
-			return err
-		}
-		weights, matches, err := validateRouting(rec, req.FunctionVersion, req.RoutingConfig)
+		weights, matches, err := aliasTarget(rec, req.FunctionVersion, req.RoutingConfig)
 		if err != nil {
 			return err
 		}
@@ -262,10 +237,7 @@ func (m *Module) updateAlias(ctx context.Context, c *capi.Call) (any, error) {
 		rec.setAlias(upd)
 		return nil
 	})
-	if err != nil {
-		return nil, err
-	}
-	return cloudapi.EmptyResponse{}, nil
+	return emptyResponse(err)
 }
 
 func aliasInfo(a *alias) cloudapi.Alias {
@@ -275,14 +247,8 @@ func aliasInfo(a *alias) cloudapi.Alias {
 
 func (m *Module) getAlias(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.GetAliasRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	ns, err := m.namespace(req.Namespace)
+	ns, err := m.decodeFunctionRequest(c, &req, &req.Namespace, &req.FunctionName)
 	if err != nil {
-		return nil, err
-	}
-	if err := requireName(req.FunctionName); err != nil {
 		return nil, err
 	}
 	if err := checkAliasName(req.Name); err != nil {
@@ -294,21 +260,15 @@ func (m *Module) getAlias(ctx context.Context, c *capi.Call) (any, error) {
 	}
 	a := rec.findAlias(req.Name)
 	if a == nil {
-		return nil, capi.Errorf("ResourceNotFound.Alias", "The function %s has no alias %s.", rec.Name, req.Name)
+		return nil, errAliasNotFound(rec, req.Name)
 	}
 	return cloudapi.GetAliasResponse{Alias: aliasInfo(a)}, nil
 }
 
 func (m *Module) listAliases(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.ListAliasesRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	ns, err := m.namespace(req.Namespace)
+	ns, err := m.decodeFunctionRequest(c, &req, &req.Namespace, &req.FunctionName)
 	if err != nil {
-		return nil, err
-	}
-	if err := requireName(req.FunctionName); err != nil {
 		return nil, err
 	}
 	num := func(field, s string) (*int64, error) {
@@ -353,14 +313,8 @@ func (m *Module) listAliases(ctx context.Context, c *capi.Call) (any, error) {
 
 func (m *Module) deleteAlias(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.DeleteAliasRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	ns, err := m.namespace(req.Namespace)
+	ns, err := m.decodeFunctionRequest(c, &req, &req.Namespace, &req.FunctionName)
 	if err != nil {
-		return nil, err
-	}
-	if err := requireName(req.FunctionName); err != nil {
 		return nil, err
 	}
 	if err := checkAliasName(req.Name); err != nil {
@@ -376,12 +330,9 @@ func (m *Module) deleteAlias(ctx context.Context, c *capi.Call) (any, error) {
 				return nil
 			}
 		}
-		return capi.Errorf("ResourceNotFound.Alias", "The function %s has no alias %s.", rec.Name, req.Name)
+		return errAliasNotFound(rec, req.Name)
 	})
-	if err != nil {
-		return nil, err
-	}
-	return cloudapi.EmptyResponse{}, nil
+	return emptyResponse(err)
 }
 
 // deleteVersion serves DeleteFunction with a version Qualifier.

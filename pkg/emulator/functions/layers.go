@@ -99,35 +99,12 @@ func allLayersTx(tx *store.Tx) ([]*layerRecord, error) {
 }
 
 func putLayerZipTx(tx *store.Tx, sha string, zip []byte) error {
-	b, err := tx.Bucket(bucketLayerZips)
-	if err != nil {
-		return err
-	}
-	if b.Get([]byte(sha)) != nil {
-		return nil
-	}
-	return b.Put([]byte(sha), zip)
+	return putZipInTx(tx, bucketLayerZips, sha, zip)
 }
 
 // loadLayerZip returns a copy of a stored layer zip.
 func (m *Module) loadLayerZip(sha string) ([]byte, error) {
-	var out []byte
-	err := m.h.DB.View(func(tx *store.Tx) error {
-		b := tx.Raw().Bucket([]byte(bucketLayerZips))
-		if b == nil {
-			return errZipMissing
-		}
-		v := b.Get([]byte(sha))
-		if v == nil {
-			return errZipMissing
-		}
-		out = append([]byte(nil), v...)
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("layer zip %s: %w", short(sha), err)
-	}
-	return out, nil
+	return m.loadZipFrom(bucketLayerZips, "layer zip", sha)
 }
 
 func (m *Module) layersRoot() string { return filepath.Join(m.dir, "layers") }
@@ -152,76 +129,62 @@ func (m *Module) ensureOpt(ctx context.Context, layers []boundLayer) (string, er
 	if key == "" {
 		return "", nil
 	}
-	dir := filepath.Join(m.optRoot(), key)
-	if isDir(dir) {
-		return dir, nil
-	}
-	unlock := m.locks.lock("opt:" + key)
-	defer unlock()
-	if isDir(dir) {
-		return dir, nil
-	}
-	srcs := make([]string, 0, len(layers))
-	for _, l := range layers {
-		if err := ctx.Err(); err != nil {
-			return "", err
+	return m.buildDirOnce(m.optRoot(), key, "opt:"+key, func(tmp string) error {
+		srcs := make([]string, 0, len(layers))
+		for _, l := range layers {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			src, err := m.ensureLayerDir(l.Sha)
+			if err != nil {
+				return fmt.Errorf("layer %s version %d: %w", l.Name, l.Version, err)
+			}
+			srcs = append(srcs, src)
 		}
-		src, err := m.ensureLayerDir(l.Sha)
-		if err != nil {
-			return "", fmt.Errorf("layer %s version %d: %w", l.Name, l.Version, err)
+		for _, src := range srcs {
+			if err := overlay(src, tmp); err != nil {
+				return fmt.Errorf("merging the layers: %w", err)
+			}
 		}
-		srcs = append(srcs, src)
-	}
-	if err := os.MkdirAll(m.optRoot(), 0o755); err != nil {
-		return "", err
-	}
-	removeStale(m.optRoot(), key)
-	tmp, err := os.MkdirTemp(m.optRoot(), key+".tmp-")
-	if err != nil {
-		return "", err
-	}
-	for _, src := range srcs {
-		if err := overlay(src, tmp); err != nil {
-			os.RemoveAll(tmp)
-			return "", fmt.Errorf("merging the layers: %w", err)
-		}
-	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		os.RemoveAll(tmp)
-		return "", err
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		os.RemoveAll(tmp)
-		return "", err
-	}
-	return dir, nil
+		return nil
+	})
 }
 
 // ensureLayerDir extracts a layer zip into layers/<sha>/ unless it is
-// there (through a temporary directory, renamed when complete).
+// there.
 func (m *Module) ensureLayerDir(sha string) (string, error) {
-	dir := filepath.Join(m.layersRoot(), sha)
+	return m.buildDirOnce(m.layersRoot(), sha, "layer:"+sha, func(tmp string) error {
+		zip, err := m.loadLayerZip(sha)
+		if err != nil {
+			return err
+		}
+		_, err = funcpack.SafeUnzip(bytes.NewReader(zip), int64(len(zip)), tmp, funcpack.DefaultLimits())
+		return err
+	})
+}
+
+// buildDirOnce returns root/name, building it unless it is there: under
+// the lock lockKey, fill writes it in a temporary directory that is
+// renamed into place when complete (removed when fill fails).
+func (m *Module) buildDirOnce(root, name, lockKey string, fill func(tmp string) error) (string, error) {
+	dir := filepath.Join(root, name)
 	if isDir(dir) {
 		return dir, nil
 	}
-	unlock := m.locks.lock("layer:" + sha)
+	unlock := m.locks.lock(lockKey)
 	defer unlock()
 	if isDir(dir) {
 		return dir, nil
 	}
-	zip, err := m.loadLayerZip(sha)
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return "", err
+	}
+	removeStale(root, name)
+	tmp, err := os.MkdirTemp(root, name+".tmp-")
 	if err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(m.layersRoot(), 0o755); err != nil {
-		return "", err
-	}
-	removeStale(m.layersRoot(), sha)
-	tmp, err := os.MkdirTemp(m.layersRoot(), sha+".tmp-")
-	if err != nil {
-		return "", err
-	}
-	if _, err := funcpack.SafeUnzip(bytes.NewReader(zip), int64(len(zip)), tmp, funcpack.DefaultLimits()); err != nil {
+	if err := fill(tmp); err != nil {
 		os.RemoveAll(tmp)
 		return "", err
 	}

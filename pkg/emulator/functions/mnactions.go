@@ -157,14 +157,8 @@ func (m *Module) getFunctionEventInvokeConfig(ctx context.Context, c *capi.Call)
 		Namespace    string `json:"Namespace"`
 		Qualifier    string `json:"Qualifier"`
 	}
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	ns, err := m.namespace(req.Namespace)
+	ns, err := m.decodeFunctionRequest(c, &req, &req.Namespace, &req.FunctionName)
 	if err != nil {
-		return nil, err
-	}
-	if err := requireName(req.FunctionName); err != nil {
 		return nil, err
 	}
 	if err := checkQualifier(req.Qualifier, "ResourceNotFound.Qualifier"); err != nil {
@@ -188,14 +182,8 @@ func (m *Module) batchCreateTrigger(ctx context.Context, c *capi.Call) (any, err
 		Triggers     string `json:"Triggers"`
 		Count        *int64 `json:"Count"`
 	}
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	ns, err := m.namespace(req.Namespace)
+	ns, err := m.decodeFunctionRequest(c, &req, &req.Namespace, &req.FunctionName)
 	if err != nil {
-		return nil, err
-	}
-	if err := requireName(req.FunctionName); err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(req.Triggers) == "" {

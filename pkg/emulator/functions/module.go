@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/emulator"
 	"github.com/tcb-go/tcb/pkg/emulator/capi"
 	"github.com/tcb-go/tcb/pkg/emulator/store"
@@ -356,6 +357,31 @@ func (m *Module) namespace(ns string) (string, error) {
 
 func errFunctionNotFound(ns, name string) error {
 	return capi.Errorf("ResourceNotFound.FunctionName", "The function %s does not exist in namespace %s.", name, ns)
+}
+
+// decodeFunctionRequest decodes the call into req, an action's request
+// about one function, and checks the namespace and function name it names
+// (ns and name point at those fields of req). It returns the namespace.
+func (m *Module) decodeFunctionRequest(c *capi.Call, req any, ns, name *string) (string, error) {
+	if err := c.Decode(req); err != nil {
+		return "", err
+	}
+	namespace, err := m.namespace(*ns)
+	if err != nil {
+		return "", err
+	}
+	if err := requireName(*name); err != nil {
+		return "", err
+	}
+	return namespace, nil
+}
+
+// emptyResponse answers an action whose response is only its RequestId.
+func emptyResponse(err error) (any, error) {
+	if err != nil {
+		return nil, err
+	}
+	return cloudapi.EmptyResponse{}, nil
 }
 
 func requireName(name string) error {

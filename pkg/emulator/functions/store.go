@@ -80,9 +80,14 @@ func allRecordsTx(tx *store.Tx, fn func(*record) error) error {
 	return nil
 }
 
-// putZipTx stores a zip under its SHA-256 once.
+// putZipTx stores a code zip under its SHA-256 once.
 func putZipTx(tx *store.Tx, sha string, zip []byte) error {
-	b, err := tx.Bucket(bucketCode)
+	return putZipInTx(tx, bucketCode, sha, zip)
+}
+
+// putZipInTx stores a zip in bucket under its SHA-256 once.
+func putZipInTx(tx *store.Tx, bucket, sha string, zip []byte) error {
+	b, err := tx.Bucket(bucket)
 	if err != nil {
 		return err
 	}
@@ -94,11 +99,17 @@ func putZipTx(tx *store.Tx, sha string, zip []byte) error {
 
 var errZipMissing = errors.New("code zip missing from the store")
 
-// loadZip returns a copy of a stored zip.
+// loadZip returns a copy of a stored code zip.
 func (m *Module) loadZip(sha string) ([]byte, error) {
+	return m.loadZipFrom(bucketCode, "code", sha)
+}
+
+// loadZipFrom returns a copy of the zip sha stored in bucket (errZipMissing
+// when it is not there); what names the kind of zip in errors.
+func (m *Module) loadZipFrom(bucket, what, sha string) ([]byte, error) {
 	var out []byte
 	err := m.h.DB.View(func(tx *store.Tx) error {
-		b := tx.Raw().Bucket([]byte(bucketCode))
+		b := tx.Raw().Bucket([]byte(bucket))
 		if b == nil {
 			return errZipMissing
 		}
@@ -110,7 +121,7 @@ func (m *Module) loadZip(sha string) ([]byte, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("code %s: %w", short(sha), err)
+		return nil, fmt.Errorf("%s %s: %w", what, short(sha), err)
 	}
 	return out, nil
 }

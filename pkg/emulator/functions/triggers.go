@@ -69,14 +69,8 @@ func triggerInfo(t *trigger) cloudapi.TriggerInfo {
 
 func (m *Module) createTrigger(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.CreateTriggerRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	ns, err := m.namespace(req.Namespace)
+	ns, err := m.decodeFunctionRequest(c, &req, &req.Namespace, &req.FunctionName)
 	if err != nil {
-		return nil, err
-	}
-	if err := requireName(req.FunctionName); err != nil {
 		return nil, err
 	}
 	if !project.IsTriggerName(req.TriggerName) {
@@ -143,14 +137,8 @@ func (m *Module) createTrigger(ctx context.Context, c *capi.Call) (any, error) {
 
 func (m *Module) deleteTrigger(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.DeleteTriggerRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	ns, err := m.namespace(req.Namespace)
+	ns, err := m.decodeFunctionRequest(c, &req, &req.Namespace, &req.FunctionName)
 	if err != nil {
-		return nil, err
-	}
-	if err := requireName(req.FunctionName); err != nil {
 		return nil, err
 	}
 	if req.TriggerName == "" {
@@ -189,14 +177,8 @@ func (m *Module) deleteTrigger(ctx context.Context, c *capi.Call) (any, error) {
 
 func (m *Module) listTriggers(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.ListTriggersRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	ns, err := m.namespace(req.Namespace)
+	ns, err := m.decodeFunctionRequest(c, &req, &req.Namespace, &req.FunctionName)
 	if err != nil {
-		return nil, err
-	}
-	if err := requireName(req.FunctionName); err != nil {
 		return nil, err
 	}
 	offset, limit := int64(0), int64(20)
