@@ -15,7 +15,6 @@ import (
 
 	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
-	"github.com/tcb-go/tcb/pkg/fnlayer"
 	"github.com/tcb-go/tcb/pkg/fnrun"
 	"github.com/tcb-go/tcb/pkg/project"
 )
@@ -160,25 +159,4 @@ func NodeNotice(ctx context.Context, f *cmdutil.Factory, runtimes []string) stri
 	}
 	return fmt.Sprintf("the emulator runs %s functions with its node %s (older): code that needs a newer Node.js may fail here and work in the cloud; install a newer node or choose an older runtime",
 		strings.Join(newer, ", "), st.Functions.Node)
-}
-
-// PrintLayers reports the layers now bound to a function (fn layer bind,
-// unbind, sort).
-func PrintLayers(f *cmdutil.Factory, function string, bound []fnlayer.Ref) error {
-	if bound == nil {
-		bound = []fnlayer.Ref{}
-	}
-	if f.WantsJSON() {
-		return cmdutil.PrintJSON(f.IOStreams.Out, map[string]any{"function": function, "layers": bound}, f.Globals.JQ)
-	}
-	names := make([]string, len(bound))
-	for i, r := range bound {
-		names[i] = r.String()
-	}
-	list := strings.Join(names, ", ")
-	if list == "" {
-		list = "none"
-	}
-	fmt.Fprintf(f.IOStreams.ErrOut, "%s %s binds: %s\n", f.IOStreams.ColorScheme().SuccessIcon(), function, list)
-	return nil
 }

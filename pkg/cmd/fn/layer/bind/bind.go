@@ -3,8 +3,6 @@ package bind
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -34,11 +32,8 @@ until the function is Active again.`,
 		Args:    cmdutil.ExactArgs(1, "which function? tcb fn layer bind FUNCTION --layer ALIAS --layer-version N"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Function = args[0]
-			if opts.Layer == "" {
-				return cmdutil.FlagErrorf("--layer is required: the layer's alias")
-			}
-			if opts.Version < 1 {
-				return cmdutil.FlagErrorf("--layer-version is required (1 or more)")
+			if err := shared.RequireLayerVersion(opts.Layer, opts.Version, ""); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -53,28 +48,12 @@ until the function is Active again.`,
 
 // Run binds the layer.
 func Run(ctx context.Context, opts *Options) error {
-	f := opts.F
-	client, envID, err := shared.Target(f)
+	client, envID, name, err := shared.LayerTarget(opts.F, opts.Layer)
 	if err != nil {
 		return err
 	}
-	if err := fnlayer.CheckAlias(opts.Layer, envID); err != nil {
-		return cmdutil.FlagErrorf("%v", err)
-	}
-	ref := fnlayer.Ref{Name: fnlayer.Name(opts.Layer, envID), Version: opts.Version}
-	var bound []fnlayer.Ref
-	err = f.IOStreams.RunWithProgress("Binding "+ref.String()+" to "+opts.Function, func() error {
-		bound, err = fnlayer.Apply(ctx, client, envID, opts.Function, func(cur []fnlayer.Ref) ([]fnlayer.Ref, error) {
-			return fnlayer.Bind(cur, ref)
-		})
-		return err
+	ref := fnlayer.Ref{Name: name, Version: opts.Version}
+	return shared.ChangeLayers(ctx, opts.F, client, envID, "fn layer bind", "Binding "+ref.String()+" to "+opts.Function, opts.Function, func(cur []fnlayer.Ref) ([]fnlayer.Ref, error) {
+		return fnlayer.Bind(cur, ref)
 	})
-	var ie *fnlayer.InvalidError
-	if errors.As(err, &ie) {
-		return cmdutil.FlagErrorf("fn layer bind: %v", err)
-	}
-	if err != nil {
-		return fmt.Errorf("fn layer bind: %w", err)
-	}
-	return shared.PrintLayers(f, opts.Function, bound)
 }

@@ -61,12 +61,9 @@ names it in Content.TempCosObjectName); up to 50 MB.`,
 // Run publishes the layer version.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	client, envID, err := shared.Target(f)
+	client, envID, name, err := shared.LayerTarget(f, opts.Alias)
 	if err != nil {
 		return err
-	}
-	if err := fnlayer.CheckAlias(opts.Alias, envID); err != nil {
-		return cmdutil.FlagErrorf("%v", err)
 	}
 	zip, err := fnlayer.Package(ctx, opts.File)
 	var ie *fnlayer.InvalidError
@@ -80,7 +77,6 @@ func Run(ctx context.Context, opts *Options) error {
 	if len(runtimes) == 0 {
 		runtimes = fnlayer.DefaultRuntimes
 	}
-	name := fnlayer.Name(opts.Alias, envID)
 	ios := f.IOStreams
 	content := &cloudapi.Code{ZipFile: base64.StdEncoding.EncodeToString(zip)}
 	upload := fndeploy.UploadInline

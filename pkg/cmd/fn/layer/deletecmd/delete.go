@@ -9,7 +9,6 @@ import (
 
 	"github.com/tcb-go/tcb/pkg/cmd/fn/shared"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
-	"github.com/tcb-go/tcb/pkg/fnlayer"
 )
 
 // Options of fn layer delete.
@@ -32,11 +31,8 @@ is gone; a new version of the same name continues the numbering.`,
 		Example: "$ tcb fn layer delete --layer utils --layer-version 1 --yes",
 		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Layer == "" {
-				return cmdutil.FlagErrorf("--layer is required: the layer's alias")
-			}
-			if opts.Version < 1 {
-				return cmdutil.FlagErrorf("--layer-version is required: the version to delete (1 or more)")
+			if err := shared.RequireLayerVersion(opts.Layer, opts.Version, "the version to delete"); err != nil {
+				return err
 			}
 			if !opts.DryRun && !f.Globals.Yes && !f.IOStreams.CanPrompt() {
 				return cmdutil.NoTTYError("fn layer delete", "--yes (or --dry-run to preview)")
@@ -56,14 +52,10 @@ is gone; a new version of the same name continues the numbering.`,
 // Run deletes the version.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	client, envID, err := shared.Target(f)
+	client, _, name, err := shared.LayerTarget(f, opts.Layer)
 	if err != nil {
 		return err
 	}
-	if err := fnlayer.CheckAlias(opts.Layer, envID); err != nil {
-		return cmdutil.FlagErrorf("%v", err)
-	}
-	name := fnlayer.Name(opts.Layer, envID)
 	if _, err := client.GetLayerVersion(ctx, name, opts.Version); err != nil {
 		return fmt.Errorf("fn layer delete: %w", err)
 	}

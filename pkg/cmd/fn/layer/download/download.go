@@ -12,7 +12,6 @@ import (
 	"github.com/tcb-go/tcb/pkg/cmd/fn/shared"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/fndeploy"
-	"github.com/tcb-go/tcb/pkg/fnlayer"
 )
 
 // Options of fn layer download.
@@ -36,11 +35,8 @@ replaced only with --force.`,
 		Example: "$ tcb fn layer download --layer utils --layer-version 1 --dest ./utils-layer",
 		Args:    cmdutil.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Layer == "" {
-				return cmdutil.FlagErrorf("--layer is required: the layer's alias")
-			}
-			if opts.Version < 1 {
-				return cmdutil.FlagErrorf("--layer-version is required (1 or more)")
+			if err := shared.RequireLayerVersion(opts.Layer, opts.Version, ""); err != nil {
+				return err
 			}
 			if opts.Dest == "" {
 				return cmdutil.FlagErrorf("--dest is required: the directory to unpack into")
@@ -68,14 +64,10 @@ func Run(ctx context.Context, opts *Options) error {
 	if !empty && !opts.Force {
 		return cmdutil.FlagErrorf("fn layer download: %s is not empty (--force replaces it)", opts.Dest)
 	}
-	client, envID, err := shared.Target(f)
+	client, _, name, err := shared.LayerTarget(f, opts.Layer)
 	if err != nil {
 		return err
 	}
-	if err := fnlayer.CheckAlias(opts.Layer, envID); err != nil {
-		return cmdutil.FlagErrorf("%v", err)
-	}
-	name := fnlayer.Name(opts.Layer, envID)
 	lv, err := client.GetLayerVersion(ctx, name, opts.Version)
 	if err != nil {
 		return fmt.Errorf("fn layer download: %w", err)

@@ -3,8 +3,6 @@ package sortcmd
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -56,19 +54,7 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 		order = append(order, r)
 	}
-	var bound []fnlayer.Ref
-	err = f.IOStreams.RunWithProgress("Reordering the layers of "+opts.Function, func() error {
-		bound, err = fnlayer.Apply(ctx, client, envID, opts.Function, func(cur []fnlayer.Ref) ([]fnlayer.Ref, error) {
-			return fnlayer.Sort(cur, order)
-		})
-		return err
+	return shared.ChangeLayers(ctx, f, client, envID, "fn layer sort", "Reordering the layers of "+opts.Function, opts.Function, func(cur []fnlayer.Ref) ([]fnlayer.Ref, error) {
+		return fnlayer.Sort(cur, order)
 	})
-	var ie *fnlayer.InvalidError
-	if errors.As(err, &ie) {
-		return cmdutil.FlagErrorf("fn layer sort: %v", err)
-	}
-	if err != nil {
-		return fmt.Errorf("fn layer sort: %w", err)
-	}
-	return shared.PrintLayers(f, opts.Function, bound)
 }

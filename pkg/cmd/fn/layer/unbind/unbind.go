@@ -3,8 +3,6 @@ package unbind
 
 import (
 	"context"
-	"errors"
-	"fmt"
 
 	"github.com/spf13/cobra"
 
@@ -32,11 +30,8 @@ func NewCmdUnbind(f *cmdutil.Factory, runF func(context.Context, *Options) error
 		Args:    cmdutil.ExactArgs(1, "which function? tcb fn layer unbind FUNCTION --layer ALIAS --layer-version N"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Function = args[0]
-			if opts.Layer == "" {
-				return cmdutil.FlagErrorf("--layer is required: the layer's alias")
-			}
-			if opts.Version < 1 {
-				return cmdutil.FlagErrorf("--layer-version is required (1 or more)")
+			if err := shared.RequireLayerVersion(opts.Layer, opts.Version, ""); err != nil {
+				return err
 			}
 			if runF != nil {
 				return runF(cmd.Context(), opts)
@@ -51,28 +46,12 @@ func NewCmdUnbind(f *cmdutil.Factory, runF func(context.Context, *Options) error
 
 // Run unbinds the layer.
 func Run(ctx context.Context, opts *Options) error {
-	f := opts.F
-	client, envID, err := shared.Target(f)
+	client, envID, name, err := shared.LayerTarget(opts.F, opts.Layer)
 	if err != nil {
 		return err
 	}
-	if err := fnlayer.CheckAlias(opts.Layer, envID); err != nil {
-		return cmdutil.FlagErrorf("%v", err)
-	}
-	ref := fnlayer.Ref{Name: fnlayer.Name(opts.Layer, envID), Version: opts.Version}
-	var bound []fnlayer.Ref
-	err = f.IOStreams.RunWithProgress("Unbinding "+ref.String()+" from "+opts.Function, func() error {
-		bound, err = fnlayer.Apply(ctx, client, envID, opts.Function, func(cur []fnlayer.Ref) ([]fnlayer.Ref, error) {
-			return fnlayer.Unbind(cur, ref)
-		})
-		return err
+	ref := fnlayer.Ref{Name: name, Version: opts.Version}
+	return shared.ChangeLayers(ctx, opts.F, client, envID, "fn layer unbind", "Unbinding "+ref.String()+" from "+opts.Function, opts.Function, func(cur []fnlayer.Ref) ([]fnlayer.Ref, error) {
+		return fnlayer.Unbind(cur, ref)
 	})
-	var ie *fnlayer.InvalidError
-	if errors.As(err, &ie) {
-		return cmdutil.FlagErrorf("fn layer unbind: %v", err)
-	}
-	if err != nil {
-		return fmt.Errorf("fn layer unbind: %w", err)
-	}
-	return shared.PrintLayers(f, opts.Function, bound)
 }
