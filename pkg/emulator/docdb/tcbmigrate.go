@@ -176,26 +176,49 @@ func (w *pipeWriter) Write(p []byte) (int, error) {
 	return w.pw.Write(p)
 }
 
+// migrateTarget checks what an import and an export both name: the
+// environment (ready), the collection, the object (FilePath, returned as
+// its key) and the file type.
+func (m *Module) migrateTarget(envID, collection, filePath, fileTypeName string) (*envs.Record, string, int, error) {
+	if envID == "" {
+		return nil, "", 0, capi.Errorf("MissingParameter", "The parameter `EnvId` is required.")
+	}
+	rec, err := m.h.Envs.Ready(envID, "ResourceNotFound")
+	if err != nil {
+		return nil, "", 0, err
+	}
+	if collection == "" {
+		return nil, "", 0, capi.Errorf("MissingParameter", "The parameter `CollectionName` is required.")
+	}
+	key, err := objectKey(filePath)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	ft, err := fileType(fileTypeName)
+	if err != nil {
+		return nil, "", 0, err
+	}
+	return rec, key, ft, nil
+}
+
+// requireCollection is the Cloud API error for a collection that does not exist.
+func (m *Module) requireCollection(envID, collection string) error {
+	ok, err := m.collectionExists(envID, collection)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return tc3Error(errCollectionMissing(collection))
+	}
+	return nil
+}
+
 func (m *Module) databaseMigrateImport(ctx context.Context, c *capi.Call) (any, error) {
 	var req migrateImportRequest
 	if err := c.Decode(&req); err != nil {
 		return nil, err
 	}
-	if req.EnvId == "" {
-		return nil, capi.Errorf("MissingParameter", "The parameter `EnvId` is required.")
-	}
-	rec, err := m.h.Envs.Ready(req.EnvId, "ResourceNotFound")
-	if err != nil {
-		return nil, err
-	}
-	if req.CollectionName == "" {
-		return nil, capi.Errorf("MissingParameter", "The parameter `CollectionName` is required.")
-	}
-	key, err := objectKey(req.FilePath)
-	if err != nil {
-		return nil, err
-	}
-	ft, err := fileType(req.FileType)
+	rec, key, ft, err := m.migrateTarget(req.EnvId, req.CollectionName, req.FilePath, req.FileType)
 	if err != nil {
 		return nil, err
 	}
@@ -207,10 +230,8 @@ func (m *Module) databaseMigrateImport(ctx context.Context, c *capi.Call) (any, 
 	default:
 		return nil, capi.Errorf("InvalidParameterValue", "ConflictMode must be insert or upsert, got %q.", req.ConflictMode)
 	}
-	if ok, err := m.collectionExists(req.EnvId, req.CollectionName); err != nil {
+	if err := m.requireCollection(req.EnvId, req.CollectionName); err != nil {
 		return nil, err
-	} else if !ok {
-		return nil, tc3Error(errCollectionMissing(req.CollectionName))
 	}
 	// The object must exist now: a wrong path fails the call, not the job.
 	cos := m.bucketClient(rec)
@@ -273,21 +294,7 @@ func (m *Module) databaseMigrateExport(ctx context.Context, c *capi.Call) (any, 
 	if err := c.Decode(&req); err != nil {
 		return nil, err
 	}
-	if req.EnvId == "" {
-		return nil, capi.Errorf("MissingParameter", "The parameter `EnvId` is required.")
-	}
-	rec, err := m.h.Envs.Ready(req.EnvId, "ResourceNotFound")
-	if err != nil {
-		return nil, err
-	}
-	if req.CollectionName == "" {
-		return nil, capi.Errorf("MissingParameter", "The parameter `CollectionName` is required.")
-	}
-	key, err := objectKey(req.FilePath)
-	if err != nil {
-		return nil, err
-	}
-	ft, err := fileType(req.FileType)
+	rec, key, ft, err := m.migrateTarget(req.EnvId, req.CollectionName, req.FilePath, req.FileType)
 	if err != nil {
 		return nil, err
 	}
@@ -331,10 +338,8 @@ func (m *Module) databaseMigrateExport(ctx context.Context, c *capi.Call) (any, 
 	} else if ft == wechat.FileTypeCSV {
 		return nil, capi.Errorf("MissingParameter", "Fields is required for a csv export.")
 	}
-	if ok, err := m.collectionExists(req.EnvId, req.CollectionName); err != nil {
+	if err := m.requireCollection(req.EnvId, req.CollectionName); err != nil {
 		return nil, err
-	} else if !ok {
-		return nil, tc3Error(errCollectionMissing(req.CollectionName))
 	}
 	j := &job{Env: req.EnvId, Kind: "export", Collection: req.CollectionName, FilePath: key, FileType: ft,
 		Token: newID(), Status: jobWaiting, Created: m.now()}
