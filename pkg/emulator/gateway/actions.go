@@ -56,6 +56,43 @@ func (m *Module) env(id string) (string, error) {
 	return id, nil
 }
 
+// decodeEnvRequest decodes the call into req and checks the environment
+// it names (id points at req's ServiceId).
+func (m *Module) decodeEnvRequest(c *capi.Call, req any, id *string) (string, error) {
+	if err := c.Decode(req); err != nil {
+		return "", err
+	}
+	return m.env(*id)
+}
+
+// changeAPIs runs change on each access path of env in one transaction
+// and returns how many it changed (change writes the change in tx);
+// env's routes are rebuilt after.
+func (m *Module) changeAPIs(env string, change func(tx *store.Tx, a apiRecord) (bool, error)) (int, error) {
+	n := 0
+	err := m.h.DB.Update(func(tx *store.Tx) error {
+		_, apis, err := m.loadEnvTx(tx, env)
+		if err != nil {
+			return err
+		}
+		for _, a := range apis {
+			changed, err := change(tx, a)
+			if err != nil {
+				return err
+			}
+			if changed {
+				n++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	m.invalidate(env)
+	return n, nil
+}
+
 // ValidatePath checks an access path and returns its canonical form (no
 // trailing slash but for "/"). Paths are absolute, at most MaxPathLen
 // bytes, of letters, digits and - _ . ~ /, with no empty, "." or ".."
@@ -94,10 +131,7 @@ func ValidatePath(p string) (string, error) {
 
 func (m *Module) createAPI(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.CreateCloudBaseGWAPIRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	env, err := m.env(req.ServiceId)
+	env, err := m.decodeEnvRequest(c, &req, &req.ServiceId)
 	if err != nil {
 		return nil, err
 	}
@@ -154,10 +188,7 @@ func (m *Module) apiInfo(env string, a apiRecord) cloudapi.GWAPI {
 
 func (m *Module) describeAPI(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.DescribeCloudBaseGWAPIRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	env, err := m.env(req.ServiceId)
+	env, err := m.decodeEnvRequest(c, &req, &req.ServiceId)
 	if err != nil {
 		return nil, err
 	}
@@ -204,10 +235,7 @@ func (m *Module) describeAPI(ctx context.Context, c *capi.Call) (any, error) {
 
 func (m *Module) deleteAPI(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.DeleteCloudBaseGWAPIRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	env, err := m.env(req.ServiceId)
+	env, err := m.decodeEnvRequest(c, &req, &req.ServiceId)
 	if err != nil {
 		return nil, err
 	}
@@ -222,27 +250,15 @@ func (m *Module) deleteAPI(ctx context.Context, c *capi.Call) (any, error) {
 		}
 		path = p
 	}
-	n := 0
-	err = m.h.DB.Update(func(tx *store.Tx) error {
-		_, apis, err := m.loadEnvTx(tx, env)
-		if err != nil {
-			return err
+	n, err := m.changeAPIs(env, func(tx *store.Tx, a apiRecord) (bool, error) {
+		if (path != "" && a.Path != path) || (req.APIId != "" && a.APIId != req.APIId) || (req.Name != "" && a.Name != req.Name) {
+			return false, nil
 		}
-		for _, a := range apis {
-			if (path != "" && a.Path != path) || (req.APIId != "" && a.APIId != req.APIId) || (req.Name != "" && a.Name != req.Name) {
-				continue
-			}
-			if err := tx.Delete([]string{bucketAPIs, env}, a.APIId); err != nil {
-				return err
-			}
-			n++
-		}
-		return nil
+		return true, tx.Delete([]string{bucketAPIs, env}, a.APIId)
 	})
 	if err != nil {
 		return nil, err
 	}
-	m.invalidate(env)
 	if n == 0 {
 		return nil, capi.Errorf("ResourceNotFound.API", "No access path of %s matches.", env)
 	}
@@ -283,10 +299,7 @@ func (m *Module) updateState(env string, fn func(*envState) error) error {
 
 func (m *Module) describeService(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.DescribeCloudBaseGWServiceRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	env, err := m.env(req.ServiceId)
+	env, err := m.decodeEnvRequest(c, &req, &req.ServiceId)
 	if err != nil {
 		return nil, err
 	}
@@ -307,10 +320,7 @@ func (m *Module) describeService(ctx context.Context, c *capi.Call) (any, error)
 
 func (m *Module) describePrivilege(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.DescribeCloudBaseGWPrivilegeRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	env, err := m.env(req.ServiceId)
+	env, err := m.decodeEnvRequest(c, &req, &req.ServiceId)
 	if err != nil {
 		return nil, err
 	}
@@ -333,10 +343,7 @@ func parseSwitch(o cloudapi.GWOption) (bool, error) {
 
 func (m *Module) modifyPrivilege(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.ModifyCloudBaseGWPrivilegeRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	env, err := m.env(req.ServiceId)
+	env, err := m.decodeEnvRequest(c, &req, &req.ServiceId)
 	if err != nil {
 		return nil, err
 	}
@@ -372,10 +379,7 @@ func (m *Module) modifyPrivilege(ctx context.Context, c *capi.Call) (any, error)
 
 func (m *Module) modifyAPIPrivilege(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.ModifyCloudBaseGWAPIPrivilegeBatchRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	env, err := m.env(req.ServiceId)
+	env, err := m.decodeEnvRequest(c, &req, &req.ServiceId)
 	if err != nil {
 		return nil, err
 	}
@@ -397,28 +401,16 @@ func (m *Module) modifyAPIPrivilege(ctx context.Context, c *capi.Call) (any, err
 	for _, id := range req.APIIdSet {
 		want[id] = true
 	}
-	n := 0
-	err = m.h.DB.Update(func(tx *store.Tx) error {
-		_, apis, err := m.loadEnvTx(tx, env)
-		if err != nil {
-			return err
+	n, err := m.changeAPIs(env, func(tx *store.Tx, a apiRecord) (bool, error) {
+		if !want[a.APIId] {
+			return false, nil
 		}
-		for _, a := range apis {
-			if !want[a.APIId] {
-				continue
-			}
-			a.EnableAuth = *on
-			if err := tx.Put([]string{bucketAPIs, env}, a.APIId, &a); err != nil {
-				return err
-			}
-			n++
-		}
-		return nil
+		a.EnableAuth = *on
+		return true, tx.Put([]string{bucketAPIs, env}, a.APIId, &a)
 	})
 	if err != nil {
 		return nil, err
 	}
-	m.invalidate(env)
 	return cloudapi.CountResponse{Count: int64(n)}, nil
 }
 
@@ -451,10 +443,7 @@ func ValidateDomain(d string) error {
 
 func (m *Module) bindDomain(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.BindCloudBaseGWDomainRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	env, err := m.env(req.ServiceId)
+	env, err := m.decodeEnvRequest(c, &req, &req.ServiceId)
 	if err != nil {
 		return nil, err
 	}
@@ -480,10 +469,7 @@ func (m *Module) bindDomain(ctx context.Context, c *capi.Call) (any, error) {
 
 func (m *Module) deleteDomain(ctx context.Context, c *capi.Call) (any, error) {
 	var req cloudapi.DeleteCloudBaseGWDomainRequest
-	if err := c.Decode(&req); err != nil {
-		return nil, err
-	}
-	env, err := m.env(req.ServiceId)
+	env, err := m.decodeEnvRequest(c, &req, &req.ServiceId)
 	if err != nil {
 		return nil, err
 	}
