@@ -158,7 +158,26 @@ func (s *session) typeAhead(keys string) {
 	s.c.ahead = keys
 }
 
+// press types keys at a prompt. It waits until the prompt reads keys one
+// by one: survey draws a prompt before it switches the terminal out of
+// canonical mode, and keys that come in between are line-buffered, or,
+// for Ctrl-C, turned into a SIGINT the prompt never sees.
 func (s *session) press(keys ...string) {
+	s.t.Helper()
+	if !emulatortest.Wait(60*time.Second, func() bool { return ptyRaw(s.c.f) }) {
+		s.t.Fatalf("the terminal never left canonical mode; it showed:\n%s", s.screen())
+	}
+	s.send(keys...)
+}
+
+// interrupt presses Ctrl-C outside a prompt (canonical mode): the
+// terminal sends SIGINT.
+func (s *session) interrupt() {
+	s.t.Helper()
+	s.send(keyCtrlC)
+}
+
+func (s *session) send(keys ...string) {
 	s.t.Helper()
 	for _, k := range keys {
 		if _, err := s.c.f.Write([]byte(k)); err != nil {
@@ -552,7 +571,7 @@ func TestInteractivePromptsInPTY(t *testing.T) {
 		}
 		interrupted := func(t *testing.T, s *session) {
 			t.Helper()
-			s.press(keyCtrlC)
+			s.interrupt()
 			s.wantExit(130)
 			s.expect("interrupted")
 			if strings.Contains(s.screen(), "? Environment") || strings.Contains(s.screen(), "Default environment") {
