@@ -21,7 +21,7 @@ const tokenStoreForms = "file, file:PATH, redis://..., rediss://..., redis+senti
 // retried on use. Messages show the spec without its password.
 func (f *Factory) openURLTokenStore(spec string) (*TokenStore, error) {
 	token.SetRedisLogger(f.Logger())
-	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	ctx, cancel := context.WithTimeout(f.ctx(), 15*time.Second) // Ctrl-C stops it too
 	defer cancel()
 	st, info, err := token.OpenURLStore(ctx, spec, token.OpenOptions{
 		Getenv: f.Getenv,
