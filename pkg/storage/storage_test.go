@@ -51,7 +51,7 @@ func setup(t *testing.T) *fixture {
 	return &fixture{emu: emu, env: env, bucket: b, c: c}
 }
 
-func writeTree(t *testing.T, dir string, files map[string][]byte) {
+func writeTree(t testing.TB, dir string, files map[string][]byte) {
 	t.Helper()
 	for name, b := range files {
 		p := filepath.Join(dir, filepath.FromSlash(name))
