@@ -56,11 +56,7 @@ func validate(a string) error {
 // Run renames.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	client, err := f.CloudAPI()
-	if err != nil {
-		return err
-	}
-	envID, err := f.RequireEnvID()
+	client, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}

@@ -113,7 +113,7 @@ func RunDownload(ctx context.Context, opts *DownloadOptions) error {
 			return cmdutil.Errorf("fn code download: cancelled")
 		}
 	}
-	client, envID, err := shared.Target(f)
+	client, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}

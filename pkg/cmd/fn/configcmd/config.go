@@ -100,7 +100,7 @@ func RunUpdate(ctx context.Context, opts *UpdateOptions) error {
 		}
 		specs = append(specs, spec)
 	}
-	client, envID, err := shared.Target(f)
+	client, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}

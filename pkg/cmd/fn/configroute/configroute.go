@@ -8,7 +8,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tcb-go/tcb/pkg/cmd/fn/shared"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/fnversion"
 )
@@ -64,7 +63,7 @@ tcb fn invoke --qualifier '$DEFAULT' follows the split.`,
 // Run sets the route.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	client, envID, err := shared.Target(f)
+	client, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}

@@ -65,7 +65,7 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 		opts.Names = names
 	}
-	client, envID, err := shared.Target(f)
+	client, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}

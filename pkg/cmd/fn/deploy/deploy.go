@@ -137,7 +137,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if err != nil {
 		return err
 	}
-	client, envID, err := shared.Target(f)
+	client, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}

@@ -60,7 +60,7 @@ func Run(ctx context.Context, opts *Options) error {
 		}
 		opts.Name = name
 	}
-	client, envID, err := shared.Target(f)
+	client, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}

@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/tcb-go/tcb/pkg/cmd/fn/shared"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/fnversion"
 )
@@ -42,7 +41,7 @@ func NewCmdGetRoute(f *cmdutil.Factory, runF func(context.Context, *Options) err
 // Run shows the route.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	client, envID, err := shared.Target(f)
+	client, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}

@@ -136,7 +136,7 @@ func Run(ctx context.Context, opts *Options) error {
 	if opts.Via == "wechat" {
 		return viaWeChat(ctx, f, opts.Name, event)
 	}
-	client, envID, err := shared.Target(f)
+	client, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tcb-go/tcb/pkg/cloudapi"
-	"github.com/tcb-go/tcb/pkg/cmd/fn/shared"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 )
 
@@ -36,7 +35,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 // Run lists.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	client, envID, err := shared.Target(f)
+	client, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tcb-go/tcb/pkg/cloudapi"
-	"github.com/tcb-go/tcb/pkg/cmd/fn/shared"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 )
 
@@ -52,7 +51,7 @@ func NewCmdListVersions(f *cmdutil.Factory, runF func(context.Context, *Options)
 // Run lists the versions.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	client, envID, err := shared.Target(f)
+	client, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}

@@ -13,7 +13,7 @@ import (
 
 // listFunctions lists the env's functions for a select.
 func listFunctions(ctx context.Context, f *cmdutil.Factory) ([]cloudapi.Function, []string, error) {
-	client, envID, err := Target(f)
+	client, envID, err := f.CloudTarget()
 	if err != nil {
 		return nil, nil, err
 	}

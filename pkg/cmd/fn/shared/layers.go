@@ -30,7 +30,7 @@ func RequireLayerVersion(layer string, version int64, what string) error {
 // LayerTarget is Target for a command on the layer alias: the client, the
 // environment and the layer's full name (an invalid alias is a usage error).
 func LayerTarget(f *cmdutil.Factory, alias string) (*cloudapi.Client, string, string, error) {
-	client, envID, err := Target(f)
+	client, envID, err := f.CloudTarget()
 	if err != nil {
 		return nil, "", "", err
 	}

@@ -13,26 +13,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/fnrun"
 	"github.com/tcb-go/tcb/pkg/project"
 )
-
-// Target returns the cloud client and the environment (= SCF namespace).
-func Target(f *cmdutil.Factory) (*cloudapi.Client, string, error) {
-	// Credentials first: with neither keys nor an environment, "not
-	// logged in" is the problem to fix first.
-	client, err := f.CloudAPI()
-	if err != nil {
-		return nil, "", err
-	}
-	envID, err := f.RequireEnvID()
-	if err != nil {
-		return nil, "", err
-	}
-	return client, envID, nil
-}
 
 // ConfiguredFunction finds name in the project config; the function is nil
 // when there is no config or it does not mention name. fields are the

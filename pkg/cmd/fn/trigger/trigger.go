@@ -101,7 +101,7 @@ func createRun(ctx context.Context, o *CreateOptions) error {
 		}
 		triggers = fn.Triggers
 	}
-	client, envID, err := shared.Target(f)
+	client, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}
@@ -173,7 +173,7 @@ func deleteRun(ctx context.Context, o *DeleteOptions) error {
 		}
 		o.Function = name
 	}
-	client, envID, err := shared.Target(f)
+	client, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}
@@ -256,7 +256,7 @@ func listRun(ctx context.Context, o *ListOptions) error {
 		}
 		o.Function = name
 	}
-	client, envID, err := shared.Target(f)
+	client, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}

@@ -37,11 +37,7 @@ func NewCmdDetail(f *cmdutil.Factory, runF func(context.Context, *Options) error
 // Run shows the static hosting.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	api, err := f.CloudAPI()
-	if err != nil {
-		return err
-	}
-	envID, err := f.RequireEnvID()
+	api, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}

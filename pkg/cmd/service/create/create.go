@@ -63,11 +63,7 @@ func NewCmdCreate(f *cmdutil.Factory, runF func(context.Context, *Options) error
 // Run creates the path.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	api, err := f.CloudAPI()
-	if err != nil {
-		return err
-	}
-	envID, err := f.RequireEnvID()
+	api, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}

@@ -62,11 +62,7 @@ func NewCmdDelete(f *cmdutil.Factory, runF func(context.Context, *Options) error
 // Run deletes the paths.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	api, err := f.CloudAPI()
-	if err != nil {
-		return err
-	}
-	envID, err := f.RequireEnvID()
+	api, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}

@@ -68,11 +68,7 @@ func NewCmdUnbind(f *cmdutil.Factory, runF func(context.Context, *Options) error
 
 func change(ctx context.Context, opts *Options, done string, fn func(*cloudapi.Client, string) error) error {
 	f := opts.F
-	api, err := f.CloudAPI()
-	if err != nil {
-		return err
-	}
-	envID, err := f.RequireEnvID()
+	api, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}
@@ -116,11 +112,7 @@ var statusNames = map[int64]string{1: "deploying", 2: "deploy failed", 3: "deplo
 
 func runList(ctx context.Context, opts *ListOptions) error {
 	f := opts.F
-	api, err := f.CloudAPI()
-	if err != nil {
-		return err
-	}
-	envID, err := f.RequireEnvID()
+	api, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}

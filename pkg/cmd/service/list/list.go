@@ -58,11 +58,7 @@ type Entry struct {
 // Run lists the paths.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	api, err := f.CloudAPI()
-	if err != nil {
-		return err
-	}
-	envID, err := f.RequireEnvID()
+	api, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}

@@ -67,11 +67,7 @@ func NewCmdSwitch(f *cmdutil.Factory, runF func(context.Context, *Options) error
 // Run sets the switch key (cloudapi.GWSwitchService or GWSwitchAuth).
 func Run(ctx context.Context, opts *Options, key string) error {
 	f := opts.F
-	api, err := f.CloudAPI()
-	if err != nil {
-		return err
-	}
-	envID, err := f.RequireEnvID()
+	api, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}

@@ -80,11 +80,7 @@ func Parse(args []string) ([]string, error) {
 // Run adds the domains.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	envID, err := f.RequireEnvID()
-	if err != nil {
-		return err
-	}
-	client, err := f.CloudAPI()
+	client, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}

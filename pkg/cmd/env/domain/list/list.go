@@ -46,11 +46,7 @@ func NewCmdList(f *cmdutil.Factory, runF func(context.Context, *Options) error) 
 // Run lists the domains.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	envID, err := f.RequireEnvID()
-	if err != nil {
-		return err
-	}
-	client, err := f.CloudAPI()
+	client, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}

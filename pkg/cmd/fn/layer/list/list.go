@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/tcb-go/tcb/pkg/cloudapi"
-	"github.com/tcb-go/tcb/pkg/cmd/fn/shared"
 	"github.com/tcb-go/tcb/pkg/cmdutil"
 	"github.com/tcb-go/tcb/pkg/fnlayer"
 )
@@ -50,7 +49,7 @@ $ tcb fn layer list --name hello --json`,
 // Run lists.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	client, envID, err := shared.Target(f)
+	client, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}

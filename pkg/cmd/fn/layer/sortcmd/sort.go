@@ -42,7 +42,7 @@ function is Active again.`,
 // Run reorders the layers.
 func Run(ctx context.Context, opts *Options) error {
 	f := opts.F
-	client, envID, err := shared.Target(f)
+	client, envID, err := f.CloudTarget()
 	if err != nil {
 		return err
 	}
