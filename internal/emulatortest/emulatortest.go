@@ -135,7 +135,13 @@ var envSeq atomic.Int64
 // latency instead of waiting for it.
 func (e *Emulator) NewEnv(prefix string) string {
 	e.T.Helper()
-	out, err := e.Client.CreateEnv(e.Ctx, &cloudapi.CreateEnvRequest{Alias: fmt.Sprintf("%s%d", prefix, envSeq.Add(1))})
+	return e.NewEnvAlias(fmt.Sprintf("%s%d", prefix, envSeq.Add(1)))
+}
+
+// NewEnvAlias is NewEnv with exactly alias as the environment's alias.
+func (e *Emulator) NewEnvAlias(alias string) string {
+	e.T.Helper()
+	out, err := e.Client.CreateEnv(e.Ctx, &cloudapi.CreateEnvRequest{Alias: alias})
 	if err != nil {
 		e.T.Fatal(err)
 	}
@@ -171,6 +177,34 @@ func (e *Emulator) Faults(rules ...faults.Rule) {
 		e.T.Fatal(err)
 	}
 	e.post("/_emulator/faults", b)
+}
+
+// PendingFaults are the injected fault rules the emulator has not used up
+// (t: the test or subtest that asks).
+func (e *Emulator) PendingFaults(t testing.TB) []faults.Rule {
+	t.Helper()
+	resp, err := http.Get(e.Endpoint() + "/_emulator/faults")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body struct{ Faults []faults.Rule }
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		t.Fatal(err)
+	}
+	return body.Faults
+}
+
+// ClearFaults removes every injected fault rule (t: the test or subtest
+// that asks).
+func (e *Emulator) ClearFaults(t testing.TB) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodDelete, e.Endpoint()+"/_emulator/faults", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
 }
 
 // Reset wipes the emulator's state through /_emulator/reset.

@@ -3,10 +3,8 @@ package cmdutil
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"net"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -50,43 +48,6 @@ func chooserFactory(t *testing.T, host string, tty bool, p prompt.Prompter) (*Fa
 	return f, out, errOut
 }
 
-// newAliasEnv creates an environment with alias and waits until it is
-// ready.
-func newAliasEnv(t *testing.T, e *emulatortest.Emulator, alias string) string {
-	t.Helper()
-	out, err := e.Client.CreateEnv(e.Ctx, &cloudapi.CreateEnvRequest{Alias: alias})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.WaitEnvReady(out.EnvId)
-	return out.EnvId
-}
-
-// pendingFaults are the rules the emulator has not used up yet.
-func pendingFaults(t *testing.T, e *emulatortest.Emulator) []faults.Rule {
-	t.Helper()
-	resp, err := http.Get(e.Endpoint() + "/_emulator/faults")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body struct{ Faults []faults.Rule }
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		t.Fatal(err)
-	}
-	return body.Faults
-}
-
-func clearFaults(t *testing.T, e *emulatortest.Emulator) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodDelete, e.Endpoint()+"/_emulator/faults", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
-}
-
 // hintIn is the hint of the first *Error in err's chain.
 func hintIn(err error) string {
 	var e *Error
@@ -102,8 +63,8 @@ func hintIn(err error) string {
 // the default.
 func TestEnvSelectOffersTheAccountsEnvs(t *testing.T) {
 	e := emulatortest.Start(t, emulatortest.Options{})
-	shop := newAliasEnv(t, e, "shop")
-	blog := newAliasEnv(t, e, "blog")
+	shop := e.NewEnvAlias("shop")
+	blog := e.NewEnvAlias("blog")
 
 	p := newSeenPrompter()
 	p.Answer("Environment", "blog")
@@ -140,8 +101,8 @@ func TestEnvSelectOffersTheAccountsEnvs(t *testing.T) {
 			t.Fatalf("EnvID after the choice: %q, %v", id, err)
 		}
 	}
-	if len(p.Asked) != 1 || len(pendingFaults(t, e)) != 1 {
-		t.Fatalf("asked %q; the environments were listed again: %v", p.Asked, pendingFaults(t, e))
+	if len(p.Asked) != 1 || len(e.PendingFaults(t)) != 1 {
+		t.Fatalf("asked %q; the environments were listed again: %v", p.Asked, e.PendingFaults(t))
 	}
 	if err := p.Verify(); err != nil {
 		t.Fatal(err)
@@ -175,8 +136,8 @@ func TestEnvSelectWithoutTerminalOrEnvs(t *testing.T) {
 	if ExitCode(err) != ExitInput || !strings.Contains(err.Error(), "no environment selected") || !strings.Contains(hintIn(err), "-e ENV_ID") {
 		t.Fatalf("no terminal: exit %d, %v (hint %q)", ExitCode(err), err, hintIn(err))
 	}
-	if len(p.Asked) != 0 || len(pendingFaults(t, e)) != 1 {
-		t.Fatalf("no terminal: asked %q, listed the environments: %v", p.Asked, pendingFaults(t, e))
+	if len(p.Asked) != 0 || len(e.PendingFaults(t)) != 1 {
+		t.Fatalf("no terminal: asked %q, listed the environments: %v", p.Asked, e.PendingFaults(t))
 	}
 
 	e.Reset()
@@ -194,7 +155,7 @@ func TestEnvSelectWithoutTerminalOrEnvs(t *testing.T) {
 // and the request id; nothing is asked.
 func TestEnvSelectListErrorsExitCodes(t *testing.T) {
 	e := emulatortest.Start(t, emulatortest.Options{})
-	newAliasEnv(t, e, "shop")
+	e.NewEnvAlias("shop")
 	for _, tc := range []struct {
 		code string
 		exit int
@@ -224,7 +185,7 @@ func TestEnvSelectListErrorsExitCodes(t *testing.T) {
 		if len(p.Asked) != 0 || out.Len() != 0 {
 			t.Errorf("%s: asked %q, wrote %q", tc.code, p.Asked, out.String())
 		}
-		clearFaults(t, e)
+		e.ClearFaults(t)
 	}
 
 	// Nothing listening: a network error (exit 5) that says where.
@@ -246,7 +207,7 @@ func TestEnvSelectListErrorsExitCodes(t *testing.T) {
 // and nothing is asked.
 func TestEnvSelectStopsWithTheContext(t *testing.T) {
 	e := emulatortest.Start(t, emulatortest.Options{})
-	newAliasEnv(t, e, "shop")
+	e.NewEnvAlias("shop")
 	e.Faults(faults.Rule{Action: "DescribeEnvs", Count: 1, Latency: faults.Duration(5 * time.Minute)})
 
 	p := newSeenPrompter()
@@ -260,7 +221,7 @@ func TestEnvSelectStopsWithTheContext(t *testing.T) {
 		done <- err
 	}()
 	// The call is in the emulator once its fault is used up.
-	emulatortest.Eventually(t, func() bool { return len(pendingFaults(t, e)) == 0 }, "DescribeEnvs held by the emulator")
+	emulatortest.Eventually(t, func() bool { return len(e.PendingFaults(t)) == 0 }, "DescribeEnvs held by the emulator")
 	cancel()
 	var err error
 	if !emulatortest.Wait(time.Minute, func() bool {

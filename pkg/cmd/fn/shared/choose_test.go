@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -55,14 +53,7 @@ func newFnWorld(t *testing.T) *fnWorld {
 	t.Helper()
 	e := emulatortest.Start(t, emulatortest.Options{}, functions.New(functions.Options{SkipInstallDeps: true}))
 	w := &fnWorld{e: e}
-	for alias, id := range map[string]*string{"fns": &w.fns, "bare": &w.bare} {
-		out, err := e.Client.CreateEnv(e.Ctx, &cloudapi.CreateEnvRequest{Alias: alias})
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.WaitEnvReady(out.EnvId)
-		*id = out.EnvId
-	}
+	w.fns, w.bare = e.NewEnvAlias("fns"), e.NewEnvAlias("bare")
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "index.js"), []byte("exports.main = async () => 'ok'\n"), 0o644); err != nil {
 		t.Fatal(err)
@@ -99,30 +90,6 @@ func (w *fnWorld) factory(t *testing.T, env string, tty bool, p prompt.Prompter)
 	f.Getenv = func(k string) string { return vars[k] }
 	f.Prompter = p
 	return f, out, errOut
-}
-
-func (w *fnWorld) pendingFaults(t *testing.T) []faults.Rule {
-	t.Helper()
-	resp, err := http.Get(w.e.Endpoint() + "/_emulator/faults")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var body struct{ Faults []faults.Rule }
-	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
-		t.Fatal(err)
-	}
-	return body.Faults
-}
-
-func (w *fnWorld) clearFaults(t *testing.T) {
-	t.Helper()
-	req, _ := http.NewRequest(http.MethodDelete, w.e.Endpoint()+"/_emulator/faults", nil)
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp.Body.Close()
 }
 
 const testUsage = "which function? tcb fn detail NAME"
@@ -170,15 +137,15 @@ func TestChooseFunction(t *testing.T) {
 
 	t.Run("no terminal: the usage, exit 3, nothing listed", func(t *testing.T) {
 		w.e.Faults(faults.Rule{Action: "ListFunctions", Count: 1, Code: "FailedOperation"})
-		defer w.clearFaults(t)
+		defer w.e.ClearFaults(t)
 		p := newSeenPrompter()
 		f, _, _ := w.factory(t, w.fns, false, p)
 		_, err := ChooseFunction(ctx, f, testUsage)
 		if cmdutil.ExitCode(err) != cmdutil.ExitInput || err.Error() != testUsage {
 			t.Fatalf("exit %d, %v", cmdutil.ExitCode(err), err)
 		}
-		if len(p.Asked) != 0 || len(w.pendingFaults(t)) != 1 {
-			t.Fatalf("asked %q, listed: %v", p.Asked, w.pendingFaults(t))
+		if len(p.Asked) != 0 || len(w.e.PendingFaults(t)) != 1 {
+			t.Fatalf("asked %q, listed: %v", p.Asked, w.e.PendingFaults(t))
 		}
 		if _, err := ChooseFunctions(ctx, f, testUsage); cmdutil.ExitCode(err) != cmdutil.ExitInput {
 			t.Fatalf("ChooseFunctions: %v", err)
@@ -226,13 +193,13 @@ func TestChooseFunction(t *testing.T) {
 			if len(p.Asked) != 0 || out.Len() != 0 {
 				t.Errorf("%s: asked %q, wrote %q", tc.code, p.Asked, out.String())
 			}
-			w.clearFaults(t)
+			w.e.ClearFaults(t)
 		}
 	})
 
 	t.Run("cancelled while listing: exit 130, nothing asked", func(t *testing.T) {
 		w.e.Faults(faults.Rule{Action: "ListFunctions", Count: 1, Latency: faults.Duration(5 * time.Minute)})
-		defer w.clearFaults(t)
+		defer w.e.ClearFaults(t)
 		p := newSeenPrompter()
 		f, _, _ := w.factory(t, w.fns, true, p)
 		ctx, cancel := context.WithCancel(context.Background())
@@ -242,7 +209,7 @@ func TestChooseFunction(t *testing.T) {
 			_, err := ChooseFunction(ctx, f, testUsage)
 			done <- err
 		}()
-		emulatortest.Eventually(t, func() bool { return len(w.pendingFaults(t)) == 0 }, "ListFunctions held by the emulator")
+		emulatortest.Eventually(t, func() bool { return len(w.e.PendingFaults(t)) == 0 }, "ListFunctions held by the emulator")
 		cancel()
 		var err error
 		if !emulatortest.Wait(time.Minute, func() bool {
