@@ -48,14 +48,14 @@
 //     directories), error document 404.html, content types, HEAD, ETag and
 //     304 on If-None-Match / If-Modified-Since.
 //
-// Objects live in files under <data dir>/storage/blobs, each a new file
-// under a random name (hashed on the way, never held in memory), written
-// whole before the metadata (in the emulator's bbolt store, fsynced per
-// commit) points at it, so a crash leaves either the old object or the
-// new one. Concurrent uploads share metadata commits (a group commit
+// Objects live in files under <data dir>/storage/blobs, streamed to a
+// temporary file (hashed on the way, never held in memory) and renamed
+// into place before the metadata (in the emulator's bbolt store, fsynced
+// per commit) points at them, so a crash leaves either the old object or
+// the new one. Concurrent uploads share metadata commits (a group commit
 // that waits briefly for uploads under way), which keeps a tree upload
 // near the disk's speed. At start, blobs nothing points at (a crash
-// before the commit) are removed, and objects whose file
+// between the rename and the commit) are removed, and objects whose file
 // is missing or short (a power loss before the unsynced data reached the
 // disk; Options.Sync fsyncs every file instead) are dropped. A multipart
 // object is the list of its part files, so completing an upload copies

@@ -44,8 +44,9 @@ type Options struct {
 	Tokens wxhttp.TokenChecker
 	// Sync fsyncs every object file before its metadata is committed:
 	// durable across a power loss on any file system, and slower. Without
-	// it a crash of the emulator loses nothing (the bytes are in the page
-	// cache), and the start-up check drops
+	// it files are written to a temporary file and renamed into place (a
+	// crash of the emulator loses nothing; on ext4 the metadata commit,
+	// which is fsynced, flushes them too), and the start-up check drops
 	// objects whose file a power loss left short or missing.
 	Sync bool
 	// Logger defaults to the host's.

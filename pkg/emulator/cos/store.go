@@ -131,28 +131,19 @@ var copyBufs = sync.Pool{New: func() any { b := make([]byte, 256<<10); return &b
 var errTooLarge = errors.New("entity too large")
 
 // write streams r (at most limit bytes; more is errTooLarge) into a new
-// blob, hashed on the way (and fsynced when b.sync). The file is created
-// under its final name, which nothing references until the caller commits
-// the metadata: a write cut short is removed here, and one a crash cut
-// short is an unreferenced blob that collect removes at the next start.
-// (A temporary file renamed into place cost a rename per object and, on
-// ext4 without a journal, an inode allocation in the one temporary
-// directory's group, slow once many files there have been deleted.)
+// blob: a temporary file, hashed on the way, fsynced, then renamed into
+// place. Nothing references it yet.
 func (b *blobs) write(r io.Reader, limit int64) (*written, error) {
-	id := newBlobID()
-	if err := b.mkdir(id); err != nil {
-		return nil, err
-	}
-	name := b.path(id)
-	f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	f, err := os.CreateTemp(b.tmpDir(), "put-*")
 	if err != nil {
 		return nil, err
 	}
+	tmp := f.Name()
 	ok := false
 	defer func() {
 		if !ok {
 			f.Close()
-			os.Remove(name)
+			os.Remove(tmp)
 		}
 	}()
 	h := md5.New()
@@ -172,6 +163,13 @@ func (b *blobs) write(r io.Reader, limit int64) (*written, error) {
 		}
 	}
 	if err := f.Close(); err != nil {
+		return nil, err
+	}
+	id := newBlobID()
+	if err := b.mkdir(id); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp, b.path(id)); err != nil {
 		return nil, err
 	}
 	ok = true
