@@ -32,8 +32,10 @@ const IN_FD = privateFd(3, fs.constants.O_RDONLY);
 const MAX_RESPONSE_BYTES = 6 * 1024 * 1024;
 
 // Keep our own references: user code may replace these.
-const stdoutWrite = process.stdout.write.bind(process.stdout);
-const stderrWrite = process.stderr.write.bind(process.stderr);
+const stdoutStream = process.stdout;
+const stderrStream = process.stderr;
+const stdoutWrite = stdoutStream.write.bind(stdoutStream);
+const stderrWrite = stderrStream.write.bind(stderrStream);
 const bootstrapFile = __filename;
 
 let marker = '';
@@ -190,33 +192,55 @@ function flush(done) {
   };
   const fallback = setTimeout(once, 3000);
   fallback.unref();
+  const writeMarker = () => {
+    try {
+      stdoutWrite(marker, once);
+    } catch (e) {
+      once();
+    }
+  };
+  // An empty write to stderr calls back once what was queued before it is
+  // written; with nothing queued (the usual case: pipes are written
+  // synchronously) the marker goes out at once.
+  if (stderrStream.writableLength === 0 && !stderrStream.writableNeedDrain) {
+    writeMarker();
+    return;
+  }
   try {
-    stderrWrite('', () => {
-      try {
-        stdoutWrite(marker, once);
-      } catch (e) {
-        once();
-      }
-    });
+    stderrWrite('', writeMarker);
   } catch (e) {
     once();
   }
 }
 
-// The function's own values of the variables the last invocation set, so
-// that the next one starts from them again.
+// The function's own values of the variables the invocations override
+// (undefined: the function does not have it), for as long as one is
+// overridden: an invocation that does not set a variable again sees the
+// function's value. Only variables whose value changes are written, so a
+// warm invocation whose caller and credentials are the previous one's
+// writes little more than TCB_SEQID (each write is a setenv).
 const savedVars = new Map();
+const own = Object.prototype.hasOwnProperty;
+
+function setVar(k, v) {
+  if (v === undefined) {
+    if (own.call(process.env, k)) delete process.env[k];
+  } else if (process.env[k] !== v) {
+    process.env[k] = v;
+  }
+}
 
 function applyVars(vars) {
+  vars = vars || {};
   for (const [k, v] of savedVars) {
-    if (v === undefined) delete process.env[k];
-    else process.env[k] = v;
+    if (!own.call(vars, k)) {
+      setVar(k, v);
+      savedVars.delete(k);
+    }
   }
-  savedVars.clear();
-  for (const k of Object.keys(vars || {})) {
-    savedVars.set(k, Object.prototype.hasOwnProperty.call(process.env, k) ? process.env[k] : undefined);
-    if (typeof vars[k] === 'string') process.env[k] = vars[k];
-    else delete process.env[k];
+  for (const k of Object.keys(vars)) {
+    if (!savedVars.has(k)) savedVars.set(k, own.call(process.env, k) ? process.env[k] : undefined);
+    setVar(k, typeof vars[k] === 'string' ? vars[k] : undefined);
   }
 }
 

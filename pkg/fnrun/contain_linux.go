@@ -4,8 +4,10 @@ package fnrun
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -119,6 +121,14 @@ func cleanStaleCgroups(dir string) {
 type cgroupBox struct {
 	dir string
 	fd  *os.File
+
+	// procs is cgroup.procs, kept open: sweep reads it after every
+	// invocation, and a read at offset 0 lists the members afresh (one
+	// or two pread calls instead of open, fstat, read, read and close).
+	procsMu     sync.Mutex
+	procs       *os.File
+	procsBuf    []byte
+	procsClosed bool
 }
 
 var boxSeq atomic.Int64
@@ -166,18 +176,52 @@ func (b *cgroupBox) started() {
 	}
 }
 
+// pids lists the processes in the box (nil once it is destroyed).
 func (b *cgroupBox) pids() []int {
-	data, err := os.ReadFile(filepath.Join(b.dir, "cgroup.procs"))
-	if err != nil {
-		return nil
+	b.procsMu.Lock()
+	defer b.procsMu.Unlock()
+	if b.procs == nil {
+		if b.procsClosed {
+			return nil
+		}
+		f, err := os.Open(filepath.Join(b.dir, "cgroup.procs"))
+		if err != nil {
+			return nil
+		}
+		b.procs, b.procsBuf = f, make([]byte, 512)
+	}
+	n := 0
+	for {
+		if n == len(b.procsBuf) {
+			b.procsBuf = append(b.procsBuf, make([]byte, len(b.procsBuf))...)
+		}
+		m, err := b.procs.ReadAt(b.procsBuf[n:], int64(n))
+		n += m
+		if err != nil {
+			if err != io.EOF {
+				return nil
+			}
+			break
+		}
 	}
 	var out []int
-	for _, f := range strings.Fields(string(data)) {
-		if pid, err := strconv.Atoi(f); err == nil {
+	for _, f := range bytes.Fields(b.procsBuf[:n]) {
+		if pid, err := strconv.Atoi(string(f)); err == nil {
 			out = append(out, pid)
 		}
 	}
 	return out
+}
+
+// closeProcs closes the kept cgroup.procs.
+func (b *cgroupBox) closeProcs() {
+	b.procsMu.Lock()
+	defer b.procsMu.Unlock()
+	if b.procs != nil {
+		b.procs.Close()
+		b.procs = nil
+	}
+	b.procsClosed = true
 }
 
 // sweep kills every process in the box but keep (the instance): what an
@@ -220,6 +264,7 @@ func (b *cgroupBox) destroy() {
 	}
 	b.started()
 	b.killAll()
+	b.closeProcs()
 	for i := 0; i < 2000; i++ { // dying processes leave the cgroup within moments
 		if err := os.Remove(b.dir); err == nil || errors.Is(err, os.ErrNotExist) {
 			return

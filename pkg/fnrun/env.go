@@ -36,7 +36,7 @@ func hostEnvAllowed(key string) bool {
 // Precedence, lowest first: host basics, baseEnv, fn.Env, system variables
 // (SCF_*, TENCENTCLOUD_RUNENV, TCB_ENV, GLOBAL_USER_FILE_PATH,
 // USER_CODE_ROOT).
-func functionEnv(fn *Function, baseEnv []string) (env []string, environ map[string]string) {
+func functionEnv(fn *Function, baseEnv []string) (env []string, visible *environ) {
 	vars := map[string]string{}
 	host := map[string]bool{}
 	for _, kv := range os.Environ() {
@@ -74,40 +74,72 @@ func functionEnv(fn *Function, baseEnv []string) (env []string, environ map[stri
 	if fn.Namespace != "" {
 		set("TCB_ENV", fn.Namespace)
 	}
-	environ = map[string]string{}
+	fnVars := map[string]string{}
 	env = make([]string, 0, len(vars))
 	for k, v := range vars {
 		env = append(env, k+"="+v)
 		if !host[k] {
-			environ[k] = v
+			fnVars[k] = v
 		}
 	}
 	sort.Strings(env)
-	return env, environ
+	return env, newEnviron(fnVars)
+}
+
+// environ is the function-visible part of an instance's environment,
+// sorted by name once per instance: context.environ's base.
+type environ struct {
+	keys []string
+	vals map[string]string
+	size int // bytes of "K=V;" over all variables
+}
+
+func newEnviron(vars map[string]string) *environ {
+	e := &environ{keys: slices.Sorted(maps.Keys(vars)), vals: vars}
+	for k, v := range vars {
+		e.size += len(k) + len(v) + 2
+	}
+	return e
 }
 
 // environString renders context.environ ("K=V;K=V", sorted): the
-// function's variables with this invocation's over them.
-func environString(base map[string]string, vars map[string]*string) string {
-	merged := make(map[string]string, len(base)+len(vars))
-	for k, v := range base {
-		merged[k] = v
-	}
+// function's variables with this invocation's over them (a nil value
+// unsets one). Both lists are sorted, so they are merged in one pass.
+func environString(base *environ, vars map[string]*string) string {
+	over := make([]string, 0, len(vars))
+	size := base.size
 	for k, v := range vars {
-		if v == nil {
-			delete(merged, k)
-		} else {
-			merged[k] = *v
+		over = append(over, k)
+		if v != nil {
+			size += len(k) + len(*v) + 2
 		}
 	}
+	slices.Sort(over)
 	var b strings.Builder
-	for i, k := range slices.Sorted(maps.Keys(merged)) {
-		if i > 0 {
+	b.Grow(size)
+	add := func(k, v string) {
+		if b.Len() > 0 {
 			b.WriteByte(';')
 		}
 		b.WriteString(k)
 		b.WriteByte('=')
-		b.WriteString(merged[k])
+		b.WriteString(v)
+	}
+	i, j := 0, 0
+	for i < len(base.keys) || j < len(over) {
+		switch {
+		case j == len(over) || (i < len(base.keys) && base.keys[i] < over[j]):
+			add(base.keys[i], base.vals[base.keys[i]])
+			i++
+		default:
+			if i < len(base.keys) && base.keys[i] == over[j] {
+				i++ // replaced or unset by this invocation
+			}
+			if v := vars[over[j]]; v != nil {
+				add(over[j], *v)
+			}
+			j++
+		}
 	}
 	return b.String()
 }

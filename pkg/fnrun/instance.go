@@ -48,8 +48,8 @@ type instance struct {
 	pid     int
 	proc    *os.Process
 	reqW    *os.File
-	environ map[string]string // function-visible variables (context.environ)
-	node    string            // process.version
+	environ *environ // function-visible variables (context.environ)
+	node    string   // process.version
 
 	frames   chan *childMsg
 	exited   chan struct{} // closed once the process is reaped
@@ -341,22 +341,16 @@ func (in *instance) invoke(ctx context.Context, fn *Function, event []byte, reqI
 	res := &Result{RequestID: reqID, PID: in.pid}
 	timeout := fn.timeout()
 	vars := invocationVars(opts)
-	frame, err := encodeFrame(invokeMsg{
-		Type:  "invoke",
-		ID:    reqID,
-		Event: event,
-		Context: invokeContext{
-			RequestID:       reqID,
-			RequestIDCamel:  reqID,
-			FunctionName:    fn.Name,
-			FunctionVersion: fn.version(),
-			Namespace:       fn.Namespace,
-			MemoryLimitInMB: fn.memoryMB(),
-			TimeLimitInMS:   timeout.Milliseconds(),
-			Environ:         environString(in.environ, vars),
-		},
-		Vars: vars,
-	})
+	frame, err := encodeInvoke(reqID, event, &invokeContext{
+		RequestID:       reqID,
+		RequestIDCamel:  reqID,
+		FunctionName:    fn.Name,
+		FunctionVersion: fn.version(),
+		Namespace:       fn.Namespace,
+		MemoryLimitInMB: fn.memoryMB(),
+		TimeLimitInMS:   timeout.Milliseconds(),
+		Environ:         environString(in.environ, vars),
+	}, vars)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidEvent, err)
 	}
@@ -405,12 +399,19 @@ func (in *instance) invoke(ctx context.Context, fn *Function, event []byte, reqI
 	stopCtx()
 
 	if got != nil && got.Type == "result" {
-		// The end marker follows all of the invocation's output.
+		// The end marker follows all of the invocation's output (usually
+		// seen already: the child writes it before the result).
 		select {
 		case <-sink.done:
-		case <-in.exited:
-			waitClosed(in.logDone, drainWait)
-		case <-time.After(markerWait):
+		default:
+			t := time.NewTimer(markerWait)
+			select {
+			case <-sink.done:
+			case <-in.exited:
+				waitClosed(in.logDone, drainWait)
+			case <-t.C:
+			}
+			t.Stop()
 		}
 		// What the invocation started and left running ends with it.
 		in.box.sweep(in.pid)

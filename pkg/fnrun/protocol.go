@@ -19,7 +19,8 @@ type initMsg struct {
 	Marker string `json:"marker"`
 }
 
-// invokeMsg asks the child to run the handler once.
+// invokeMsg asks the child to run the handler once (encodeInvoke writes
+// it).
 type invokeMsg struct {
 	Type    string             `json:"type"` // "invoke"
 	ID      string             `json:"id"`
@@ -70,6 +71,44 @@ func encodeFrame(v any) ([]byte, error) {
 	frame := make([]byte, 4+len(body))
 	binary.BigEndian.PutUint32(frame, uint32(len(body)))
 	copy(frame[4:], body)
+	return frame, nil
+}
+
+// encodeInvoke is encodeFrame(invokeMsg{...}) for an event already
+// checked to be JSON (checkEvent): the event is copied into the frame as it
+// is instead of being scanned and compacted again, so a large event costs
+// one copy.
+func encodeInvoke(id string, event []byte, ctx *invokeContext, vars map[string]*string) ([]byte, error) {
+	idJSON, err := json.Marshal(id)
+	if err != nil {
+		return nil, err
+	}
+	ctxJSON, err := json.Marshal(ctx)
+	if err != nil {
+		return nil, err
+	}
+	varsJSON, err := json.Marshal(vars)
+	if err != nil {
+		return nil, err
+	}
+	const (
+		head  = `{"type":"invoke","id":`
+		evKey = `,"event":`
+		ctKey = `,"context":`
+		vaKey = `,"vars":`
+	)
+	n := len(head) + len(idJSON) + len(evKey) + len(event) + len(ctKey) + len(ctxJSON) + len(vaKey) + len(varsJSON) + 1
+	frame := make([]byte, 4, 4+n)
+	binary.BigEndian.PutUint32(frame, uint32(n))
+	frame = append(frame, head...)
+	frame = append(frame, idJSON...)
+	frame = append(frame, evKey...)
+	frame = append(frame, event...)
+	frame = append(frame, ctKey...)
+	frame = append(frame, ctxJSON...)
+	frame = append(frame, vaKey...)
+	frame = append(frame, varsJSON...)
+	frame = append(frame, '}')
 	return frame, nil
 }
 
