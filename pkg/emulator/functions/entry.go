@@ -107,7 +107,7 @@ func (m *Module) runTarget(env, name, qualifier string, keys routingKeys) (*reco
 // findTarget finds the function and the version a request by name runs
 // (an event or a web function).
 func (m *Module) findTarget(env, name, qualifier string, keys routingKeys) (*record, target, error) {
-	rec, err := m.lookup(env, name)
+	rec, err := m.lookupShared(env, name)
 	if err != nil || rec == nil {
 		return nil, target{}, fmt.Errorf("%w: %s in environment %s", ErrNoSuchFunction, name, env)
 	}

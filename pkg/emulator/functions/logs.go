@@ -62,7 +62,7 @@ func logLevel(status int) string {
 
 // writeLogTx stores one log record (see writeLog).
 func (m *Module) writeLogTx(tx *store.Tx, p *pendingLog) error {
-	cur, err := getRecordTx(tx, p.ns, p.name)
+	cur, err := m.sharedRecordTx(tx, p.ns, p.name)
 	if err != nil || cur == nil || cur.FunctionID != p.functionID {
 		return err
 	}

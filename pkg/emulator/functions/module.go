@@ -98,8 +98,10 @@ type Module struct {
 	secretMu  sync.Mutex
 	urlSecret []byte
 
-	web  webServers // web functions' own servers (webfn.go)
-	logw logWriter  // group commit of invocation logs (logwriter.go)
+	web      webServers   // web functions' own servers (webfn.go)
+	logw     logWriter    // group commit of invocation logs (logwriter.go)
+	recs     recordCache  // decoded records of the invocation doors (reccache.go)
+	runtimes runtimeCache // what their versions run (reccache.go)
 }
 
 // New returns the module.

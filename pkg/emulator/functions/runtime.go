@@ -44,6 +44,10 @@ func (m *Module) runtimeFunctionFor(ctx context.Context, rec *record, t target, 
 	if err != nil {
 		return fnrun.Function{}, fmt.Errorf("preparing the layers of %s: %w", rec.Name, err)
 	}
+	key := runtimeKey{rec.Namespace, rec.Name, t.Version}
+	if fn, ok := m.runtimes.get(key, rec, sp, host, dir, opt); ok {
+		return fn, nil
+	}
 	env := make(map[string]string, len(sp.Env)+6)
 	for _, v := range sp.Env {
 		env[v.Key] = v.Value
@@ -85,6 +89,9 @@ func (m *Module) runtimeFunctionFor(ctx context.Context, rec *record, t target, 
 	}
 	fn.Revision = revision(rec.FunctionID, sp, fn)
 	m.checkNodeVersion(ctx, sp.Runtime)
+	if m.recs.isShared(rec) {
+		m.runtimes.put(key, &runtimeEntry{rec: rec, spec: sp, host: host, dir: dir, opt: opt, fn: fn})
+	}
 	return fn, nil
 }
 

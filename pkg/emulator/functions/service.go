@@ -8,7 +8,7 @@ package functions
 // proxies to it (WebFunction) instead of invoking it with an event.
 // ErrNoSuchFunction when there is no such function.
 func (m *Module) Web(env, name string) (bool, error) {
-	rec, err := m.lookup(env, name)
+	rec, err := m.lookupShared(env, name)
 	if err != nil || rec == nil {
 		return false, ErrNoSuchFunction
 	}
