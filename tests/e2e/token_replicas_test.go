@@ -2,9 +2,7 @@ package e2e
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -95,43 +93,12 @@ func TestTokenReplicas(t *testing.T) {
 	env := tokenEnv("TCB_CONFIG_DIR="+filepath.Join(dir, "cfg"), "TCB_EMULATOR_HOST="+emu.Host, "HOME="+dir)
 	appid := config.EmulatorWxAppID
 
-	replicas := make([]*serveProcess, 3)
-	var logs []string
-	for i := range replicas {
-		logPath := filepath.Join(dir, fmt.Sprintf("replica%d.log", i))
-		logs = append(logs, logPath)
-		replicas[i] = startServe(t, env, logPath, "--store", redisURL, "--auth-key-file", keyFile,
-			"--refresh-margin", replicaMargin.String(), "--log-format", "json")
-	}
-	var dead [3]atomic.Bool
-
-	hc := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	fetchToken := func(ctx context.Context, r int) (string, error) {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, replicas[r].URL()+"/v1/token?appid="+appid, nil)
-		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := hc.Do(req)
-		if err != nil {
-			return "", err
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			return "", fmt.Errorf("replica %d: HTTP %d: %s", r, resp.StatusCode, b)
-		}
-		var body struct {
-			AccessToken string `json:"access_token"`
-			ExpiresIn   int    `json:"expires_in"`
-		}
-		if err := json.Unmarshal(b, &body); err != nil || body.AccessToken == "" {
-			return "", fmt.Errorf("replica %d: bad body %q", r, b)
-		}
-		return body.AccessToken, nil
-	}
+	rs := startReplicas(t, env, dir, keyFile, key, appid, "--store", redisURL, "--refresh-margin", replicaMargin.String())
 
 	// Wait until every replica serves.
-	for r := range replicas {
+	for r := range rs.procs {
 		var err error
-		if !emulatortest.Wait(10*time.Second, func() bool { _, err = fetchToken(context.Background(), r); return err == nil }) {
+		if !emulatortest.Wait(10*time.Second, func() bool { _, err = rs.fetch(context.Background(), r); return err == nil }) {
 			t.Fatalf("replica %d never served: %v", r, err)
 		}
 	}
@@ -164,10 +131,10 @@ func TestTokenReplicas(t *testing.T) {
 				var err error
 				for try := range 3 { // failover across replicas, like a load balancer
 					r := (n + try) % 3
-					if dead[r].Load() {
+					if rs.dead[r].Load() {
 						continue
 					}
-					tok, err = fetchToken(ctx, r)
+					tok, err = rs.fetch(ctx, r)
 					if err == nil {
 						log.add(tok, r, send, time.Now())
 						break
@@ -177,7 +144,7 @@ func TestTokenReplicas(t *testing.T) {
 					}
 					failovers.Add(1)
 					if strings.Contains(err.Error(), "connection refused") {
-						dead[r].Store(true) // passive health check, like a load balancer
+						rs.dead[r].Store(true) // passive health check, like a load balancer
 					}
 				}
 				requests.Add(1)
@@ -194,32 +161,9 @@ func TestTokenReplicas(t *testing.T) {
 	}
 
 	// Live checks: the newest token a client got, checked at once.
-	var liveChecks, liveBad atomic.Int64
+	var live liveChecks
 	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(150 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-			s := log.latest.Load()
-			if s == nil {
-				continue
-			}
-			c, err := emu.tryCheck(s.tok)
-			if err != nil {
-				continue
-			}
-			liveChecks.Add(1)
-			if !c.Valid && !c.ValidUntil.After(s.send) {
-				liveBad.Add(1)
-			}
-		}
-	}()
+	go live.run(ctx, &wg, emu, log)
 
 	// waitRotation blocks until clients see a token they had not seen.
 	waitRotation := func() {
@@ -256,7 +200,7 @@ func TestTokenReplicas(t *testing.T) {
 	at(14 * time.Second)
 	waitRotation()
 	waitLockFree() // not while a replica holds the refresh lock
-	replicas[0].Kill()
+	rs.procs[0].Kill()
 	t.Logf("t=%.1fs: replica 0 killed", time.Since(begin).Seconds())
 
 	at(21 * time.Second)
@@ -273,40 +217,16 @@ func TestTokenReplicas(t *testing.T) {
 
 	// Every token was valid when served. (All clients have stopped: the
 	// log is ours alone now.)
-	expired, inFlight := 0, 0
-	var total int
-	byReplica := map[int]int{}
-	for _, tok := range log.order {
-		s := log.tokens[tok]
-		total += s.count
-		for r, n := range s.replicas {
-			byReplica[r] += n
-		}
-		c := emu.check(t, tok)
-		if c.AppID != appid || c.ValidUntil.IsZero() {
-			t.Errorf("a served token is unknown to the emulator: %+v", c)
-			continue
-		}
-		if !c.ValidUntil.After(s.lastSend) {
-			t.Errorf("a token was served after it stopped working: valid until %s, last requested %s",
-				c.ValidUntil.Format(time.StampMilli), s.lastSend.Format(time.StampMilli))
-		}
-		if c.ValidUntil.Before(s.lastRecv) {
-			inFlight++ // valid when served, expired while the answer travelled
-		}
-		if c.ValidUntil.Before(end) {
-			expired++
-		}
-	}
+	sum := checkServed(t, emu, log, appid, end)
 	t.Logf("%.1fs, %d clients: %d requests, %d answers, %d failovers, %d client errors; %d distinct tokens (%d expired during the run), %d upstream fetches; answers by replica %v; %d live checks (%d bad); %d tokens expired in flight",
-		elapsed.Seconds(), replicaClients, requests.Load(), total, failovers.Load(), clientErrors.Load(),
-		len(log.order), expired, fetches, byReplica, liveChecks.Load(), liveBad.Load(), inFlight)
+		elapsed.Seconds(), replicaClients, requests.Load(), sum.total, failovers.Load(), clientErrors.Load(),
+		len(log.order), sum.expired, fetches, sum.byReplica, live.checks.Load(), live.bad.Load(), sum.inFlight)
 
 	if n := clientErrors.Load(); n != 0 {
 		t.Errorf("%d client requests failed, e.g. %v", n, firstErrs)
 	}
-	if liveBad.Load() != 0 {
-		t.Errorf("%d live checks found an invalid token", liveBad.Load())
+	if live.bad.Load() != 0 {
+		t.Errorf("%d live checks found an invalid token", live.bad.Load())
 	}
 	// One fetch per expiry (each replaced token), +1: the idempotent
 	// re-fetch after Redis came back empty.
@@ -316,25 +236,25 @@ func TestTokenReplicas(t *testing.T) {
 	if maxWindows := int(elapsed/(replicaTTL-replicaMargin)) + 2; fetches > maxWindows {
 		t.Errorf("%d upstream fetches in %v, want at most %d", fetches, elapsed, maxWindows)
 	}
-	if expired < 5 {
-		t.Errorf("only %d expiries during the run", expired)
+	if sum.expired < 5 {
+		t.Errorf("only %d expiries during the run", sum.expired)
 	}
 	if st.Wechat.Errors["-1"] != 3 || len(st.Faults) != 0 {
 		t.Errorf("injected faults: errors %v, pending %d (want three -1 answers consumed)", st.Wechat.Errors, len(st.Faults))
 	}
-	if byReplica[1] == 0 || byReplica[2] == 0 {
-		t.Errorf("surviving replicas served nothing: %v", byReplica)
+	if sum.byReplica[1] == 0 || sum.byReplica[2] == 0 {
+		t.Errorf("surviving replicas served nothing: %v", sum.byReplica)
 	}
 
 	// Compare-and-refresh storm: 100 concurrent reports of the current token
 	// (more than 2 s after its fetch) across the two live replicas make one
 	// upstream call; a report of an old token makes none.
-	cur, err := fetchToken(context.Background(), 1)
+	cur, err := rs.fetch(context.Background(), 1)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !emulatortest.Wait(10*time.Second, func() bool {
-		next, err := fetchToken(context.Background(), 1)
+		next, err := rs.fetch(context.Background(), 1)
 		if err != nil {
 			t.Fatalf("waiting for a rotation: %v", err)
 		}
@@ -357,9 +277,9 @@ func TestTokenReplicas(t *testing.T) {
 				stale = "89_an-old-token"
 			}
 			body := fmt.Sprintf(`{"appid":%q,"stale_token":%q}`, appid, stale)
-			req, _ := http.NewRequest(http.MethodPost, replicas[1+i%2].URL()+"/v1/token/refresh", strings.NewReader(body))
+			req, _ := http.NewRequest(http.MethodPost, rs.procs[1+i%2].URL()+"/v1/token/refresh", strings.NewReader(body))
 			req.Header.Set("Authorization", "Bearer "+key)
-			resp, err := hc.Do(req)
+			resp, err := rs.hc.Do(req)
 			if err != nil || resp.StatusCode != http.StatusOK {
 				refreshErrs.Add(1)
 			}
@@ -376,7 +296,7 @@ func TestTokenReplicas(t *testing.T) {
 	}
 
 	// Graceful shutdown of the survivors, then no secrets in any log.
-	for _, r := range replicas[1:] {
+	for _, r := range rs.procs[1:] {
 		if err := r.Stop(); err != nil {
 			t.Errorf("replica exit after SIGTERM: %v", err)
 		}
@@ -385,8 +305,8 @@ func TestTokenReplicas(t *testing.T) {
 	for i, tok := range log.order {
 		secrets[fmt.Sprintf("token #%d", i)] = tok
 	}
-	scanForLeaks(t, logs, secrets)
-	for _, l := range logs[1:] {
+	scanForLeaks(t, rs.logs, secrets)
+	for _, l := range rs.logs[1:] {
 		if b, _ := os.ReadFile(l); !strings.Contains(string(b), `"msg":"token server stopped"`) {
 			t.Errorf("%s: no clean shutdown logged", filepath.Base(l))
 		}

@@ -5,8 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -176,40 +174,11 @@ func runTokenHA(t *testing.T, hs haStore) {
 	}
 	f0 := fetches()
 
-	replicas := make([]*serveProcess, 3)
-	var logs []string
-	for i := range replicas {
-		logPath := filepath.Join(dir, fmt.Sprintf("replica%d.log", i))
-		logs = append(logs, logPath)
-		replicas[i] = startServe(t, c.env, logPath, "--auth-key-file", keyFile,
-			"--refresh-margin", haMargin.String(), "--log-format", "json")
-	}
-	var dead [3]atomic.Bool
-	hc := &http.Client{Timeout: 3 * time.Second, Transport: &http.Transport{MaxIdleConnsPerHost: 64}}
-	fetchToken := func(ctx context.Context, r int) (string, error) {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, replicas[r].URL()+"/v1/token?appid="+appid, nil)
-		req.Header.Set("Authorization", "Bearer "+key)
-		resp, err := hc.Do(req)
-		if err != nil {
-			return "", err
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		if resp.StatusCode != http.StatusOK {
-			return "", fmt.Errorf("replica %d: HTTP %d: %s", r, resp.StatusCode, b)
-		}
-		var body struct {
-			AccessToken string `json:"access_token"`
-		}
-		if err := json.Unmarshal(b, &body); err != nil || body.AccessToken == "" {
-			return "", fmt.Errorf("replica %d: bad body %q", r, b)
-		}
-		return body.AccessToken, nil
-	}
+	rs := startReplicas(t, c.env, dir, keyFile, key, appid, "--refresh-margin", haMargin.String())
 	var first [3]string
-	for r := range replicas {
+	for r := range rs.procs {
 		haWait(t, 15*time.Second, fmt.Sprintf("replica %d serving", r), func() bool {
-			tok, err := fetchToken(context.Background(), r)
+			tok, err := rs.fetch(context.Background(), r)
 			first[r] = tok
 			return err == nil
 		})
@@ -245,10 +214,10 @@ func runTokenHA(t *testing.T, hs haStore) {
 				var err error
 				for try := range 3 { // failover across replicas, like a load balancer
 					r := (n + try) % 3
-					if dead[r].Load() {
+					if rs.dead[r].Load() {
 						continue
 					}
-					if tok, err = fetchToken(ctx, r); err == nil {
+					if tok, err = rs.fetch(ctx, r); err == nil {
 						log.add(tok, r, send, time.Now())
 						break
 					}
@@ -257,7 +226,7 @@ func runTokenHA(t *testing.T, hs haStore) {
 					}
 					failovers.Add(1)
 					if strings.Contains(err.Error(), "connection refused") {
-						dead[r].Store(true)
+						rs.dead[r].Store(true)
 					}
 				}
 				requests.Add(1)
@@ -277,30 +246,9 @@ func runTokenHA(t *testing.T, hs haStore) {
 		}()
 	}
 	// Live checks: the newest token a client got, checked at once.
-	var liveChecks, liveBad atomic.Int64
+	var live liveChecks
 	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		tick := time.NewTicker(150 * time.Millisecond)
-		defer tick.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-tick.C:
-			}
-			s := log.latest.Load()
-			if s == nil {
-				continue
-			}
-			if c, err := emu.tryCheck(s.tok); err == nil {
-				liveChecks.Add(1)
-				if !c.Valid && !c.ValidUntil.After(s.send) {
-					liveBad.Add(1)
-				}
-			}
-		}
-	}()
+	go live.run(ctx, &wg, emu, log)
 
 	rotations := func() int {
 		log.mu.Lock()
@@ -317,9 +265,9 @@ func runTokenHA(t *testing.T, hs haStore) {
 	t.Logf("%s: rotation 1; injected three -1 answers", at())
 
 	waitRotations(2)
-	victim := haNotRefresher(t, logs, &dead)
-	dead[victim].Store(true)
-	replicas[victim].Kill()
+	victim := haNotRefresher(t, rs.logs, &rs.dead)
+	rs.dead[victim].Store(true)
+	rs.procs[victim].Kill()
 	t.Logf("%s: rotation 2; replica %d killed (it does not hold the lock)", at(), victim)
 
 	waitRotations(3)
@@ -333,47 +281,27 @@ func runTokenHA(t *testing.T, hs haStore) {
 	elapsed := end.Sub(begin)
 	fetched := fetches() - f0
 
-	expired, total := 0, 0
-	byReplica := map[int]int{}
-	for _, tok := range log.order {
-		s := log.tokens[tok]
-		total += s.count
-		for r, n := range s.replicas {
-			byReplica[r] += n
-		}
-		ch := emu.check(t, tok)
-		if ch.AppID != appid || ch.ValidUntil.IsZero() {
-			t.Errorf("a served token is unknown to the emulator: %+v", ch)
-			continue
-		}
-		if !ch.ValidUntil.After(s.lastSend) {
-			t.Errorf("a token was served after it stopped working: valid until %s, last requested %s",
-				ch.ValidUntil.Format(time.StampMilli), s.lastSend.Format(time.StampMilli))
-		}
-		if ch.ValidUntil.Before(end) {
-			expired++
-		}
-	}
+	sum := checkServed(t, emu, log, appid, end)
 	t.Logf("%s: %.1fs, %d clients: %d requests, %d answers, %d failovers, %d client errors; %d distinct tokens (%d expired), %d upstream fetches; answers by replica %v; %d live checks (%d bad)",
-		hs.name, elapsed.Seconds(), haClients, requests.Load(), total, failovers.Load(), clientErrors.Load(),
-		len(log.order), expired, fetched, byReplica, liveChecks.Load(), liveBad.Load())
+		hs.name, elapsed.Seconds(), haClients, requests.Load(), sum.total, failovers.Load(), clientErrors.Load(),
+		len(log.order), sum.expired, fetched, sum.byReplica, live.checks.Load(), live.bad.Load())
 	if n := clientErrors.Load(); n != 0 {
 		t.Errorf("%d client requests failed, e.g. %v", n, firstErrs)
 	}
-	if liveBad.Load() != 0 {
-		t.Errorf("%d live checks found an invalid token", liveBad.Load())
+	if live.bad.Load() != 0 {
+		t.Errorf("%d live checks found an invalid token", live.bad.Load())
 	}
 	if r := len(log.order) - 1; fetched > r+1 {
 		t.Errorf("%d upstream fetches for %d expiries (tokens replaced); want <= expiries + 1", fetched, r)
 	}
-	if expired < haRotation-1 {
-		t.Errorf("only %d expiries during the run", expired)
+	if sum.expired < haRotation-1 {
+		t.Errorf("only %d expiries during the run", sum.expired)
 	}
 	if st := emu.state(t); st.Wechat.Errors["-1"] != 3 || len(st.Faults) != 0 {
 		t.Errorf("injected faults: errors %v, %d pending (want three -1 answers and every fault consumed)", st.Wechat.Errors, len(st.Faults))
 	}
 
-	for i, r := range replicas {
+	for i, r := range rs.procs {
 		if i == victim {
 			continue
 		}
@@ -428,7 +356,7 @@ func runTokenHA(t *testing.T, hs haStore) {
 	if err := os.WriteFile(outPath, []byte(outputs.String()), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	scanForLeaks(t, append(logs, outPath), secrets)
+	scanForLeaks(t, append(rs.logs, outPath), secrets)
 }
 
 // haNotRefresher picks a live replica that did not make the latest
