@@ -2,8 +2,6 @@ package token
 
 import (
 	"context"
-	"net/http"
-	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -83,21 +81,7 @@ func BenchmarkStoreCachedGet(b *testing.B) {
 			if !emulatortest.Wait(20*time.Second, func() bool { return srv.apps[testApp].snap.Load() != nil }) {
 				b.Fatal("no token")
 			}
-			req := httptest.NewRequest("GET", "/v1/token?appid="+testApp, nil)
-			req.Header.Set("Authorization", "Bearer "+testKey)
-			b.ReportAllocs()
-			b.ResetTimer()
-			b.RunParallel(func(pb *testing.PB) {
-				w := &discardWriter{h: http.Header{}}
-				for pb.Next() {
-					clear(w.h)
-					w.status = 0
-					srv.ServeHTTP(w, req)
-					if w.status != 200 {
-						b.Fatalf("status %d", w.status)
-					}
-				}
-			})
+			benchCachedGet(b, srv)
 		})
 	}
 }

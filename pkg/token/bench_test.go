@@ -47,7 +47,12 @@ func benchServer(b *testing.B) *Server {
 // BenchmarkServerCachedGet measures the hot path (auth over 3 keys, query
 // parsing, snapshot render) in-process, without network.
 func BenchmarkServerCachedGet(b *testing.B) {
-	srv := benchServer(b)
+	benchCachedGet(b, benchServer(b))
+}
+
+// benchCachedGet serves GET /v1/token in parallel, in-process, from srv's
+// cached token.
+func benchCachedGet(b *testing.B, srv *Server) {
 	req := httptest.NewRequest("GET", "/v1/token?appid="+testApp, nil)
 	req.Header.Set("Authorization", "Bearer "+testKey)
 	b.ReportAllocs()
