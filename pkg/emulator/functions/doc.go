@@ -89,8 +89,10 @@
 //
 // Per invocation: temporary credentials (TENCENTCLOUD_SECRETID, SECRETKEY,
 // SESSIONTOKEN) minted by the host's creds.Authority for the function's
-// environment only, expiring after the function's timeout plus ten minutes
-// (at least an hour), accepted with their session token only; TCB_SEQID
+// environment only, valid for at least the function's timeout plus ten
+// minutes when the invocation starts (minted for an hour or longer, and
+// reused by the invocations of the same caller in that time, as SCF reuses
+// its role's credentials), accepted with their session token only; TCB_SEQID
 // (the request id); and the caller's WeChat context for getWXContext():
 // WX_OPENID, WX_APPID, WX_UNIONID, WX_API_TOKEN and WX_CONTEXT_KEYS
 // listing them, with TCB_SOURCE:

@@ -102,6 +102,7 @@ type Module struct {
 	logw     logWriter    // group commit of invocation logs (logwriter.go)
 	recs     recordCache  // decoded records of the invocation doors (reccache.go)
 	runtimes runtimeCache // what their versions run (reccache.go)
+	creds    credCache    // temporary credentials of invocations (runtime.go)
 }
 
 // New returns the module.

@@ -5,8 +5,10 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/tcb-go/tcb/pkg/cloudapi"
+	"github.com/tcb-go/tcb/pkg/emulator/creds"
 )
 
 // TestRunSeesEveryChange: the doors that reuse decoded records and what
@@ -69,5 +71,44 @@ func TestRunSeesEveryChange(t *testing.T) {
 	}
 	if l := h.logs(&cloudapi.GetFunctionLogsRequest{Namespace: ns, FunctionName: "fn", FunctionRequestId: res.RequestID}); l.TotalCount != 1 {
 		t.Errorf("logs of the new function's invocation: %d", l.TotalCount)
+	}
+}
+
+// TestInvocationCredentialsReused: invocations of the same caller share
+// temporary credentials while they stay valid for the function's timeout
+// plus ten minutes; another caller gets its own, and so does an
+// invocation after that point.
+func TestInvocationCredentialsReused(t *testing.T) {
+	h := start(t, t.TempDir(), Options{})
+	ns := h.newEnv()
+	h.create(ns, "fn", nodeFn(t, `exports.main = async () => process.env.TENCENTCLOUD_SECRETID + " " + process.env.WX_API_TOKEN`), nil)
+	run := func(caller creds.Caller) string {
+		t.Helper()
+		res, err := h.m.Run(context.Background(), RunRequest{Env: ns, Name: "fn", Caller: caller})
+		if err != nil || !res.OK() {
+			t.Fatalf("Run: %v %v", res, err)
+		}
+		var s string
+		mustJSON(t, res.RetMsg, &s)
+		id, tok, _ := strings.Cut(s, " ")
+		if !strings.HasPrefix(id, creds.TemporaryPrefix) || tok != "emulator-"+id {
+			t.Fatalf("credentials %q", s)
+		}
+		return id
+	}
+	a := run(creds.Caller{ClientIP: "127.0.0.1"})
+	if b := run(creds.Caller{ClientIP: "127.0.0.1"}); b != a {
+		t.Errorf("the same caller got new credentials: %s, then %s", a, b)
+	}
+	if o := run(creds.Caller{OpenID: "o1", ClientIP: "127.0.0.1"}); o == a {
+		t.Error("another caller got the same credentials")
+	}
+	h.Clock.Advance(45 * time.Minute) // 15 min left: more than 5 s + 10 min
+	if b := run(creds.Caller{ClientIP: "127.0.0.1"}); b != a {
+		t.Errorf("credentials valid for 15 more minutes were not reused: %s, then %s", a, b)
+	}
+	h.Clock.Advance(10 * time.Minute) // 5 min left
+	if b := run(creds.Caller{ClientIP: "127.0.0.1"}); b == a {
+		t.Error("credentials valid for 5 more minutes were reused")
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/tcb-go/tcb/pkg/emulator/creds"
@@ -145,12 +146,11 @@ const defaultRegion = "ap-shanghai"
 
 // invocationOptions are what one invocation sees beyond the function's own
 // configuration, as on SCF: temporary credentials of the environment
-// (minted for this invocation, carrying its caller), the caller's WeChat
+// (carrying its caller; see invocationCredentials), the caller's WeChat
 // context (WX_*, read by getWXContext), TCB_SOURCE, TCB_SEQID and, for
 // timers, TRIGGER_SRC.
 func (m *Module) invocationOptions(rec *record, fn fnrun.Function, requestID, source string, caller creds.Caller) fnrun.InvokeOptions {
-	ttl := max(fn.Timeout+10*time.Minute, creds.DefaultTTL)
-	p := m.h.Credentials.Issue(rec.Namespace, caller, ttl)
+	p := m.invocationCredentials(rec.Namespace, caller, fn.Timeout)
 	vars := map[string]string{
 		"WX_OPENID":    caller.OpenID,
 		"WX_APPID":     caller.AppID,
@@ -176,6 +176,53 @@ func (m *Module) invocationOptions(rec *record, fn fnrun.Function, requestID, so
 		Credentials: &fnrun.Credentials{SecretID: p.SecretID, SecretKey: p.SecretKey, SessionToken: p.SessionToken},
 		Env:         vars,
 	}
+}
+
+// credentialMargin is how long an invocation's temporary credentials stay
+// valid past its time limit, at least.
+const credentialMargin = 10 * time.Minute
+
+// maxCachedCredentials bounds credCache (one entry per env and caller).
+const maxCachedCredentials = 1024
+
+type credKey struct {
+	env    string
+	caller creds.Caller
+}
+
+// credCache holds the temporary credentials last minted for each
+// environment and caller.
+type credCache struct {
+	mu sync.Mutex
+	m  map[credKey]creds.Principal
+}
+
+// invocationCredentials returns temporary credentials of env carrying
+// caller that stay valid for at least timeout plus credentialMargin. They
+// are minted for an hour (longer for longer timeouts) and reused by the
+// next invocations of the same caller while they stay valid that long, as
+// SCF reuses its role's credentials: minting (a random id, two HMACs and a
+// token) for every invocation cost the HTTP access service measurable
+// time, and new values every time cost the node side one process.env
+// write per variable.
+func (m *Module) invocationCredentials(env string, caller creds.Caller, timeout time.Duration) creds.Principal {
+	need := timeout + credentialMargin
+	k := credKey{env, caller}
+	c := &m.creds
+	c.mu.Lock()
+	p, ok := c.m[k]
+	c.mu.Unlock()
+	if ok && p.Expires.Sub(m.now()) >= need {
+		return p
+	}
+	p = m.h.Credentials.Issue(env, caller, max(need, creds.DefaultTTL))
+	c.mu.Lock()
+	if c.m == nil || len(c.m) >= maxCachedCredentials {
+		c.m = map[credKey]creds.Principal{}
+	}
+	c.m[k] = p
+	c.mu.Unlock()
+	return p
 }
 
 // execute runs one invocation and logs it. A nil Result comes with the
