@@ -59,6 +59,9 @@ type Options struct {
 	// SumCacheDir holds the checksum caches of uploaded trees (see
 	// SumCache); "" hashes every file each time.
 	SumCacheDir string
+	// LockDir holds one lock file per key a multipart upload is sending
+	// (see uploadLock); "" takes no locks.
+	LockDir string
 }
 
 // DefaultParallel is the default number of concurrent transfers.

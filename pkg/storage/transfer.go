@@ -18,7 +18,9 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
+	"github.com/gofrs/flock"
 	cos "github.com/tencentyun/cos-go-sdk-v5"
 
 	"github.com/tcb-go/tcb/pkg/errkind"
@@ -407,6 +409,11 @@ func (c *Client) uploadFile(ctx context.Context, local, key string, opt UploadOp
 		}
 		return strings.Trim(resp.Header.Get("ETag"), `"`), nil
 	}
+	unlock, err := c.uploadLock(ctx, key)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
 	hdr.Listener = l
 	// Every part is checked against the CRC64 the bucket answers for it
 	// (and a part kept from an interrupted upload against the file's bytes,
@@ -433,6 +440,31 @@ func (c *Client) uploadFile(ctx context.Context, local, key string, opt UploadOp
 		return "", errkind.Errorf(errkind.Local, "%s changed while it was uploaded to %s; upload it again", local, key)
 	}
 	return strings.Trim(res.ETag, `"`), nil
+}
+
+// uploadLock serialises the multipart uploads of one key from this
+// machine. Resuming (the SDK's CheckPoint) takes over the multipart upload
+// of the key it finds open, so a second upload of the same key started
+// while the first runs would send its parts into the first one's upload
+// and both would fail (InvalidPart). With the lock the second waits, then
+// finds nothing open and starts its own; the key ends up holding one file
+// whole. The wait ends with ctx.
+func (c *Client) uploadLock(ctx context.Context, key string) (unlock func(), err error) {
+	if c.opts.LockDir == "" {
+		return func() {}, nil
+	}
+	if err := os.MkdirAll(c.opts.LockDir, 0o700); err != nil {
+		return nil, errkind.Wrap(errkind.Local, err)
+	}
+	sum := md5.Sum([]byte(c.opts.Bucket + "\x00" + key))
+	fl := flock.New(filepath.Join(c.opts.LockDir, "upload-"+hex.EncodeToString(sum[:])+".lock"))
+	if _, err := fl.TryLockContext(ctx, 50*time.Millisecond); err != nil {
+		if ctx.Err() != nil {
+			return nil, context.Cause(ctx)
+		}
+		return nil, errkind.Wrap(errkind.Local, fmt.Errorf("lock %s: %w", fl.Path(), err))
+	}
+	return func() { fl.Unlock() }, nil
 }
 
 // localErr marks file system errors as local.

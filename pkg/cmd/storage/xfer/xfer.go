@@ -133,18 +133,21 @@ func client(f *cmdutil.Factory, b *storage.Bucket, parallel int) (*storage.Clien
 	if f.Globals.Verbose {
 		o.Trace = f.IOStreams.ErrOut
 	}
-	o.SumCacheDir = sumCacheDir(f)
+	if d := cacheDir(f); d != "" {
+		o.SumCacheDir, o.LockDir = filepath.Join(d, "sums"), filepath.Join(d, "locks")
+	}
 	return storage.New(o)
 }
 
-// sumCacheDir is where the checksum caches of uploaded trees live: under
-// TCB_CONFIG_DIR when it is set (tests, CI), else the user's cache dir.
-func sumCacheDir(f *cmdutil.Factory) string {
+// cacheDir holds the checksum caches of uploaded trees and the upload
+// locks: under TCB_CONFIG_DIR when it is set (tests, CI), else the user's
+// cache dir.
+func cacheDir(f *cmdutil.Factory) string {
 	if d := strings.TrimSpace(f.Getenv("TCB_CONFIG_DIR")); d != "" {
-		return filepath.Join(d, "cache", "sums")
+		return filepath.Join(d, "cache")
 	}
 	if d, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(d, "tcb", "sums")
+		return filepath.Join(d, "tcb")
 	}
 	return ""
 }
