@@ -69,11 +69,6 @@ func (g *groupCommit) update(fn func(*bolt.Tx) error) error {
 	return g.updateAfter(false, fn)
 }
 
-// finish is update for a write announced with begin.
-func (g *groupCommit) finish(fn func(*bolt.Tx) error) error {
-	return g.updateAfter(true, fn)
-}
-
 func (g *groupCommit) updateAfter(begun bool, fn func(*bolt.Tx) error) error {
 	op := &commitOp{fn: fn, done: make(chan error, 1)}
 	g.mu.Lock()

@@ -35,16 +35,15 @@ const MaxSignatureLife = 7 * 24 * time.Hour
 
 // qsign is a parsed q-sign authorization.
 type qsign struct {
-	SecretID   string
-	SignStart  int64
-	SignEnd    int64
-	KeyTime    string
-	SignTime   string
-	Headers    []string
-	Params     []string
-	Signature  string
-	fromQuery  bool
-	fromFormed bool
+	SecretID  string
+	SignStart int64
+	SignEnd   int64
+	KeyTime   string
+	SignTime  string
+	Headers   []string
+	Params    []string
+	Signature string
+	fromQuery bool
 }
 
 // parseQSign reads "q-sign-algorithm=sha1&q-ak=...&...".
@@ -297,17 +296,4 @@ func mint(secretID, secretKey, method, path string, from, until time.Time) strin
 	window := fmt.Sprintf("%d;%d", from.Unix(), until.Unix())
 	sig := signature(secretKey, window, window, strings.ToLower(method)+"\n"+path+"\n\n\n")
 	return authString(secretID, window, nil, nil, sig)
-}
-
-// presignQuery is the query of a presigned GET of path valid until until
-// (with the session token of temporary keys).
-func presignQuery(secretID, secretKey, token, path string, from, until time.Time) string {
-	auth := mint(secretID, secretKey, "get", path, from, until)
-	// The authorization is already name=value&...; only the values need
-	// escaping, and they are plain but for ';'.
-	q := strings.ReplaceAll(auth, ";", "%3B")
-	if token != "" {
-		q += "&x-cos-security-token=" + url.QueryEscape(token)
-	}
-	return q
 }

@@ -511,15 +511,10 @@ func writeObject(tx *bolt.Tx, bucket, key string, o *object) error {
 	return b.Put([]byte(key), raw)
 }
 
-// putObject stores o under key and returns the segments of the object it
-// replaced (to be removed once committed). Concurrent puts are batched into
-// one transaction.
-func (d *db) putObject(bucket, key string, o *object) ([]segment, error) {
-	return d.putObjectAfter(false, bucket, key, o)
-}
-
-// putObjectAfter is putObject for a write announced with group.begin
-// (begun) or not.
+// putObjectAfter stores o under key and returns the segments of the object
+// it replaced (to be removed once committed); concurrent puts share one
+// transaction. begun says whether the write was announced with
+// group.begin.
 func (d *db) putObjectAfter(begun bool, bucket, key string, o *object) ([]segment, error) {
 	var old []segment
 	err := d.group.updateAfter(begun, func(tx *bolt.Tx) error {
@@ -644,11 +639,10 @@ func (d *db) list(bucket, prefix, delimiter, marker string, max int) (*listing, 
 					lastPrefix = cp
 					// Skip the rest of this prefix.
 					if next := prefixEnd(cp); next != "" {
-						k, v = c.Seek([]byte(next))
-						if k == nil {
+						if sk, _ := c.Seek([]byte(next)); sk == nil {
 							break
 						}
-						k, v = c.Prev()
+						c.Prev() // the loop's Next lands on next
 					}
 					continue
 				}
@@ -873,12 +867,8 @@ func (d *db) getUpload(id string) (*upload, error) {
 // errNoUpload means the upload id is unknown (completed or aborted).
 var errNoUpload = errors.New("no such upload")
 
-// putPart records a part; it returns the blob of the part it replaced.
-func (d *db) putPart(id string, n int, p *part) ([]segment, error) {
-	return d.putPartAfter(false, id, n, p)
-}
-
-// putPartAfter is putPart for a write announced with group.begin (begun).
+// putPartAfter records a part and returns the blob of the part it
+// replaced; begun says whether the write was announced with group.begin.
 func (d *db) putPartAfter(begun bool, id string, n int, p *part) ([]segment, error) {
 	var old []segment
 	err := d.group.updateAfter(begun, func(tx *bolt.Tx) error {

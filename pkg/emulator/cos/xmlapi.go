@@ -383,7 +383,6 @@ type bodyReader struct {
 	rc   *http.ResponseController
 	read int64
 	next int64
-	n    *int64
 }
 
 func (b *bodyReader) Read(p []byte) (int, error) {
