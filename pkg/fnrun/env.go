@@ -103,18 +103,13 @@ func newEnviron(vars map[string]string) *environ {
 }
 
 // environString renders context.environ ("K=V;K=V", sorted): the
-// function's variables with this invocation's over them (a nil value
-// unsets one). Both lists are sorted, so they are merged in one pass.
-func environString(base *environ, vars map[string]*string) string {
-	over := make([]string, 0, len(vars))
+// function's variables with this invocation's over them (an unset one is
+// left out). Both lists are sorted, so they are merged in one pass.
+func environString(base *environ, vars []invVar) string {
 	size := base.size
-	for k, v := range vars {
-		over = append(over, k)
-		if v != nil {
-			size += len(k) + len(*v) + 2
-		}
+	for _, v := range vars {
+		size += len(v.key) + len(v.val) + 2
 	}
-	slices.Sort(over)
 	var b strings.Builder
 	b.Grow(size)
 	add := func(k, v string) {
@@ -126,17 +121,17 @@ func environString(base *environ, vars map[string]*string) string {
 		b.WriteString(v)
 	}
 	i, j := 0, 0
-	for i < len(base.keys) || j < len(over) {
+	for i < len(base.keys) || j < len(vars) {
 		switch {
-		case j == len(over) || (i < len(base.keys) && base.keys[i] < over[j]):
+		case j == len(vars) || (i < len(base.keys) && base.keys[i] < vars[j].key):
 			add(base.keys[i], base.vals[base.keys[i]])
 			i++
 		default:
-			if i < len(base.keys) && base.keys[i] == over[j] {
+			if i < len(base.keys) && base.keys[i] == vars[j].key {
 				i++ // replaced or unset by this invocation
 			}
-			if v := vars[over[j]]; v != nil {
-				add(over[j], *v)
+			if !vars[j].unset {
+				add(vars[j].key, vars[j].val)
 			}
 			j++
 		}
@@ -144,34 +139,33 @@ func environString(base *environ, vars map[string]*string) string {
 	return b.String()
 }
 
+// invVar is a variable one invocation sets, or unsets.
+type invVar struct {
+	key, val string
+	unset    bool
+}
+
 // invocationVars are the variables one invocation sets (a value) or unsets
-// (nil) over the function's own: InvokeOptions.Env, and the caller's
-// credentials when given (all three names, so that a missing session token
-// is unset rather than left from the function's variables). The child
-// restores the function's values before the next invocation.
-func invocationVars(opts *InvokeOptions) map[string]*string {
-	m := make(map[string]*string, len(opts.Env)+len(credKeys))
+// over the function's own, sorted by name: InvokeOptions.Env (an empty
+// value unsets), and the caller's credentials when given (all three names,
+// so that a missing session token is unset rather than left from the
+// function's variables; they win over Env's). The child restores the
+// function's values before the next invocation.
+func invocationVars(opts *InvokeOptions) []invVar {
+	c := opts.Credentials
+	vars := make([]invVar, 0, len(opts.Env)+len(credKeys))
 	for k, v := range opts.Env {
-		if k == "" || strings.ContainsAny(k, "=\x00") {
+		if k == "" || strings.ContainsAny(k, "=\x00") || (c != nil && slices.Contains(credKeys[:], k)) {
 			continue
 		}
-		if v == "" {
-			m[k] = nil
-			continue
-		}
-		v := v
-		m[k] = &v
+		vars = append(vars, invVar{key: k, val: v, unset: v == ""})
 	}
-	if c := opts.Credentials; c != nil {
+	if c != nil {
 		vals := [...]string{c.SecretID, c.SecretKey, c.SessionToken}
 		for i, k := range credKeys {
-			if vals[i] != "" {
-				v := vals[i]
-				m[k] = &v
-			} else {
-				m[k] = nil
-			}
+			vars = append(vars, invVar{key: k, val: vals[i], unset: vals[i] == ""})
 		}
 	}
-	return m
+	slices.SortFunc(vars, func(a, b invVar) int { return strings.Compare(a.key, b.key) })
+	return vars
 }

@@ -341,7 +341,7 @@ func (in *instance) invoke(ctx context.Context, fn *Function, event []byte, reqI
 	res := &Result{RequestID: reqID, PID: in.pid}
 	timeout := fn.timeout()
 	vars := invocationVars(opts)
-	frame, err := encodeInvoke(reqID, event, &invokeContext{
+	frame := encodeInvoke(reqID, event, &invokeContext{
 		RequestID:       reqID,
 		RequestIDCamel:  reqID,
 		FunctionName:    fn.Name,
@@ -351,9 +351,6 @@ func (in *instance) invoke(ctx context.Context, fn *Function, event []byte, reqI
 		TimeLimitInMS:   timeout.Milliseconds(),
 		Environ:         environString(in.environ, vars),
 	}, vars)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidEvent, err)
-	}
 	// Frames left from a crash while idle belong to no one.
 	for drained := false; !drained; {
 		select {

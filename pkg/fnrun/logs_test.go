@@ -243,7 +243,7 @@ func TestLogSink(t *testing.T) {
 func TestEnvironString(t *testing.T) {
 	id, tok := "AKID", "t;k"
 	got := environString(newEnviron(map[string]string{"B": "2", "A": "1", envSecretKey: "fn-key"}),
-		map[string]*string{envSecretID: &id, envSecretKey: nil, envSessionToken: &tok})
+		varsOf(map[string]*string{envSecretID: &id, envSecretKey: nil, envSessionToken: &tok}))
 	if want := "A=1;B=2;TENCENTCLOUD_SECRETID=AKID;TENCENTCLOUD_SESSIONTOKEN=t;k"; got != want {
 		t.Errorf("environ %q, want %q", got, want)
 	}
@@ -251,11 +251,11 @@ func TestEnvironString(t *testing.T) {
 	// the function does not have, and no function variables at all.
 	a, z, m := "first", "last", "mid"
 	got = environString(newEnviron(map[string]string{"B": "2", "D": "4"}),
-		map[string]*string{"A": &a, "C": &m, "Z": &z, "Y": nil, "D": nil})
+		varsOf(map[string]*string{"A": &a, "C": &m, "Z": &z, "Y": nil, "D": nil}))
 	if want := "A=first;B=2;C=mid;Z=last"; got != want {
 		t.Errorf("environ %q, want %q", got, want)
 	}
-	if got = environString(newEnviron(nil), map[string]*string{"B": &z, "A": &a}); got != "A=first;B=last" {
+	if got = environString(newEnviron(nil), varsOf(map[string]*string{"B": &z, "A": &a})); got != "A=first;B=last" {
 		t.Errorf("environ %q", got)
 	}
 	if got = environString(newEnviron(map[string]string{"A": "1"}), nil); got != "A=1" {

@@ -8,6 +8,8 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strconv"
+	"unicode/utf8"
 )
 
 // Frames on the protocol pipes: a 4-byte big-endian length, then JSON.
@@ -74,42 +76,109 @@ func encodeFrame(v any) ([]byte, error) {
 	return frame, nil
 }
 
-// encodeInvoke is encodeFrame(invokeMsg{...}) for an event already
-// checked to be JSON (checkEvent): the event is copied into the frame as it
-// is instead of being scanned and compacted again, so a large event costs
-// one copy.
-func encodeInvoke(id string, event []byte, ctx *invokeContext, vars map[string]*string) ([]byte, error) {
-	idJSON, err := json.Marshal(id)
-	if err != nil {
-		return nil, err
+// encodeInvoke is encodeFrame(invokeMsg{...}) without reflection, for an
+// event already checked to be JSON (checkEvent): the event is copied into
+// the frame as it is instead of being scanned and compacted again, and the
+// strings are escaped as encoding/json escapes them. vars are sorted by
+// name (as encoding/json sorts a map's keys); an unset one is null.
+func encodeInvoke(id string, event []byte, ctx *invokeContext, vars []invVar) []byte {
+	n := 256 + len(id)*3 + len(event) + len(ctx.FunctionName) + len(ctx.FunctionVersion) + len(ctx.Namespace) + len(ctx.Environ)
+	for _, v := range vars {
+		n += len(v.key) + len(v.val) + 8
 	}
-	ctxJSON, err := json.Marshal(ctx)
-	if err != nil {
-		return nil, err
+	b := make([]byte, 4, 4+n+n/8)
+	b = append(b, `{"type":"invoke","id":`...)
+	b = appendJSONString(b, id)
+	b = append(b, `,"event":`...)
+	b = append(b, event...)
+	b = append(b, `,"context":{"request_id":`...)
+	b = appendJSONString(b, ctx.RequestID)
+	b = append(b, `,"requestId":`...)
+	b = appendJSONString(b, ctx.RequestIDCamel)
+	b = append(b, `,"function_name":`...)
+	b = appendJSONString(b, ctx.FunctionName)
+	b = append(b, `,"function_version":`...)
+	b = appendJSONString(b, ctx.FunctionVersion)
+	b = append(b, `,"namespace":`...)
+	b = appendJSONString(b, ctx.Namespace)
+	b = append(b, `,"memory_limit_in_mb":`...)
+	b = strconv.AppendInt(b, int64(ctx.MemoryLimitInMB), 10)
+	b = append(b, `,"time_limit_in_ms":`...)
+	b = strconv.AppendInt(b, ctx.TimeLimitInMS, 10)
+	b = append(b, `,"environ":`...)
+	b = appendJSONString(b, ctx.Environ)
+	b = append(b, `},"vars":{`...)
+	for i, v := range vars {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, v.key)
+		b = append(b, ':')
+		if v.unset {
+			b = append(b, "null"...)
+		} else {
+			b = appendJSONString(b, v.val)
+		}
 	}
-	varsJSON, err := json.Marshal(vars)
-	if err != nil {
-		return nil, err
+	b = append(b, "}}"...)
+	binary.BigEndian.PutUint32(b, uint32(len(b)-4))
+	return b
+}
+
+// appendJSONString appends s as a JSON string, escaped as encoding/json
+// escapes it: quotes, backslashes and control characters, <, > and &, the
+// line and paragraph separators, and invalid UTF-8 as U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	const hexDigits = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
 	}
-	const (
-		head  = `{"type":"invoke","id":`
-		evKey = `,"event":`
-		ctKey = `,"context":`
-		vaKey = `,"vars":`
-	)
-	n := len(head) + len(idJSON) + len(evKey) + len(event) + len(ctKey) + len(ctxJSON) + len(vaKey) + len(varsJSON) + 1
-	frame := make([]byte, 4, 4+n)
-	binary.BigEndian.PutUint32(frame, uint32(n))
-	frame = append(frame, head...)
-	frame = append(frame, idJSON...)
-	frame = append(frame, evKey...)
-	frame = append(frame, event...)
-	frame = append(frame, ctKey...)
-	frame = append(frame, ctxJSON...)
-	frame = append(frame, vaKey...)
-	frame = append(frame, varsJSON...)
-	frame = append(frame, '}')
-	return frame, nil
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 func readFrame(r *bufio.Reader) (*childMsg, error) {
