@@ -7,7 +7,10 @@
 #
 # Load generator: scripts/loadgen on the same machine (closed loop for
 # throughput, then open loop at BENCH_RATE for latency without coordinated
-# omission). Environment: BENCH_DURATION (default 10s), BENCH_CONNS
+# omission). The closed loops also report CPU time per request (user +
+# system, from /proc) of the emulator, of its node processes and of the
+# constant server: on a machine shared with other jobs it moves less than
+# the rates do. Environment: BENCH_DURATION (default 10s), BENCH_CONNS
 # (default 8), BENCH_RATE (default 1500).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,6 +37,7 @@ wait_for() { # FILE PATTERN
 
 "$tcb" emulator start --data-dir "$work/emu" --listen 127.0.0.1:0 --json --latency 10ms --no-ui >"$work/emu.json" 2>"$work/emu.log" &
 pids+=($!)
+emu_pid=$!
 wait_for "$work/emu.json" '"host"'
 export TCB_EMULATOR_HOST="$(sed -n 's/.*"host":"\([^"]*\)".*/\1/p' "$work/emu.json")"
 env_id="$("$tcb" env create benchsvc --use --json | sed -n 's/.*"EnvId": *"\([^"]*\)".*/\1/p')"
@@ -50,6 +54,7 @@ JSON
 
 "$work/loadgen" const -listen 127.0.0.1:0 >"$work/const.out" &
 pids+=($!)
+const_pid=$!
 wait_for "$work/const.out" '^listening'
 const_addr="$(sed -n 's/^listening //p' "$work/const.out")"
 
@@ -59,9 +64,45 @@ curl -fsS "$svc_url" >/dev/null
 # Warm up: as many warm instances as connections.
 "$work/loadgen" run -url "$svc_url" -c "$conns" -d 2s -label warmup >/dev/null
 
+# CPU time (user+system, clock ticks) of a process and of all its
+# descendants (Linux /proc; 0 elsewhere).
+cpu_ticks() { # PID -> "own descendants"
+  awk -v root="$1" '
+    function stat(pid,   line, f, n) {
+      if ((getline line < ("/proc/" pid "/stat")) <= 0) return 0
+      close("/proc/" pid "/stat")
+      sub(/^.*\) /, "", line); n = split(line, f, " ")
+      return f[12] + f[13]
+    }
+    function kids(pid,   cmd, c, t, i, n, a, sum) {
+      sum = 0
+      cmd = "cat /proc/" pid "/task/*/children 2>/dev/null"
+      while ((cmd | getline c) > 0) { n = split(c, a, " "); for (i = 1; i <= n; i++) sum += stat(a[i]) + kids(a[i]) }
+      close(cmd)
+      return sum
+    }
+    BEGIN { print stat(root), kids(root) }'
+}
+
 echo "== HTTP access service -> trivial event function ($(nproc) cores, loopback, load generator on the same machine, $dur each)"
-"$work/loadgen" run -url "$svc_url" -c "$conns" -d "$dur" -label "gateway -> function (closed loop)"
-"$work/loadgen" run -url "$const_url" -c "$conns" -d "$dur" -label "constant Go HTTP server (closed loop)"
+tck="$(getconf CLK_TCK 2>/dev/null || echo 100)"
+per_request() { # LABEL OWN_TICKS CHILD_TICKS RUN_OUTPUT
+  local n
+  n="$(sed -n 's/.* n=\([0-9]*\) .*/\1/p' "$4")"
+  [ -n "$n" ] && [ "$n" -gt 0 ] || return 0
+  awk -v l="$1" -v e="$2" -v d="$3" -v n="$n" -v t="$tck" 'BEGIN {
+    printf "  CPU per request: %s %.0f us", l, e * 1e6 / t / n
+    if (d != "-") printf ", its node processes %.0f us", d * 1e6 / t / n
+    printf "\n" }'
+}
+read -r emu0 node0 < <(cpu_ticks "$emu_pid")
+"$work/loadgen" run -url "$svc_url" -c "$conns" -d "$dur" -label "gateway -> function (closed loop)" | tee "$work/closed.out"
+read -r emu1 node1 < <(cpu_ticks "$emu_pid")
+per_request "emulator (Go)" $((emu1 - emu0)) $((node1 - node0)) "$work/closed.out"
+read -r c0 _ < <(cpu_ticks "$const_pid")
+"$work/loadgen" run -url "$const_url" -c "$conns" -d "$dur" -label "constant Go HTTP server (closed loop)" | tee "$work/const-closed.out"
+read -r c1 _ < <(cpu_ticks "$const_pid")
+per_request "constant server" $((c1 - c0)) - "$work/const-closed.out"
 "$work/loadgen" run -url "$svc_url" -c "$conns" -d "$dur" -rate "$rate" -label "gateway -> function (at $rate/s)"
 "$work/loadgen" run -url "$const_url" -c "$conns" -d "$dur" -rate "$rate" -label "constant Go HTTP server (at $rate/s)"
 echo "budget: p50 <= 5 ms, p99 <= 20 ms, >= 1,500 req/s"
