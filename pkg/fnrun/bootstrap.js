@@ -39,14 +39,15 @@ const stderrWrite = stderrStream.write.bind(stderrStream);
 const bootstrapFile = __filename;
 
 let marker = '';
+let markerBuf = null;
 let current = null; // {id} while an invocation runs
 let handler = null; // the loaded handler function
 
-function writeAll(buf) {
+function writeAll(fd, buf) {
   let off = 0;
   while (off < buf.length) {
     try {
-      off += fs.writeSync(OUT_FD, buf, off, buf.length - off);
+      off += fs.writeSync(fd, buf, off, buf.length - off);
     } catch (e) {
       if (e && e.code === 'EAGAIN') continue;
       throw e;
@@ -58,7 +59,7 @@ function sendRaw(json) {
   const body = Buffer.from(json, 'utf8');
   const head = Buffer.allocUnsafe(4);
   head.writeUInt32BE(body.length, 0);
-  writeAll(Buffer.concat([head, body], 4 + body.length));
+  writeAll(OUT_FD, Buffer.concat([head, body], 4 + body.length));
 }
 
 function send(msg) {
@@ -225,6 +226,18 @@ function callHandler(fn, event, context) {
 // the pipe, then writes the marker so the Go side knows the log is complete.
 // Should user code have broken the streams, the result goes out anyway.
 function flush(done) {
+  // Usually nothing is queued in the streams (pipes are written
+  // synchronously): everything is in the pipe already, and the marker is
+  // written to fd 1 at once, without a stream write and its callback.
+  if (markerBuf && idle(stdoutStream) && idle(stderrStream)) {
+    try {
+      writeAll(1, markerBuf);
+    } catch (e) {
+      // the result goes out anyway
+    }
+    done();
+    return;
+  }
   let called = false;
   const once = () => {
     if (called) return;
@@ -242,9 +255,8 @@ function flush(done) {
     }
   };
   // An empty write to stderr calls back once what was queued before it is
-  // written; with nothing queued (the usual case: pipes are written
-  // synchronously) the marker goes out at once.
-  if (stderrStream.writableLength === 0 && !stderrStream.writableNeedDrain) {
+  // written.
+  if (idle(stderrStream)) {
     writeMarker();
     return;
   }
@@ -253,6 +265,10 @@ function flush(done) {
   } catch (e) {
     once();
   }
+}
+
+function idle(stream) {
+  return stream.writableLength === 0 && !stream.writableNeedDrain;
 }
 
 // The function's own values of the variables the invocations override
@@ -370,6 +386,7 @@ function dispatch(msg) {
   switch (msg.type) {
     case 'init':
       marker = String(msg.marker || '');
+      markerBuf = Buffer.from(marker, 'utf8');
       send({ type: 'ready', pid: process.pid, node: process.version });
       break;
     case 'invoke':

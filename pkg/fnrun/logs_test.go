@@ -26,6 +26,12 @@ func TestLogs(t *testing.T) {
 			`{}`, "partial", nil},
 		{"async logs before settling", `exports.main = (e, c, cb) => { setTimeout(() => { console.log("tick"); cb(null, 1); }, 20); };`,
 			`{}`, "tick\n", nil},
+		// Output still queued in a stream when the handler returns (a corked
+		// one here) is in the log: the marker waits for it.
+		{"stdout queued at return", `exports.main = async () => { process.stdout.cork(); process.stdout.write("held"); setTimeout(() => process.stdout.uncork(), 50); return 1; };`,
+			`{}`, "held", nil},
+		{"stderr queued at return", `exports.main = async () => { process.stderr.cork(); process.stderr.write("held"); setTimeout(() => process.stderr.uncork(), 50); return 1; };`,
+			`{}`, "held", nil},
 		{"logs of a failed invocation", `exports.main = async () => { console.log("before"); throw new Error("x"); };`,
 			`{}`, "before\n", nil},
 		{"ten megabytes", `exports.main = async () => { const line = "y".repeat(1023); for (let i = 0; i < 10240; i++) console.log(line); return "done"; };`,
