@@ -51,6 +51,7 @@ type instance struct {
 	environ *environ // function-visible variables (context.environ)
 	node    string   // process.version
 
+	timeout  *time.Timer // kills the instance when an invocation's time is up
 	frames   chan *childMsg
 	exited   chan struct{} // closed once the process is reaped
 	logDone  chan struct{} // closed at EOF of the log pipe
@@ -372,10 +373,14 @@ func (in *instance) invoke(ctx context.Context, fn *Function, event []byte, reqI
 		in.mu.Unlock()
 	}()
 
-	timer := time.AfterFunc(timeout, func() { in.kill(reasonTimeout) })
-	stopCtx := context.AfterFunc(ctx, func() { in.kill(reasonCanceled) })
+	if in.timeout == nil {
+		in.timeout = time.AfterFunc(timeout, func() { in.kill(reasonTimeout) })
+	} else {
+		in.timeout.Reset(timeout)
+	}
 	var got *childMsg
 	if _, err := in.reqW.Write(frame); err == nil {
+		done := ctx.Done()
 	wait:
 		for {
 			select {
@@ -389,11 +394,14 @@ func (in *instance) invoke(ctx context.Context, fn *Function, event []byte, reqI
 				}
 			case <-in.exited:
 				break wait
+			case <-done:
+				// Canceled: the instance is killed; its exit ends the wait.
+				in.kill(reasonCanceled)
+				done = nil
 			}
 		}
 	}
-	timer.Stop()
-	stopCtx()
+	in.timeout.Stop()
 
 	if got != nil && got.Type == "result" {
 		// The end marker follows all of the invocation's output (usually

@@ -60,7 +60,7 @@ type RunResult struct {
 // ErrNotInvocable (wrapped), context errors, and emulator failures
 // (fnrun.ErrPoolClosed when shutting down, ...).
 func (m *Module) Run(ctx context.Context, req RunRequest) (*RunResult, error) {
-	rec, t, err := m.runTarget(req.Env, req.Name, req.Qualifier, headerKeys(req.Headers))
+	rec, t, err := m.runTarget(req.Env, req.Name, req.Qualifier, req.Headers)
 	if err != nil {
 		return nil, err
 	}
@@ -93,8 +93,8 @@ func (m *Module) Run(ctx context.Context, req RunRequest) (*RunResult, error) {
 
 // runTarget finds the event function and the version an invocation by
 // name runs.
-func (m *Module) runTarget(env, name, qualifier string, keys routingKeys) (*record, target, error) {
-	rec, t, err := m.findTarget(env, name, qualifier, keys)
+func (m *Module) runTarget(env, name, qualifier string, headers http.Header) (*record, target, error) {
+	rec, t, err := m.findTarget(env, name, qualifier, headers)
 	if err != nil {
 		return nil, target{}, err
 	}
@@ -105,11 +105,20 @@ func (m *Module) runTarget(env, name, qualifier string, keys routingKeys) (*reco
 }
 
 // findTarget finds the function and the version a request by name runs
-// (an event or a web function).
-func (m *Module) findTarget(env, name, qualifier string, keys routingKeys) (*record, target, error) {
+// (an event or a web function). The request's headers are routing keys
+// when the alias it goes through routes by them.
+func (m *Module) findTarget(env, name, qualifier string, headers http.Header) (*record, target, error) {
 	rec, err := m.lookupShared(env, name)
 	if err != nil || rec == nil {
 		return nil, target{}, fmt.Errorf("%w: %s in environment %s", ErrNoSuchFunction, name, env)
+	}
+	var keys routingKeys
+	q := qualifier
+	if q == "" {
+		q = defaultAlias
+	}
+	if a := rec.findAlias(q); a != nil && len(a.Matches) > 0 {
+		keys = headerKeys(headers)
 	}
 	t, err := m.resolve(rec, qualifier, defaultAlias, keys)
 	if err != nil {

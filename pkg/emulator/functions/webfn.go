@@ -121,7 +121,7 @@ func webKey(env, name, version string) string { return env + "/" + name + "@" + 
 // request runs, starting it (bounded by the function's InitTimeout) when
 // none runs for that version's code and configuration.
 func (m *Module) WebFunction(ctx context.Context, req WebRequest) (*WebBackend, error) {
-	rec, t, err := m.findTarget(req.Env, req.Name, req.Qualifier, headerKeys(req.Headers))
+	rec, t, err := m.findTarget(req.Env, req.Name, req.Qualifier, req.Headers)
 	if err != nil {
 		return nil, err
 	}
