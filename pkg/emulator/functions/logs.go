@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -60,8 +61,32 @@ func logLevel(status int) string {
 	return "INFO"
 }
 
-// writeLogTx stores one log record (see writeLog).
-func (m *Module) writeLogTx(tx *store.Tx, p *pendingLog) error {
+// writeLogsTx stores a batch of log records (see writeLog). The records
+// of one function share the reads and writes of its bucket and counts
+// (under load a batch holds many records of the same few functions); the
+// stored result is the one storing them one by one gives, since the oldest
+// records are dropped until the limits hold either way.
+func (m *Module) writeLogsTx(tx *store.Tx, batch []pendingLog) error {
+	byFunction := func(a, b pendingLog) int {
+		return cmp.Or(strings.Compare(a.ns, b.ns), strings.Compare(a.name, b.name), strings.Compare(a.functionID, b.functionID))
+	}
+	slices.SortStableFunc(batch, byFunction)
+	for i := 0; i < len(batch); {
+		j := i + 1
+		for j < len(batch) && byFunction(batch[i], batch[j]) == 0 {
+			j++
+		}
+		if err := m.writeFunctionLogsTx(tx, batch[i:j]); err != nil {
+			return err
+		}
+		i = j
+	}
+	return nil
+}
+
+// writeFunctionLogsTx stores log records of one function.
+func (m *Module) writeFunctionLogsTx(tx *store.Tx, recs []pendingLog) error {
+	p := &recs[0]
 	cur, err := m.sharedRecordTx(tx, p.ns, p.name)
 	if err != nil || cur == nil || cur.FunctionID != p.functionID {
 		return err
@@ -74,20 +99,23 @@ func (m *Module) writeLogTx(tx *store.Tx, p *pendingLog) error {
 	if _, err := tx.Get(logMetaPath(p.ns), p.functionID, &meta); err != nil {
 		return err
 	}
-	raw, err := json.Marshal(p.lr)
-	if err != nil {
-		return err
+	for i := range recs {
+		lr := &recs[i].lr
+		raw, err := json.Marshal(lr)
+		if err != nil {
+			return err
+		}
+		key := []byte(fmt.Sprintf("%020d-%s", lr.Start.UnixNano(), lr.RequestID))
+		if old := b.Get(key); old != nil {
+			meta.N--
+			meta.Bytes -= int64(len(old))
+		}
+		if err := b.Put(key, raw); err != nil {
+			return err
+		}
+		meta.N++
+		meta.Bytes += int64(len(raw))
 	}
-	key := []byte(fmt.Sprintf("%020d-%s", p.lr.Start.UnixNano(), p.lr.RequestID))
-	if old := b.Get(key); old != nil {
-		meta.N--
-		meta.Bytes -= int64(len(old))
-	}
-	if err := b.Put(key, raw); err != nil {
-		return err
-	}
-	meta.N++
-	meta.Bytes += int64(len(raw))
 	c := b.Cursor()
 	for meta.N > m.opts.MaxLogRecords || (meta.Bytes > m.opts.MaxLogBytes && meta.N > 1) {
 		k, v := c.First()

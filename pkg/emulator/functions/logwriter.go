@@ -70,18 +70,11 @@ func (w *logWriter) run(m *Module) {
 			return
 		}
 		w.mu.Unlock()
-		err := m.h.DB.Update(func(tx *store.Tx) error {
-			for i := range batch {
-				if err := m.writeLogTx(tx, &batch[i]); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
+		err := m.h.DB.Update(func(tx *store.Tx) error { return m.writeLogsTx(tx, batch) })
 		if err != nil {
 			// One bad record must not cost the others their logs.
 			for i := range batch {
-				if err := m.h.DB.Update(func(tx *store.Tx) error { return m.writeLogTx(tx, &batch[i]) }); err != nil {
+				if err := m.h.DB.Update(func(tx *store.Tx) error { return m.writeLogsTx(tx, batch[i:i+1]) }); err != nil {
 					m.log.Warn("functions: storing an invocation log failed", "function", batch[i].ns+"/"+batch[i].name, "err", err)
 				}
 			}
