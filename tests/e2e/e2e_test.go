@@ -78,6 +78,7 @@ func Params(t *testing.T, dir string) testscript.Params {
 			"exitcode":       cmdExitCode,
 			"emu-post":       cmdEmuPost,
 			"emu-get":        cmdEmuGet,
+			"sleep":          cmdSleep,
 			"envfile":        cmdEnvFile,
 			"cpdir":          cmdCpDir,
 			"cmpdir":         cmdCmpDir,
@@ -251,6 +252,19 @@ func cmdEmuGet(ts *testscript.TestScript, neg bool, args []string) {
 	if (resp.StatusCode >= 300) != neg {
 		ts.Fatalf("GET %s: HTTP %d", args[0], resp.StatusCode)
 	}
+}
+
+// sleep DURATION: only for what the system under test measures in real
+// time and no script can observe sooner (a token's lifetime and its
+// minimum age for compare-and-refresh in the emulator and the token
+// server processes); everything else waits for its condition.
+func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 1 {
+		ts.Fatalf("usage: sleep DURATION")
+	}
+	d, err := time.ParseDuration(args[0])
+	ts.Check(err)
+	time.Sleep(d)
 }
 
 // envfile VAR FILE: set VAR to the trimmed content of FILE (the way a shell
