@@ -9,7 +9,8 @@ import (
 	"errors"
 	"io"
 	"strconv"
-	"unicode/utf8"
+
+	"github.com/tcb-go/tcb/internal/jsonstr"
 )
 
 // Frames on the protocol pipes: a 4-byte big-endian length, then JSON.
@@ -88,97 +89,41 @@ func encodeInvoke(id string, event []byte, ctx *invokeContext, vars []invVar) []
 	}
 	b := make([]byte, 4, 4+n+n/8)
 	b = append(b, `{"type":"invoke","id":`...)
-	b = appendJSONString(b, id)
+	b = jsonstr.Append(b, id)
 	b = append(b, `,"event":`...)
 	b = append(b, event...)
 	b = append(b, `,"context":{"request_id":`...)
-	b = appendJSONString(b, ctx.RequestID)
+	b = jsonstr.Append(b, ctx.RequestID)
 	b = append(b, `,"requestId":`...)
-	b = appendJSONString(b, ctx.RequestIDCamel)
+	b = jsonstr.Append(b, ctx.RequestIDCamel)
 	b = append(b, `,"function_name":`...)
-	b = appendJSONString(b, ctx.FunctionName)
+	b = jsonstr.Append(b, ctx.FunctionName)
 	b = append(b, `,"function_version":`...)
-	b = appendJSONString(b, ctx.FunctionVersion)
+	b = jsonstr.Append(b, ctx.FunctionVersion)
 	b = append(b, `,"namespace":`...)
-	b = appendJSONString(b, ctx.Namespace)
+	b = jsonstr.Append(b, ctx.Namespace)
 	b = append(b, `,"memory_limit_in_mb":`...)
 	b = strconv.AppendInt(b, int64(ctx.MemoryLimitInMB), 10)
 	b = append(b, `,"time_limit_in_ms":`...)
 	b = strconv.AppendInt(b, ctx.TimeLimitInMS, 10)
 	b = append(b, `,"environ":`...)
-	b = appendJSONString(b, ctx.Environ)
+	b = jsonstr.Append(b, ctx.Environ)
 	b = append(b, `},"vars":{`...)
 	for i, v := range vars {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, v.key)
+		b = jsonstr.Append(b, v.key)
 		b = append(b, ':')
 		if v.unset {
 			b = append(b, "null"...)
 		} else {
-			b = appendJSONString(b, v.val)
+			b = jsonstr.Append(b, v.val)
 		}
 	}
 	b = append(b, "}}"...)
 	binary.BigEndian.PutUint32(b, uint32(len(b)-4))
 	return b
-}
-
-// appendJSONString appends s as a JSON string, escaped as encoding/json
-// escapes it: quotes, backslashes and control characters, <, > and &, the
-// line and paragraph separators, and invalid UTF-8 as U+FFFD.
-func appendJSONString(b []byte, s string) []byte {
-	const hexDigits = "0123456789abcdef"
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			case '\b':
-				b = append(b, '\\', 'b')
-			case '\f':
-				b = append(b, '\\', 'f')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xf])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i += size
-			start = i
-			continue
-		}
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xf])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 func readFrame(r *bufio.Reader) (*childMsg, error) {

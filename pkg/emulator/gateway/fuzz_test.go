@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"path"
+	"reflect"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -120,11 +122,18 @@ func FuzzParseResult(f *testing.F) {
 		`{"statusCode":200,"headers":{"Content-Length":"5","Transfer-Encoding":"chunked"},"body":"abc"}`,
 		`{"statusCode":99}`, `{"statusCode":"200"}`, `{"statusCode":200.5}`, `{"statusCode":200,"body":{"k":[1]}}`,
 		`{"statusCode":200,"isBase64Encoded":"true","body":"!!"}`, `not json`, ``,
+		` { "a" : [ {"statusCode":1} , "x\"}" ] , "b":{"c":{}}, "d" : -1.5e3 ,"e":null } `, `{"status\u0043ode":201}`,
+		`{"x":1,"statusCode":204}`, `[{"statusCode":200}]`, `{}`, ` [] `, `{"a":1} trailing`,
 	} {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, ret []byte) {
 		resp, err := ParseResult(ret)
+		// The shortcut for plain JSON answers what decoding answers.
+		if want, werr := parseResultValue(ret); (err == nil) != (werr == nil) ||
+			err == nil && (resp.Status != want.Status || !reflect.DeepEqual(resp.Header, want.Header) || !bytes.Equal(resp.Body, want.Body)) {
+			t.Fatalf("ParseResult(%q) = %+v, %v; decoding gives %+v, %v", ret, resp, err, want, werr)
+		}
 		if err != nil {
 			if resp != nil {
 				t.Fatalf("ParseResult(%q) failed (%v) with a response", ret, err)
@@ -212,6 +221,9 @@ func FuzzBuildEvent(f *testing.F) {
 		if !json.Valid(raw) {
 			t.Fatalf("BuildEvent made invalid JSON: %q", raw)
 		}
+		if want := buildEventMarshal(t, r, "env-1", p, body, "req-1"); !bytes.Equal(raw, want) {
+			t.Fatalf("BuildEvent wrote\n%s\nwhere json.Marshal writes\n%s", raw, want)
+		}
 		var ev integrationRequest
 		if err := json.Unmarshal(raw, &ev); err != nil {
 			t.Fatal(err)
@@ -262,4 +274,40 @@ func FuzzBuildEvent(f *testing.F) {
 			}
 		}
 	})
+}
+
+// buildEventMarshal is the integration request as json.Marshal writes
+// integrationRequest: what BuildEvent writes by hand.
+func buildEventMarshal(t *testing.T, r *http.Request, env, p string, body []byte, requestID string) []byte {
+	ev := integrationRequest{Path: p, HTTPMethod: r.Method, Headers: map[string]string{}, QueryStringParameters: map[string]string{},
+		RequestContext: requestContext{RequestID: requestID, EnvID: env, AppID: emulatorAppID, Uin: emulatorUin}}
+	for k, vs := range r.Header {
+		ev.Headers[strings.ToLower(k)] = strings.Join(vs, ",")
+	}
+	if r.Host != "" {
+		ev.Headers["host"] = r.Host
+	}
+	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		ev.RequestContext.SourceIP = ip
+	}
+	q, err := parseQuery(r.URL.RawQuery)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, vs := range q {
+		ev.QueryStringParameters[k] = strings.Join(vs, ",")
+	}
+	if len(body) > 0 {
+		if textual(r.Header.Get("Content-Type")) && utf8.Valid(body) {
+			ev.Body = string(body)
+		} else {
+			ev.Body = base64.StdEncoding.EncodeToString(body)
+			ev.IsBase64Encoded = true
+		}
+	}
+	b, err := json.Marshal(&ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

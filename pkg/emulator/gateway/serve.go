@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -13,10 +14,12 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"path"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/tcb-go/tcb/internal/jsonstr"
 	"github.com/tcb-go/tcb/pkg/emulator/creds"
 	"github.com/tcb-go/tcb/pkg/emulator/functions"
 	"github.com/tcb-go/tcb/pkg/fnrun"
@@ -180,35 +183,100 @@ const (
 )
 
 // BuildEvent turns a request (its body already read) into the integration
-// request.
+// request. It writes the JSON json.Marshal writes for integrationRequest
+// (fields in order, object keys sorted, the same escaping), without
+// reflection and with a base64 body encoded straight into the event.
 func BuildEvent(r *http.Request, env, p string, body []byte, requestID string) ([]byte, error) {
-	ev := integrationRequest{Path: p, HTTPMethod: r.Method, Headers: map[string]string{}, QueryStringParameters: map[string]string{},
-		RequestContext: requestContext{RequestID: requestID, EnvID: env, AppID: emulatorAppID, Uin: emulatorUin}}
+	headers := make([]kv, 0, len(r.Header)+1)
 	for k, vs := range r.Header {
-		ev.Headers[strings.ToLower(k)] = strings.Join(vs, ",")
+		lk := strings.ToLower(k)
+		if lk == "host" && r.Host != "" {
+			continue
+		}
+		headers = append(headers, kv{lk, strings.Join(vs, ",")})
 	}
 	if r.Host != "" {
-		ev.Headers["host"] = r.Host
-	}
-	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
-		ev.RequestContext.SourceIP = ip
+		headers = append(headers, kv{"host", r.Host})
 	}
 	q, err := parseQuery(r.URL.RawQuery)
 	if err != nil {
 		return nil, err
 	}
+	query := make([]kv, 0, len(q))
 	for k, vs := range q {
-		ev.QueryStringParameters[k] = strings.Join(vs, ",")
+		query = append(query, kv{k, strings.Join(vs, ",")})
 	}
-	if len(body) > 0 {
-		if textual(r.Header.Get("Content-Type")) && utf8.Valid(body) {
-			ev.Body = string(body)
-		} else {
-			ev.Body = base64.StdEncoding.EncodeToString(body)
-			ev.IsBase64Encoded = true
+	sourceIP := ""
+	if ip, _, err := net.SplitHostPort(r.RemoteAddr); err == nil {
+		sourceIP = ip
+	}
+	b64 := len(body) > 0 && !(textual(r.Header.Get("Content-Type")) && utf8.Valid(body))
+
+	n := 192 + len(p) + len(r.Method) + len(env) + len(requestID) + len(sourceIP)
+	for _, h := range headers {
+		n += len(h.k) + len(h.v) + 6
+	}
+	for _, h := range query {
+		n += len(h.k) + len(h.v) + 6
+	}
+	if b64 {
+		n += base64.StdEncoding.EncodedLen(len(body))
+	} else {
+		n += len(body) + len(body)/8
+	}
+	b := make([]byte, 0, n)
+	b = append(b, `{"path":`...)
+	b = jsonstr.Append(b, p)
+	b = append(b, `,"httpMethod":`...)
+	b = jsonstr.Append(b, r.Method)
+	b = append(b, `,"headers":`...)
+	b = appendObject(b, headers)
+	b = append(b, `,"queryStringParameters":`...)
+	b = appendObject(b, query)
+	b = append(b, `,"body":`...)
+	switch {
+	case b64:
+		b = append(b, '"')
+		b = base64.StdEncoding.AppendEncode(b, body)
+		b = append(b, `","isBase64Encoded":true`...)
+	default:
+		b = jsonstr.AppendBytes(b, body)
+		b = append(b, `,"isBase64Encoded":false`...)
+	}
+	b = append(b, `,"requestContext":{"requestId":`...)
+	b = jsonstr.Append(b, requestID)
+	b = append(b, `,"envId":`...)
+	b = jsonstr.Append(b, env)
+	b = append(b, `,"appId":`...)
+	b = strconv.AppendInt(b, emulatorAppID, 10)
+	b = append(b, `,"uin":`...)
+	b = strconv.AppendInt(b, emulatorUin, 10)
+	if sourceIP != "" {
+		b = append(b, `,"sourceIp":`...)
+		b = jsonstr.Append(b, sourceIP)
+	}
+	return append(b, "}}"...), nil
+}
+
+type kv struct{ k, v string }
+
+// appendObject appends a JSON object of string values with its keys sorted
+// (as json.Marshal writes a map); of equal keys the first is kept.
+func appendObject(b []byte, pairs []kv) []byte {
+	slices.SortStableFunc(pairs, func(x, y kv) int { return strings.Compare(x.k, y.k) })
+	b = append(b, '{')
+	for i, h := range pairs {
+		if i > 0 && h.k == pairs[i-1].k {
+			continue
 		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = jsonstr.Append(b, h.k)
+		b = append(b, ':')
+		b = jsonstr.Append(b, h.v)
 	}
-	return json.Marshal(&ev)
+	return append(b, '}')
 }
 
 // parseQuery parses a query string, keeping keys that are not valid
@@ -351,8 +419,94 @@ var ignoredHeaders = map[string]bool{"Content-Length": true, "Transfer-Encoding"
 // ParseResult maps the JSON of a function's return value to the HTTP
 // response (see the package documentation).
 func ParseResult(ret []byte) (*Response, error) {
+	if plainJSON(ret) {
+		// What parseResultValue answers for it, without decoding it.
+		return &Response{Status: http.StatusOK, Header: http.Header{"Content-Type": {"application/json; charset=utf-8"}}, Body: ret}, nil
+	}
+	return parseResultValue(ret)
+}
+
+// plainJSON reports whether ret is valid JSON whose value is an array or an
+// object without a top-level "statusCode" key (an object with an escaped
+// key is left to parseResultValue): the response is ret itself.
+func plainJSON(ret []byte) bool {
+	if !json.Valid(ret) {
+		return false
+	}
+	i := skipSpace(ret, 0)
+	switch ret[i] {
+	case '[':
+		return true
+	case '{':
+	default:
+		return false
+	}
+	i = skipSpace(ret, i+1)
+	for ret[i] != '}' {
+		j := i + 1 // ret[i] is the quote opening a key
+		for ret[j] != '"' {
+			if ret[j] == '\\' {
+				return false
+			}
+			j++
+		}
+		if string(ret[i+1:j]) == "statusCode" {
+			return false
+		}
+		i = skipSpace(ret, j+1) // the colon
+		i = skipSpace(ret, skipValue(ret, skipSpace(ret, i+1)))
+		if ret[i] == ',' {
+			i = skipSpace(ret, i+1)
+		}
+	}
+	return true
+}
+
+func skipSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '\r') {
+		i++
+	}
+	return i
+}
+
+// skipValue returns the index just past the value starting at b[i], in
+// valid JSON.
+func skipValue(b []byte, i int) int {
+	depth := 0
+	for ; i < len(b); i++ {
+		switch b[i] {
+		case '"':
+			for i++; b[i] != '"'; i++ {
+				if b[i] == '\\' {
+					i++
+				}
+			}
+			if depth == 0 {
+				return i + 1
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			depth--
+			if depth == 0 {
+				return i + 1
+			}
+			if depth < 0 {
+				return i
+			}
+		case ',', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return i
+			}
+		}
+	}
+	return i
+}
+
+// parseResultValue is ParseResult by decoding the value.
+func parseResultValue(ret []byte) (*Response, error) {
 	var v any
-	dec := json.NewDecoder(strings.NewReader(string(ret)))
+	dec := json.NewDecoder(bytes.NewReader(ret))
 	dec.UseNumber()
 	if err := dec.Decode(&v); err != nil {
 		return nil, fmt.Errorf("the return value is not JSON: %v", err)
