@@ -7,7 +7,6 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,7 +123,7 @@ type cgroupBox struct {
 
 	// procs is cgroup.procs, kept open: sweep reads it after every
 	// invocation, and a read at offset 0 lists the members afresh (one
-	// or two pread calls instead of open, fstat, read, read and close).
+	// pread instead of open, fstat, read, read and close; see pids).
 	procsMu     sync.Mutex
 	procs       *os.File
 	procsBuf    []byte
@@ -188,21 +187,30 @@ func (b *cgroupBox) pids() []int {
 		if err != nil {
 			return nil
 		}
-		b.procs, b.procsBuf = f, make([]byte, 512)
+		b.procs, b.procsBuf = f, make([]byte, 4096)
 	}
-	n := 0
-	for {
+	// cgroup.procs is a seq_file: one read returns every line that fits
+	// in the caller's buffer and in the kernel's buffer (a page, at
+	// least 4 KB, grown when a line does not fit). So a first read of
+	// less than half of 4 KB is the whole list; a longer one goes on to
+	// EOF.
+	fd := int(b.procs.Fd())
+	n, err := syscall.Pread(fd, b.procsBuf, 0)
+	if err != nil || n < 0 {
+		return nil
+	}
+	for n >= len(b.procsBuf)/2 {
 		if n == len(b.procsBuf) {
 			b.procsBuf = append(b.procsBuf, make([]byte, len(b.procsBuf))...)
 		}
-		m, err := b.procs.ReadAt(b.procsBuf[n:], int64(n))
-		n += m
-		if err != nil {
-			if err != io.EOF {
-				return nil
-			}
+		m, err := syscall.Pread(fd, b.procsBuf[n:], int64(n))
+		if err != nil || m < 0 {
+			return nil
+		}
+		if m == 0 {
 			break
 		}
+		n += m
 	}
 	var out []int
 	for _, f := range bytes.Fields(b.procsBuf[:n]) {
