@@ -408,3 +408,48 @@ func TestRequestID(t *testing.T) {
 		seen[id] = true
 	}
 }
+
+// An invocation sees exactly its own variables over the function's, even
+// when the previous one had the same values and its code changed them; a
+// variable the code changes that the invocation did not set stays changed,
+// as in a warm SCF instance.
+func TestInvocationVarsAfterChanges(t *testing.T) {
+	p := newTestPool(t, PoolOptions{})
+	fn := jsFunc(t, "varsfn", `
+exports.main = async (e) => {
+  const seen = {openid: process.env.WX_OPENID || null, own: process.env.OWN || null};
+  if (e.tamper) { process.env.WX_OPENID = "tampered"; process.env.OWN = "tampered"; }
+  return seen;
+};`)
+	fn.Env = map[string]string{"OWN": "own"}
+	steps := []struct {
+		env    map[string]string
+		tamper bool
+		want   string
+	}{
+		{map[string]string{"WX_OPENID": "o1", "OWN": "per-call"}, true, `{"openid":"o1","own":"per-call"}`},
+		{map[string]string{"WX_OPENID": "o1", "OWN": "per-call"}, false, `{"openid":"o1","own":"per-call"}`},
+		{map[string]string{"WX_OPENID": "o1"}, true, `{"openid":"o1","own":"own"}`},
+		{nil, false, `{"openid":null,"own":"tampered"}`},
+		{map[string]string{"OWN": ""}, false, `{"openid":null,"own":null}`},
+		{nil, false, `{"openid":null,"own":"tampered"}`},
+	}
+	pid := 0
+	for i, s := range steps {
+		event := `{}`
+		if s.tamper {
+			event = `{"tamper":true}`
+		}
+		r, err := p.Invoke(context.Background(), fn, []byte(event), InvokeOptions{Env: s.env})
+		if err != nil || !r.OK() {
+			t.Fatalf("step %d: %v %+v", i, err, r)
+		}
+		if pid != 0 && r.PID != pid {
+			t.Fatalf("step %d ran in another instance", i)
+		}
+		pid = r.PID
+		if r.RetMsg != s.want {
+			t.Errorf("step %d saw %s, want %s", i, r.RetMsg, s.want)
+		}
+	}
+}
