@@ -126,6 +126,7 @@ type cgroupBox struct {
 	// pread instead of open, fstat, read, read and close; see pids).
 	procsMu     sync.Mutex
 	procs       *os.File
+	procsFD     int // procs.Fd(), taken once (each call costs an fcntl)
 	procsBuf    []byte
 	procsClosed bool
 }
@@ -187,14 +188,14 @@ func (b *cgroupBox) pids() []int {
 		if err != nil {
 			return nil
 		}
-		b.procs, b.procsBuf = f, make([]byte, 4096)
+		b.procs, b.procsFD, b.procsBuf = f, int(f.Fd()), make([]byte, 4096)
 	}
 	// cgroup.procs is a seq_file: one read returns every line that fits
 	// in the caller's buffer and in the kernel's buffer (a page, at
 	// least 4 KB, grown when a line does not fit). So a first read of
 	// less than half of 4 KB is the whole list; a longer one goes on to
 	// EOF.
-	fd := int(b.procs.Fd())
+	fd := b.procsFD
 	n, err := syscall.Pread(fd, b.procsBuf, 0)
 	if err != nil || n < 0 {
 		return nil
