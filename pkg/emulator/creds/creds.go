@@ -1,13 +1,15 @@
 // Package creds decides who is calling the emulator: the permanent key
 // pairs (the development pair and --key extras), and the temporary
-// credentials the emulator mints for every function invocation, the way SCF
-// gives a function its role's TENCENTCLOUD_SECRETID/SECRETKEY/SESSIONTOKEN.
+// credentials the emulator gives function invocations, the way SCF gives a
+// function its role's TENCENTCLOUD_SECRETID/SECRETKEY/SESSIONTOKEN (the
+// functions module mints one per env and caller and reuses it while it
+// stays valid long enough for the invocation).
 //
 // A temporary credential is scoped to one environment, expires, and is
 // accepted only together with its session token. It also carries the caller
-// of the invocation it was minted for (the WeChat user, app and source), so
-// a call the function makes with it (callFunction through /admin, say) can
-// pass that context on as the platform does.
+// it was minted for (the WeChat user, app and source), so a call the
+// function makes with it (callFunction through /admin, say) can pass that
+// context on as the platform does.
 //
 // Temporary credentials are stateless: the session token holds the claims
 // (secret id, env, expiry, caller) and an HMAC over them with a key that
