@@ -116,8 +116,8 @@ type sqlMigration struct {
 }
 
 type sqlQueries struct {
-	get, getForce, insertRow, lock, valid, release, put, putForce, apps string
-	schemaTable, schemaVersion, schemaInsert                            string
+	get, getForce, insertRow, lock, valid, release, releaseOwner, put, putForce, apps string
+	schemaTable, schemaVersion, schemaInsert                                          string
 }
 
 // sqlStoreConfig is what the dialect constructors hand to newSQLStore.
@@ -144,14 +144,15 @@ func newSQLStore(c sqlStoreConfig) *SQLStore {
 	c.db.SetConnMaxLifetime(30 * time.Minute)
 	t, now := s.table, s.d.nowMS
 	s.q = sqlQueries{
-		get:       s.ph("SELECT record FROM " + t + " WHERE appid = ?"),
-		getForce:  s.ph("SELECT force_state FROM " + t + " WHERE appid = ?"),
-		insertRow: s.ph(fmt.Sprintf(s.d.insertRow, t)),
-		valid:     s.ph("SELECT COUNT(*) FROM " + t + " WHERE appid = ? AND lock_owner = ? AND fence = ? AND lock_until > " + now),
-		release:   s.ph("UPDATE " + t + " SET lock_owner = NULL, lock_until = 0 WHERE appid = ? AND lock_owner = ? AND fence = ?"),
-		put:       s.ph("UPDATE " + t + " SET record = ?, updated_ms = " + now + " WHERE appid = ? AND fence = ?"),
-		putForce:  s.ph("UPDATE " + t + " SET force_state = ?, updated_ms = " + now + " WHERE appid = ? AND fence = ?"),
-		apps:      "SELECT appid FROM " + t + " WHERE record IS NOT NULL OR force_state IS NOT NULL ORDER BY appid",
+		get:          s.ph("SELECT record FROM " + t + " WHERE appid = ?"),
+		getForce:     s.ph("SELECT force_state FROM " + t + " WHERE appid = ?"),
+		insertRow:    s.ph(fmt.Sprintf(s.d.insertRow, t)),
+		valid:        s.ph("SELECT COUNT(*) FROM " + t + " WHERE appid = ? AND lock_owner = ? AND fence = ? AND lock_until > " + now),
+		release:      s.ph("UPDATE " + t + " SET lock_owner = NULL, lock_until = 0 WHERE appid = ? AND lock_owner = ? AND fence = ?"),
+		releaseOwner: s.ph("UPDATE " + t + " SET lock_owner = NULL, lock_until = 0 WHERE appid = ? AND lock_owner = ?"),
+		put:          s.ph("UPDATE " + t + " SET record = ?, updated_ms = " + now + " WHERE appid = ? AND fence = ?"),
+		putForce:     s.ph("UPDATE " + t + " SET force_state = ?, updated_ms = " + now + " WHERE appid = ? AND fence = ?"),
+		apps:         "SELECT appid FROM " + t + " WHERE record IS NOT NULL OR force_state IS NOT NULL ORDER BY appid",
 		schemaTable: "CREATE TABLE IF NOT EXISTS " + t + "_schema (version INT NOT NULL PRIMARY KEY, " +
 			"description VARCHAR(255) NOT NULL, applied_ms BIGINT NOT NULL)",
 		schemaVersion: "SELECT COALESCE(MAX(version), 0) FROM " + t + "_schema",
@@ -469,6 +470,7 @@ func (s *SQLStore) Lock(ctx context.Context, appid string, lease time.Duration) 
 	for {
 		fence, err := s.tryLock(ctx, appid, owner, lease)
 		if err != nil {
+			s.dropUnknownLock(ctx, appid, owner)
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("token: %s lock %s: %w", s.desc, appid, context.Cause(ctx))
 			}
@@ -486,6 +488,17 @@ func (s *SQLStore) Lock(ctx context.Context, appid string, lease time.Duration) 
 		case <-t.C:
 		}
 	}
+}
+
+// dropUnknownLock releases the lock of owner if it was taken after all: a
+// lock UPDATE whose answer was lost (the operation's deadline passed, the
+// connection broke) may have committed, and nobody would then refresh
+// until its lease ran out. The owner id is this attempt's alone, so the
+// release can only undo that attempt. Best effort, with its own deadline.
+func (s *SQLStore) dropUnknownLock(ctx context.Context, appid, owner string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
+	defer cancel()
+	_, _ = s.db.ExecContext(ctx, s.q.releaseOwner, appid, owner)
 }
 
 // tryLock returns the new fence, or 0 when another holder's lease runs.

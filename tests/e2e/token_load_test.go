@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -39,6 +41,17 @@ func startReplicas(t *testing.T, env []string, dir, keyFile, key, appid string, 
 		rs.logs = append(rs.logs, logPath)
 		rs.procs[i] = startServe(t, env, logPath, append([]string{"--auth-key-file", keyFile, "--log-format", "json"}, args...)...)
 	}
+	// A failed scenario shows what the replicas logged (the last lines).
+	t.Cleanup(func() {
+		if !t.Failed() {
+			return
+		}
+		for _, p := range rs.logs {
+			b, _ := os.ReadFile(p)
+			lines := strings.Split(strings.TrimSpace(string(b)), "\n")
+			t.Logf("%s (last %d lines):\n%s", filepath.Base(p), min(40, len(lines)), strings.Join(lines[max(0, len(lines)-40):], "\n"))
+		}
+	})
 	return rs
 }
 

@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/tcb-go/tcb/internal/testenv"
+	"github.com/tcb-go/tcb/pkg/cloudapi"
 	"github.com/tcb-go/tcb/pkg/config"
+	"github.com/tcb-go/tcb/pkg/token"
 )
 
 // The highly available token server on every shared store (issue 16): the
@@ -266,8 +268,15 @@ func runTokenHA(t *testing.T, hs haStore) {
 
 	waitRotations(2)
 	victim := haNotRefresher(t, rs.logs, &rs.dead)
+	// The test holds the app's refresh lock (waiting for it like another
+	// replica) while the victim dies, so the victim cannot be holding it:
+	// a killed holder would block refreshes until its 60 s lease ran out,
+	// longer than these tokens live. (A replica polling for the lock right
+	// after a rotation is what the log-based choice alone cannot see.)
+	held := haHoldLock(t, emu, hs.spec, appid)
 	rs.dead[victim].Store(true)
 	rs.procs[victim].Kill()
+	held()
 	t.Logf("%s: rotation 2; replica %d killed (it does not hold the lock)", at(), victim)
 
 	waitRotations(3)
@@ -389,6 +398,33 @@ func haNotRefresher(t *testing.T, logs []string, dead *[3]atomic.Bool) int {
 	}
 	t.Fatal("no replica to kill")
 	return -1
+}
+
+// haHoldLock takes the app's refresh lock in the store spec names (waiting
+// while a replica holds it) and returns its release.
+func haHoldLock(t *testing.T, emu *emuProcess, spec, appid string) (release func()) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	st, _, err := token.OpenURLStore(ctx, spec, token.OpenOptions{CloudAPI: func() (token.TCBDocAPI, error) {
+		return cloudapi.New(cloudapi.Options{Endpoint: emu.Endpoint, Region: "ap-shanghai", MaxAttempts: 1,
+			Credential: cloudapi.Credential{SecretID: config.EmulatorSecretID, SecretKey: config.EmulatorSecretKey}})
+	}})
+	if err != nil {
+		t.Fatalf("open %s: %v", spec, err)
+	}
+	l, err := st.Lock(ctx, appid, 30*time.Second)
+	if err != nil {
+		t.Fatalf("taking the refresh lock: %v", err)
+	}
+	return func() {
+		if err := l.Release(context.Background()); err != nil {
+			t.Errorf("releasing the refresh lock: %v", err)
+		}
+		if c, ok := st.(interface{ Close() error }); ok {
+			c.Close()
+		}
+	}
 }
 
 // haWait fails the test unless cond becomes true within d; it checks every
