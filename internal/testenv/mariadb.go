@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -20,12 +19,8 @@ import (
 // a throwaway data directory (mariadb-install-db) on a free loopback port,
 // with a user and database "tcb" whose password is random.
 type MariaDBProc struct {
-	Port     int
-	Password string
-	URL      string // mysql://tcb:PASSWORD@127.0.0.1:PORT/tcb
-
-	dir string
-	srv *server
+	dbProc
+	URL string // mysql://tcb:PASSWORD@127.0.0.1:PORT/tcb
 }
 
 func mariadbBin(names ...string) (string, error) {
@@ -69,7 +64,7 @@ func NewMariaDB() (*MariaDBProc, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &MariaDBProc{dir: dir, Password: randomHex(12)}
+	p := &MariaDBProc{dbProc: dbProc{dir: dir, Password: randomHex(12), grace: 60 * time.Second}}
 	ok := false
 	defer func() {
 		if !ok {
@@ -136,42 +131,4 @@ func mysqlPing(ctx context.Context, cfg *mysql.Config) error {
 	db := sql.OpenDB(conn)
 	defer db.Close()
 	return db.PingContext(ctx)
-}
-
-// Addr is 127.0.0.1:PORT.
-func (p *MariaDBProc) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(p.Port)) }
-
-// Stop shuts the server down (SIGTERM: a clean shutdown, data stays).
-func (p *MariaDBProc) Stop() {
-	if p.srv != nil {
-		p.srv.halt(p.srv.stop, 60*time.Second)
-	}
-}
-
-// Start starts a stopped server again on the same port and data.
-func (p *MariaDBProc) Start() error { return p.srv.start(time.Minute) }
-
-// Restart is Stop then Start, as after a database restart.
-func (p *MariaDBProc) Restart() error {
-	p.Stop()
-	return p.Start()
-}
-
-// Running reports whether the server runs.
-func (p *MariaDBProc) Running() bool { return p.srv != nil && p.srv.running() }
-
-// Output is what the server printed since it last started.
-func (p *MariaDBProc) Output() string {
-	if p.srv == nil {
-		return ""
-	}
-	return p.srv.output()
-}
-
-// Close stops the server and removes its files.
-func (p *MariaDBProc) Close() {
-	p.Stop()
-	if p.dir != "" {
-		os.RemoveAll(p.dir)
-	}
 }

@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -23,12 +22,8 @@ import (
 // loopback port (TCP only), with a user and database "tcb" whose password
 // is random.
 type PostgresProc struct {
-	Port     int
-	Password string
-	URL      string // postgres://tcb:PASSWORD@127.0.0.1:PORT/tcb?sslmode=disable
-
-	dir string
-	srv *server
+	dbProc
+	URL string // postgres://tcb:PASSWORD@127.0.0.1:PORT/tcb?sslmode=disable
 }
 
 // postgresBin finds a PostgreSQL program: Debian keeps them in
@@ -89,7 +84,7 @@ func NewPostgres() (*PostgresProc, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &PostgresProc{dir: dir, Password: randomHex(12)}
+	p := &PostgresProc{dbProc: dbProc{dir: dir, Password: randomHex(12), grace: 30 * time.Second}}
 	ok := false
 	defer func() {
 		if !ok {
@@ -157,44 +152,6 @@ func pgPing(ctx context.Context, url string) error {
 	}
 	defer c.Close(ctx)
 	return c.Ping(ctx)
-}
-
-// Addr is 127.0.0.1:PORT.
-func (p *PostgresProc) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(p.Port)) }
-
-// Stop shuts the server down (fast shutdown: sessions end, data stays).
-func (p *PostgresProc) Stop() {
-	if p.srv != nil {
-		p.srv.halt(p.srv.stop, 30*time.Second)
-	}
-}
-
-// Start starts a stopped server again on the same port and data.
-func (p *PostgresProc) Start() error { return p.srv.start(time.Minute) }
-
-// Restart is Stop then Start, as after a database restart.
-func (p *PostgresProc) Restart() error {
-	p.Stop()
-	return p.Start()
-}
-
-// Running reports whether the server runs.
-func (p *PostgresProc) Running() bool { return p.srv != nil && p.srv.running() }
-
-// Output is what the server printed since it last started.
-func (p *PostgresProc) Output() string {
-	if p.srv == nil {
-		return ""
-	}
-	return p.srv.output()
-}
-
-// Close stops the server and removes its files.
-func (p *PostgresProc) Close() {
-	p.Stop()
-	if p.dir != "" {
-		os.RemoveAll(p.dir)
-	}
 }
 
 func randomHex(n int) string {

@@ -181,3 +181,52 @@ func restartablePort() (int, error) {
 	}
 	return freePort()
 }
+
+// dbProc is a throwaway database server started by a test (PostgresProc,
+// MariaDBProc): its port and password, its files and its process.
+type dbProc struct {
+	Port     int
+	Password string
+
+	dir   string
+	srv   *server
+	grace time.Duration // how long Stop waits for a clean shutdown
+}
+
+// Addr is 127.0.0.1:PORT.
+func (p *dbProc) Addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(p.Port)) }
+
+// Stop shuts the server down cleanly (SIGTERM; sessions end, data stays).
+func (p *dbProc) Stop() {
+	if p.srv != nil {
+		p.srv.halt(p.srv.stop, p.grace)
+	}
+}
+
+// Start starts a stopped server again on the same port and data.
+func (p *dbProc) Start() error { return p.srv.start(time.Minute) }
+
+// Restart is Stop then Start, as after a database restart.
+func (p *dbProc) Restart() error {
+	p.Stop()
+	return p.Start()
+}
+
+// Running reports whether the server runs.
+func (p *dbProc) Running() bool { return p.srv != nil && p.srv.running() }
+
+// Output is what the server printed since it last started.
+func (p *dbProc) Output() string {
+	if p.srv == nil {
+		return ""
+	}
+	return p.srv.output()
+}
+
+// Close stops the server and removes its files.
+func (p *dbProc) Close() {
+	p.Stop()
+	if p.dir != "" {
+		os.RemoveAll(p.dir)
+	}
+}
