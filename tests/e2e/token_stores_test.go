@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -319,19 +321,28 @@ func runTokenHA(t *testing.T, hs haStore) {
 		}
 	}
 
-	// The store as the CLI sees it, and the live token moved out again,
-	// without a fetch.
+	// The store as the CLI sees it, and the token moved out again, without
+	// a fetch. The last token lives haTTL from its rotation; on a slow
+	// machine it can expire before the move, which must then copy nothing
+	// (the destination fetches its own), so both outcomes are checked.
 	f1 := fetches()
 	out = c.run("token", "status", "--json")
 	record(out, "")
-	var st struct{ Origin, Store, State string }
+	var st struct {
+		Origin, Store, State string
+		ExpiresAt            time.Time `json:"expires_at"`
+	}
 	if err := json.Unmarshal([]byte(out), &st); err != nil || st.Origin != "store" || st.State == "none" {
 		t.Errorf("token status: %v: %s", err, out)
 	}
 	outFile := filepath.Join(dir, "out.json")
-	out, errs, code = c.try("token", "store", "migrate", "--to", "file:"+outFile)
+	out, errs, code = c.try("token", "store", "migrate", "--to", "file:"+outFile, "--json")
+	migratedBy := time.Now()
 	record(out, errs)
-	if code != 0 || !strings.Contains(out, appid) {
+	var moved struct {
+		Apps []struct{ AppID, Token string }
+	}
+	if code != 0 || json.Unmarshal([]byte(out), &moved) != nil || len(moved.Apps) != 1 || moved.Apps[0].AppID != appid {
 		t.Errorf("migrate out of %s: exit %d: %s%s", hs.name, code, out, errs)
 	}
 	var fileStore struct {
@@ -341,14 +352,29 @@ func runTokenHA(t *testing.T, hs haStore) {
 			} `json:"record"`
 		} `json:"apps"`
 	}
-	if b, err := os.ReadFile(outFile); err != nil || json.Unmarshal(b, &fileStore) != nil {
-		t.Errorf("migrated file: %v", err)
-	} else if got := fileStore.Apps[appid].Record.Token; got == "" || emu.check(t, got).AppID != appid {
-		t.Errorf("the token moved out is not one of the app's")
-	} else {
-		if log.tokens[got] == nil { // scanned for leaks below
-			log.order = append(log.order, got)
+	b, err := os.ReadFile(outFile)
+	if err == nil {
+		err = json.Unmarshal(b, &fileStore)
+	}
+	got := fileStore.Apps[appid].Record.Token
+	switch {
+	case len(moved.Apps) != 1:
+	case moved.Apps[0].Token == "expired":
+		if !st.ExpiresAt.Before(migratedBy) {
+			t.Errorf("migrate called the token expired, but it expires at %v (migrate ended %v)", st.ExpiresAt, migratedBy)
 		}
+		if got != "" || (err != nil && !errors.Is(err, fs.ErrNotExist)) {
+			t.Errorf("an expired token was moved out (%q) or the file is broken: %v", got, err)
+		}
+		t.Logf("the last token expired before the move (it lives %v): nothing copied, as it should be", haTTL)
+	case moved.Apps[0].Token != "copied":
+		t.Errorf("migrate out of %s: token %q (want copied, or expired on a slow machine)", hs.name, moved.Apps[0].Token)
+	case err != nil:
+		t.Errorf("migrated file: %v", err)
+	case got == "" || emu.check(t, got).AppID != appid:
+		t.Errorf("the token moved out is not one of the app's")
+	case log.tokens[got] == nil: // scanned for leaks below
+		log.order = append(log.order, got)
 	}
 	if n := fetches() - f1; n != 0 {
 		t.Errorf("status and migrate fetched %d tokens from WeChat", n)
