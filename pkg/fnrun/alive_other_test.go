@@ -2,11 +2,8 @@
 
 package fnrun
 
-import (
-	"testing"
-	"time"
-)
+import "testing"
 
 func alive(pid int) bool { return false }
 
-func waitDead(t *testing.T, pid int, d time.Duration) {}
+func waitDead(t *testing.T, pid int) {}

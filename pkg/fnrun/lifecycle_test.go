@@ -74,7 +74,7 @@ func TestInstanceDeath(t *testing.T) {
 					t.Errorf("took %v for a %v timeout", el, tt.timeout)
 				}
 			}
-			waitDead(t, r.PID, 2*time.Second)
+			waitDead(t, r.PID)
 			// The next invocation gets a fresh, working instance.
 			fixed := fn
 			fixed.Revision = fn.Revision // same revision: the pool must notice the death itself
@@ -130,13 +130,13 @@ func TestWarmReuseAndRevision(t *testing.T) {
 	if o.N != 1 || !r.ColdStart || o.Pid == firstPID {
 		t.Fatalf("new revision: n=%d cold=%v pid=%d", o.N, r.ColdStart, o.Pid)
 	}
-	waitDead(t, firstPID, 2*time.Second)
+	waitDead(t, firstPID)
 	if o, _ := call(fn2); o.N != 2 {
 		t.Errorf("new revision not warm: n=%d", o.N)
 	}
 	// Stop kills the function's instances.
 	p.Stop(fn2.Namespace, fn2.Name)
-	waitDead(t, o.Pid, 2*time.Second)
+	waitDead(t, o.Pid)
 	if o, _ := call(fn2); o.N != 1 {
 		t.Errorf("after Stop: n=%d", o.N)
 	}
@@ -349,7 +349,7 @@ func TestConcurrencyCap(t *testing.T) {
 		if s := p.Stats(); s.Instances != 2 {
 			t.Errorf("stats %+v", s)
 		}
-		waitDead(t, pids[0], 2*time.Second) // least recently used
+		waitDead(t, pids[0]) // least recently used
 	})
 }
 
@@ -363,7 +363,9 @@ func TestCancelKillsInstance(t *testing.T) {
 	if !errors.Is(err, context.DeadlineExceeded) || r != nil {
 		t.Fatalf("r=%+v err=%v", r, err)
 	}
-	if el := time.Since(start); el > 1500*time.Millisecond {
+	// The function would wait 60 s: returning well before that shows the
+	// cancellation ended it (a loose bound, so a busy machine cannot fail it).
+	if el := time.Since(start); el > 30*time.Second {
 		t.Errorf("cancel took %v", el)
 	}
 	if s := p.Stats(); s.Instances != 0 {
@@ -399,7 +401,7 @@ exports.main = async (e) => {
 	if containment() == "cgroup" {
 		// What a finished invocation started ended with it.
 		for _, pid := range children {
-			waitDead(t, pid, 30*time.Second)
+			waitDead(t, pid)
 		}
 	} else {
 		pids = append(pids, children...)
@@ -414,7 +416,7 @@ exports.main = async (e) => {
 		_, err := p.Invoke(context.Background(), other, []byte(`{"ms":60000}`), InvokeOptions{})
 		done <- err
 	}()
-	emulatortest.EventuallyWithin(t, 5*time.Second, func() bool {
+	emulatortest.Eventually(t, func() bool {
 		if s := p.Stats(); s.Instances-s.Idle < 2 {
 			return false
 		}
@@ -449,7 +451,7 @@ exports.main = async (e) => {
 		}
 	}
 	for _, pid := range pids {
-		waitDead(t, pid, 2*time.Second)
+		waitDead(t, pid)
 	}
 	if _, err := p.Invoke(context.Background(), fn, nil, InvokeOptions{}); !errors.Is(err, ErrPoolClosed) {
 		t.Errorf("after Close: %v", err)
@@ -466,8 +468,8 @@ func TestIdleTimeout(t *testing.T) {
 	if err != nil || !r.OK() {
 		t.Fatal(err, r)
 	}
-	waitDead(t, r.PID, 3*time.Second)
-	emulatortest.EventuallyWithin(t, time.Second, func() bool { return p.Stats().Instances == 0 }, "no instances")
+	waitDead(t, r.PID)
+	emulatortest.Eventually(t, func() bool { return p.Stats().Instances == 0 }, "no instances")
 }
 
 func TestCrashWhileIdle(t *testing.T) {
@@ -481,7 +483,7 @@ exports.main = async (e) => {
 	if err != nil || !r.OK() {
 		t.Fatal(err, r)
 	}
-	waitDead(t, r.PID, 2*time.Second)
+	waitDead(t, r.PID)
 	r2, err := p.Invoke(context.Background(), fn, []byte(`{}`), InvokeOptions{})
 	if err != nil {
 		t.Fatal(err)

@@ -112,7 +112,7 @@ exports.hang = () => new Promise(() => { for (;;) {} });`})
 			// (Pdeathsig). What an instance spawned itself is covered by
 			// Close and timeouts (process group), not by this.
 			for _, pid := range instances {
-				waitDead(t, pid, 3*time.Second)
+				waitDead(t, pid)
 			}
 		})
 	}

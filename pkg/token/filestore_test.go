@@ -224,7 +224,7 @@ func TestFileStoreNoTornReads(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	waitFor(t, 5*time.Second, "a read", func() bool { return reads.Load() > 0 })
+	waitFor(t, "a read", func() bool { return reads.Load() > 0 })
 	close(stop)
 	<-readerDone
 	for _, app := range []string{testApp, testApp2} {

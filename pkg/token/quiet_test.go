@@ -87,7 +87,7 @@ func TestServerRedisDownQuietAndOpaque(t *testing.T) {
 	}
 	leaks("/readyz", body)
 	// Several refresher rounds have run meanwhile.
-	waitFor(t, 10*time.Second, "refresher rounds", func() bool {
+	waitFor(t, "refresher rounds", func() bool {
 		return countLogs(t, e, "DEBUG", "token refresher: no token") >= 3
 	})
 	warns := func() int {
@@ -108,7 +108,7 @@ func TestServerRedisDownQuietAndOpaque(t *testing.T) {
 	for i := 0; i < 10; i++ {
 		e.do(t, "GET", "/v1/token?appid="+testApp, auth, "")
 	}
-	waitFor(t, 10*time.Second, "the refresher to go on", func() bool {
+	waitFor(t, "the refresher to go on", func() bool {
 		return countLogs(t, e, "DEBUG", "token refresher: no token") >= 6
 	})
 	if n := warns(); n != 2 {
@@ -116,7 +116,7 @@ func TestServerRedisDownQuietAndOpaque(t *testing.T) {
 	}
 	// Redis back: ready again, and the app's WARN budget starts afresh.
 	ctl.Restart()
-	waitFor(t, 20*time.Second, "ready", func() bool {
+	waitFor(t, "ready", func() bool {
 		status, _ := e.do(t, "GET", "/readyz", "", "")
 		return status == 200
 	})

@@ -134,7 +134,7 @@ func TestReplicasShareOneRefresher(t *testing.T) {
 		}()
 	}
 	// Kill one replica midway, once the tokens were refreshed twice.
-	waitFor(t, runFor, "two refreshes", func() bool { return fake.Stats().Legacy >= 3 })
+	waitFor(t, "two refreshes", func() bool { return fake.Stats().Legacy >= 3 })
 	reps[0].alive.Store(false)
 	reps[0].cancel()
 	if err := <-reps[0].done; err != nil {

@@ -118,9 +118,9 @@ func (e *serverEnv) assertNoSecrets(t *testing.T, tokens ...string) {
 	}
 }
 
-func waitFor(t *testing.T, d time.Duration, what string, cond func() bool) {
+func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
-	emulatortest.EventuallyWithin(t, d, cond, "%s", what)
+	emulatortest.Eventually(t, cond, "%s", what)
 }
 
 func TestServerAuthAndErrors(t *testing.T) {
@@ -246,7 +246,7 @@ func TestServerReadyz(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	e.srv.Start(ctx)
-	waitFor(t, 5*time.Second, "app 1 token", func() bool {
+	waitFor(t, "app 1 token", func() bool {
 		_, body := e.do(t, "GET", "/readyz", "", "")
 		_ = json.Unmarshal(body, &rb)
 		return rb.Apps[0].Ready && rb.Apps[1].LastErrCode != 0
@@ -256,7 +256,7 @@ func TestServerReadyz(t *testing.T) {
 		t.Fatalf("app 2 not reported: %d %s", status, body)
 	}
 	e.fake = e.fake.restart(t, "") // the secret upstream is the fetcher's again
-	waitFor(t, 10*time.Second, "ready", func() bool {
+	waitFor(t, "ready", func() bool {
 		status, _ := e.do(t, "GET", "/readyz", "", "")
 		return status == 200
 	})
@@ -267,7 +267,7 @@ var metricLine = regexp.MustCompile(`^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-
 
 func TestServerMetricsFormat(t *testing.T) {
 	e := newServerEnv(t, serverEnvOpts{})
-	waitFor(t, 5*time.Second, "first token", func() bool { return e.srv.apps[testApp].snap.Load() != nil })
+	waitFor(t, "first token", func() bool { return e.srv.apps[testApp].snap.Load() != nil })
 	e.do(t, "GET", "/v1/token?appid="+testApp, "Bearer "+testKey, "")
 	e.do(t, "GET", "/v1/token?appid="+testApp, "", "")
 	status, body := e.do(t, "GET", "/metrics", "", "")
@@ -316,14 +316,14 @@ func TestServerRetriesUpstreamWhileServingValidToken(t *testing.T) {
 		manager: ManagerOptions{Margin: 1500 * time.Millisecond, FetchTimeout: 2 * time.Second},
 		server:  ServerOptions{Poll: 50 * time.Millisecond, RetryMin: 100 * time.Millisecond, RetryMax: 200 * time.Millisecond},
 	})
-	waitFor(t, 5*time.Second, "first token", func() bool { return e.srv.apps[testApp].snap.Load() != nil })
+	waitFor(t, "first token", func() bool { return e.srv.apps[testApp].snap.Load() != nil })
 	first := e.srv.apps[testApp].snap.Load().rec.Token
 	e.fake.FailNext(3, -1)
 
 	// Clients read until the rotated token shows up (the old one comes due
 	// 1.5 s after it was fetched); every token served is valid upstream.
 	served := map[string]bool{}
-	waitFor(t, 5*time.Second, "the rotated token", func() bool {
+	waitFor(t, "the rotated token", func() bool {
 		status, body := e.do(t, "GET", "/v1/token?appid="+testApp, "Bearer "+testKey, "")
 		var tb TokenBody
 		if status != 200 || json.Unmarshal(body, &tb) != nil {

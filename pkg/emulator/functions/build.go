@@ -136,8 +136,15 @@ func (m *Module) prepare(ctx context.Context, sp *spec) (string, error) {
 // finishBuild records the outcome of a build, unless the function changed
 // in the meantime.
 func (m *Module) finishBuild(ns, name, buildID, depsKey string, buildErr error) {
+	if buildErr == nil {
+		// Warm instances of the previous revision go now rather than on the
+		// next invocation. This comes before the new revision is recorded:
+		// after it, an invocation of the new revision could already hold
+		// the instance that would be stopped. (One started in between runs
+		// the old revision and is replaced by the next invocation.)
+		m.pool.Load().Stop(ns, name)
+	}
 	var oldLive, failedSha string
-	var updated bool
 	err := m.h.DB.Update(func(tx *store.Tx) error {
 		rec, err := getRecordTx(tx, ns, name)
 		if err != nil || rec == nil || rec.BuildID != buildID || !rec.Building {
@@ -152,7 +159,6 @@ func (m *Module) finishBuild(ns, name, buildID, depsKey string, buildErr error) 
 			live := rec.Spec
 			rec.Live = &live
 			rec.Reasons = nil
-			updated = true
 		} else {
 			var be *buildError
 			if !errors.As(buildErr, &be) {
@@ -174,11 +180,6 @@ func (m *Module) finishBuild(ns, name, buildID, depsKey string, buildErr error) 
 	if err != nil {
 		m.log.Error("functions: recording a build failed", "function", ns+"/"+name, "err", err)
 		return
-	}
-	if updated {
-		// Warm instances of the previous revision go now rather than on the
-		// next invocation.
-		m.pool.Load().Stop(ns, name)
 	}
 	m.gcCode(oldLive, failedSha)
 }
