@@ -41,6 +41,8 @@
 //     scf GetTempCosInfo, which signs one PUT of a function's zip there:
 //     tcb fn deploy sends packages over the inline limit this way, and the
 //     functions module reads them back through Host.Objects (tempcode.go).
+//     Uploads older than yesterday (UTC) are removed at start and by the
+//     next GetTempCosInfo, as the cloud's lifecycle rule removes them.
 //   - Each environment's hosting bucket served as a website at its own
 //     origin, http://<envId>.site.localhost:PORT/, so root-relative asset
 //     paths work, and at http://HOST:PORT/site/<envId>/ for clients that

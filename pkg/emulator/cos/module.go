@@ -108,6 +108,7 @@ func (m *Module) Init(h *emulator.Host) error {
 	for _, t := range torn {
 		m.log.Warn("storage: dropped an object whose file is missing or short (a power loss?)", "bucket", t[0], "key", t[1])
 	}
+	m.sweepTempCode(m.now())
 	if h.Route != nil {
 		h.Route(m.route)
 	}

@@ -581,6 +581,50 @@ func (d *db) deleteObjects(bucket string, keys []string) ([]segment, []bool, err
 	return segs, existed, err
 }
 
+// deleteKeysBefore removes, in every bucket match accepts, the keys that
+// sort before limit; it returns the removed objects' segments and count.
+func (d *db) deleteKeysBefore(match func(bucket string) bool, limit string) ([]segment, int, error) {
+	var segs []segment
+	var n int
+	err := d.group.update(func(tx *bolt.Tx) error {
+		segs, n = nil, 0
+		objs := top(tx, bucketObjects)
+		if objs == nil {
+			return nil
+		}
+		var names [][]byte
+		if err := objs.ForEachBucket(func(k []byte) error {
+			if match(string(k)) {
+				names = append(names, k)
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, name := range names {
+			b := objs.Bucket(name)
+			var keys [][]byte
+			c := b.Cursor()
+			for k, v := c.First(); k != nil && string(k) < limit; k, v = c.Next() {
+				var o object
+				if err := json.Unmarshal(v, &o); err != nil {
+					return err
+				}
+				segs = append(segs, o.Segs...)
+				keys = append(keys, k)
+			}
+			for _, k := range keys {
+				if err := b.Delete(k); err != nil {
+					return err
+				}
+			}
+			n += len(keys)
+		}
+		return nil
+	})
+	return segs, n, err
+}
+
 // listed is one entry of a listing.
 type listed struct {
 	Key string

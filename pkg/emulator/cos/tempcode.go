@@ -31,6 +31,13 @@ import (
 // Host.Objects (OpenObject) when CreateFunction or UpdateFunctionCode name
 // it in Code.TempCosObjectName, and validates it like an inline zip.
 
+// TempCodeKeepDays is how many UTC dates of uploaded temporary code are
+// kept (today and yesterday): the functions module copies the code when
+// CreateFunction or UpdateFunctionCode reads it, and the cloud's temporary
+// buckets expire their objects the same way. Older dates are removed at
+// start and by the next GetTempCosInfo.
+const TempCodeKeepDays = 2
+
 // TempCodeSignTTL is how long a GetTempCosInfo signature may be used.
 const TempCodeSignTTL = 15 * time.Minute
 
@@ -110,10 +117,27 @@ func (m *Module) getTempCosInfo(ctx context.Context, c *capi.Call) (any, error) 
 		return nil, capi.Errorf("UnauthorizedOperation.CAM", "The temporary credentials of environment %s may not upload code to %s.", c.Principal.Env, env)
 	}
 	now := m.now()
+	m.sweepTempCode(now)
 	date := now.UTC().Format(time.DateOnly)
 	key := cloudapi.TempCodeKey(date, req.ObjectPath)
 	sign := mint(tempCodeSecretID, m.tempCodeSecret(), "put", "/"+key, now.Add(-time.Minute), now.Add(TempCodeSignTTL))
 	return cloudapi.GetTempCosInfoResponse{Date: date, Sign: sign}, nil
+}
+
+// sweepTempCode removes the temporary code of dates older than
+// TempCodeKeepDays (keys start with the upload's date); a failure is only
+// logged, the next call tries again.
+func (m *Module) sweepTempCode(now time.Time) {
+	limit := now.UTC().AddDate(0, 0, 1-TempCodeKeepDays).Format(time.DateOnly)
+	segs, n, err := m.db.deleteKeysBefore(func(b string) bool { _, ok := cloudapi.IsTempCodeBucket(b); return ok }, limit)
+	if err != nil {
+		m.log.Warn("storage: removing old temporary function code failed", "err", err)
+		return
+	}
+	m.blobs.remove(segs)
+	if n > 0 {
+		m.log.Info("storage: removed old temporary function code", "objects", n, "before", limit)
+	}
 }
 
 func truncate(s string, n int) string {

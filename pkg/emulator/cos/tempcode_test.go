@@ -7,6 +7,8 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -131,4 +133,84 @@ func errString(err error) string {
 		return "<nil>"
 	}
 	return err.Error()
+}
+
+// Temporary code is kept for TempCodeKeepDays UTC dates, then removed by
+// the next GetTempCosInfo (the sweep it runs), or at start: object and
+// file. (The clock is not advanced for GetTempCosInfo itself: the Cloud API
+// client signs with the real time.)
+func TestTempCodeSweep(t *testing.T) {
+	dir := t.TempDir()
+	clock := emulatortest.NewClock()
+	h := startIn(t, dir, clock).newEnv()
+	ctx := context.Background()
+	appID := h.bucket[strings.LastIndexByte(h.bucket, '-')+1:]
+	bucket, region := cloudapi.TempCodeBucket("ap-shanghai")
+	upload := func(name string) string {
+		t.Helper()
+		objectPath := cloudapi.TempCodeObjectPath(appID, h.env, name)
+		info, err := h.Client.GetTempCosInfo(ctx, objectPath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		key := cloudapi.TempCodeKey(info.Date, objectPath)
+		if _, err := storage.PutSigned(ctx, storage.SignedPut{Bucket: bucket, Region: region, Endpoint: "http://" + h.Addr(),
+			Key: key, Authorization: info.Sign, Body: randomBytes(3, 1000), ContentType: "application/zip"}); err != nil {
+			t.Fatal(err)
+		}
+		return key
+	}
+	exists := func(h *harness, key string) bool {
+		t.Helper()
+		rc, _, err := h.m.OpenObject(bucket, key)
+		if err == nil {
+			rc.Close()
+			return true
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			t.Fatal(err)
+		}
+		return false
+	}
+	files := func() int {
+		n := 0
+		filepath.WalkDir(filepath.Join(dir, "storage", "blobs"), func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				n++
+			}
+			return nil
+		})
+		return n
+	}
+	// An ordinary bucket's key that looks like an old date is not touched.
+	h.put(h.sdk(h.bucket), "2000-01-01/keep.zip", []byte("PK"), nil)
+
+	first := upload("first")
+	// Today's sweep (GetTempCosInfo ran one) and tomorrow's keep it.
+	second := upload("second")
+	h.m.sweepTempCode(clock.Now().Add(24 * time.Hour))
+	if !exists(h, first) || !exists(h, second) || files() != 3 {
+		t.Fatalf("a date later: first %v second %v, %d files", exists(h, first), exists(h, second), files())
+	}
+	// Two dates later both go, files included.
+	h.m.sweepTempCode(clock.Now().Add(48 * time.Hour))
+	if exists(h, first) || exists(h, second) || files() != 1 {
+		t.Fatalf("two dates later: first %v second %v, %d files", exists(h, first), exists(h, second), files())
+	}
+
+	// At start, with no call.
+	third := upload("third")
+	env, storageBucket := h.env, h.bucket
+	h.Stop()
+	clock.Advance(48 * time.Hour)
+	h2 := startIn(t, dir, clock)
+	h2.env, h2.bucket = env, storageBucket
+	if exists(h2, third) || files() != 1 {
+		t.Fatalf("after a restart two dates later: third %v, %d files", exists(h2, third), files())
+	}
+	rc, _, err := h2.m.OpenObject(storageBucket, "2000-01-01/keep.zip")
+	if err != nil {
+		t.Fatalf("an ordinary object was swept: %v", err)
+	}
+	rc.Close()
 }
