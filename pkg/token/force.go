@@ -50,13 +50,12 @@ func (e *ForceLimitError) ErrorKind() errkind.Kind { return errkind.Failed }
 // WeChat answers it with an errcode (then it forced nothing and counts
 // nothing, as WeChat counts); an attempt whose answer was lost counts.
 func (m *Manager) ForceRefresh(ctx context.Context, appid string) (*Record, error) {
-	lctx, cancel := context.WithTimeout(ctx, m.lockWait)
-	lease, err := m.store.Lock(lctx, appid, m.lease)
-	cancel()
+	held, err := m.lock(ctx, appid)
 	if err != nil {
 		return nil, err
 	}
-	defer m.release(lease, appid)
+	defer m.release(held, appid)
+	lease := held.Lease
 
 	st, err := m.store.ForceState(ctx, appid)
 	if err != nil {

@@ -85,6 +85,17 @@ type Manager struct {
 
 	obsMu     sync.RWMutex
 	observers []func(FetchEvent)
+
+	// stuck holds, per app, a lock whose release failed (the store was
+	// unreachable), retried before the next lock of the app.
+	stuckMu sync.Mutex
+	stuck   map[string]stuckLease
+}
+
+// stuckLease is a lock whose release failed, with the end of its lease.
+type stuckLease struct {
+	lease Lease
+	until time.Time
 }
 
 // NewManager validates opts and applies defaults.
@@ -249,13 +260,12 @@ func (m *Manager) flight(ctx context.Context, key string, fn func(context.Contex
 
 // refreshLocked takes the store lock, re-reads, and fetches if need says so.
 func (m *Manager) refreshLocked(ctx context.Context, appid, reason string, need func(*Record, time.Time) bool) (*Record, error) {
-	lctx, cancel := context.WithTimeout(ctx, m.lockWait)
-	lease, err := m.store.Lock(lctx, appid, m.lease)
-	cancel()
+	held, err := m.lock(ctx, appid)
 	if err != nil {
 		return nil, storeErr(err)
 	}
-	defer m.release(lease, appid)
+	defer m.release(held, appid)
+	lease := held.Lease
 
 	cur, err := m.store.Get(ctx, appid)
 	if err != nil && !errors.Is(err, ErrNotFound) {
@@ -278,12 +288,68 @@ func (m *Manager) refreshLocked(ctx context.Context, appid, reason string, need 
 	return rec, nil
 }
 
-func (m *Manager) release(l Lease, appid string) {
+// lock takes the app's store lock, waiting up to lockWait. A lock of the
+// app this manager failed to release is released first: otherwise a store
+// outage during a refresh would block every refresh until that lock's
+// lease ran out.
+func (m *Manager) lock(ctx context.Context, appid string) (*heldLease, error) {
+	m.releaseStuck(ctx, appid)
+	lctx, cancel := context.WithTimeout(ctx, m.lockWait)
+	defer cancel()
+	until := m.clock.Now().Add(m.lease)
+	lease, err := m.store.Lock(lctx, appid, m.lease)
+	if err != nil {
+		return nil, err
+	}
+	return &heldLease{Lease: lease, until: until}, nil
+}
+
+// heldLease is a lock this manager holds, with the end of its lease.
+type heldLease struct {
+	Lease
+	until time.Time
+}
+
+// release gives the lock up; when that fails, the lock is kept for
+// releaseStuck.
+func (m *Manager) release(l *heldLease, appid string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := l.Release(ctx); err != nil {
-		m.log.LogAttrs(ctx, slog.LevelWarn, "token lock release failed (the lease will expire)",
+		m.log.LogAttrs(ctx, slog.LevelWarn, "token lock release failed (tried again before the next refresh; else the lease expires)",
 			slog.String("appid", appid), errAttr(err))
+		m.stuckMu.Lock()
+		if m.stuck == nil {
+			m.stuck = map[string]stuckLease{}
+		}
+		m.stuck[appid] = stuckLease{lease: l.Lease, until: l.until}
+		m.stuckMu.Unlock()
+	}
+}
+
+// releaseStuck tries once more to release a lock of appid whose release
+// failed. A release is conditional on the lock's owner, so it is harmless
+// once the lease ran out and another holder took the lock; a lock still
+// failing to release is given up when its lease is over.
+func (m *Manager) releaseStuck(ctx context.Context, appid string) {
+	m.stuckMu.Lock()
+	s, ok := m.stuck[appid]
+	m.stuckMu.Unlock()
+	if !ok {
+		return
+	}
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	err := s.lease.Release(rctx)
+	cancel()
+	if err == nil {
+		m.log.LogAttrs(ctx, slog.LevelInfo, "token lock released after a failed release", slog.String("appid", appid))
+	}
+	if err == nil || !m.clock.Now().Before(s.until) {
+		m.stuckMu.Lock()
+		if cur, ok := m.stuck[appid]; ok && cur.lease == s.lease {
+			delete(m.stuck, appid)
+		}
+		m.stuckMu.Unlock()
 	}
 }
 

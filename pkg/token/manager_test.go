@@ -3,7 +3,10 @@ package token
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -282,5 +285,77 @@ func TestManagerServesStoredTokenWhenUpstreamFails(t *testing.T) {
 	}
 	if _, err := m.Get(context.Background(), "wxunknown"); !errors.Is(err, ErrUnknownApp) {
 		t.Errorf("unknown app: %v", err)
+	}
+}
+
+// releaseFailingStore fails lock releases while down is set, as a store
+// that became unreachable during a refresh would.
+type releaseFailingStore struct {
+	Store
+	down atomic.Bool
+}
+
+type releaseFailingLease struct {
+	Lease
+	s *releaseFailingStore
+}
+
+func (s *releaseFailingStore) Lock(ctx context.Context, appid string, lease time.Duration) (Lease, error) {
+	l, err := s.Store.Lock(ctx, appid, lease)
+	if err != nil {
+		return nil, err
+	}
+	return &releaseFailingLease{Lease: l, s: s}, nil
+}
+
+func (l *releaseFailingLease) Release(ctx context.Context) error {
+	if l.s.down.Load() {
+		return errors.New("store unreachable")
+	}
+	return l.Lease.Release(ctx)
+}
+
+func (s *releaseFailingStore) Put(ctx context.Context, rec *Record, l Lease) error {
+	return s.Store.Put(ctx, rec, l.(*releaseFailingLease).Lease)
+}
+
+func (s *releaseFailingStore) PutForceState(ctx context.Context, appid string, st ForceState, l Lease) error {
+	return s.Store.PutForceState(ctx, appid, st, l.(*releaseFailingLease).Lease)
+}
+
+// A lock whose release failed (the store unreachable for a moment) is
+// released before the next refresh once the store answers, instead of
+// blocking refreshes until its lease runs out.
+func TestManagerReleasesAStuckLock(t *testing.T) {
+	for _, sk := range storeKinds {
+		t.Run(sk.name, func(t *testing.T) {
+			clock := emulatortest.FrozenClock(time.Date(2026, 3, 1, 10, 0, 0, 0, time.UTC))
+			fake := newUpstream(t, upstreamOptions{Clock: clock})
+			store := &releaseFailingStore{Store: sk.new(t)}
+			var logs syncBuffer
+			m := mustManager(t, ManagerOptions{Store: store, Fetcher: newFetcher(fake.URL, ModeStable), Clock: clock,
+				LockWait: 5 * time.Second, LockLease: time.Hour, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+			ctx := ctxT(t)
+
+			store.down.Store(true)
+			r1, err := m.Get(ctx, testApp)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Inside the margin, once the store answers again: the lock
+			// (leased for an hour) must not block this refresh.
+			clock.Advance(7200*time.Second - 4*time.Minute)
+			store.down.Store(false)
+			r2, err := m.Get(ctx, testApp)
+			if err != nil || r2.Token == r1.Token {
+				t.Fatalf("refresh once the store answers: %v (same token: %v)", err, r2 != nil && r2.Token == r1.Token)
+			}
+			if n := fake.Stats().Stable; n != 2 {
+				t.Errorf("fetches = %d, want 2", n)
+			}
+			if !strings.Contains(logs.String(), "token lock released after a failed release") {
+				t.Errorf("logs: %s", logs.String())
+			}
+		})
 	}
 }

@@ -230,7 +230,7 @@ type redisLease struct {
 	owner string
 	fence int64
 
-	once sync.Once
+	rel releaser
 }
 
 func (l *redisLease) Fence() int64 { return l.fence }
@@ -241,9 +241,8 @@ func (l *redisLease) Valid(ctx context.Context) bool {
 }
 
 func (l *redisLease) Release(ctx context.Context) error {
-	var err error
-	l.once.Do(func() {
-		err = releaseScript().Run(ctx, l.s.rdb, []string{l.s.key("lock", l.appid)}, l.owner).Err()
+	err := l.rel.do(func() error {
+		return releaseScript().Run(ctx, l.s.rdb, []string{l.s.key("lock", l.appid)}, l.owner).Err()
 	})
 	if err != nil {
 		return fmt.Errorf("token: redis unlock %s: %w", l.appid, err)

@@ -547,7 +547,7 @@ type sqlLease struct {
 	owner string
 	fence int64
 
-	once sync.Once
+	rel releaser
 }
 
 func (l *sqlLease) Fence() int64 { return l.fence }
@@ -561,11 +561,11 @@ func (l *sqlLease) Valid(ctx context.Context) bool {
 }
 
 func (l *sqlLease) Release(ctx context.Context) error {
-	var err error
-	l.once.Do(func() {
+	err := l.rel.do(func() error {
 		ctx, cancel := l.s.opCtx(ctx)
 		defer cancel()
-		_, err = l.s.db.ExecContext(ctx, l.s.q.release, l.appid, l.owner, l.fence)
+		_, err := l.s.db.ExecContext(ctx, l.s.q.release, l.appid, l.owner, l.fence)
+		return err
 	})
 	return l.s.fail("unlock "+l.appid, err)
 }

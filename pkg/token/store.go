@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/tcb-go/tcb/internal/ascii"
@@ -41,8 +42,27 @@ type Lease interface {
 	Fence() int64
 	// Valid reports whether the lock is still held by this lease.
 	Valid(ctx context.Context) bool
-	// Release gives the lock up; releasing twice is harmless.
+	// Release gives the lock up; releasing twice is harmless, and a
+	// release that failed (the store unreachable) may be tried again.
 	Release(ctx context.Context) error
+}
+
+// releaser runs a lease's release until it succeeds once: a failed
+// release can be retried, a successful one is not repeated.
+type releaser struct {
+	mu   sync.Mutex
+	done bool
+}
+
+func (r *releaser) do(release func() error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.done {
+		return nil
+	}
+	err := release()
+	r.done = err == nil
+	return err
 }
 
 // ForceState is the per-app bookkeeping of stable_token force_refresh calls.

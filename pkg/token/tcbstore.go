@@ -446,7 +446,7 @@ type tcbLease struct {
 	owner string
 	fence int64
 
-	once sync.Once
+	rel releaser
 }
 
 func (l *tcbLease) Fence() int64 { return l.fence }
@@ -458,13 +458,12 @@ func (l *tcbLease) Valid(ctx context.Context) bool {
 }
 
 func (l *tcbLease) Release(ctx context.Context) error {
-	var err error
-	l.once.Do(func() {
-		_, err = l.s.update(ctx, "unlock "+l.appid,
+	return l.rel.do(func() error {
+		_, err := l.s.update(ctx, "unlock "+l.appid,
 			map[string]any{"_id": l.appid, "lock_owner": l.owner, "fence": l.fence},
 			map[string]any{"$set": map[string]any{"lock_owner": "", "lock_until": 0}, "$inc": map[string]any{"version": 1}})
+		return err
 	})
-	return err
 }
 
 // write is a fenced update.
