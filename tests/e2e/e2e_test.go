@@ -78,7 +78,7 @@ func Params(t *testing.T, dir string) testscript.Params {
 			"exitcode":       cmdExitCode,
 			"emu-post":       cmdEmuPost,
 			"emu-get":        cmdEmuGet,
-			"sleep":          cmdSleep,
+			"wait-token":     cmdWaitToken,
 			"envfile":        cmdEnvFile,
 			"cpdir":          cmdCpDir,
 			"cmpdir":         cmdCmpDir,
@@ -254,17 +254,36 @@ func cmdEmuGet(ts *testscript.TestScript, neg bool, args []string) {
 	}
 }
 
-// sleep DURATION: only for what the system under test measures in real
-// time and no script can observe sooner (a token's lifetime and its
-// minimum age for compare-and-refresh in the emulator and the token
-// server processes); everything else waits for its condition.
-func cmdSleep(ts *testscript.TestScript, neg bool, args []string) {
-	if len(args) != 1 {
-		ts.Fatalf("usage: sleep DURATION")
+// wait-token FILE left|age DURATION: wait until the token described by
+// FILE (the output of `tcb token status --json`) has DURATION left before
+// its expires_at (negative: that long past it), or is DURATION old since
+// its obtained_at. Token lifetimes run on real time in the emulator and
+// token-server processes; anchoring each step on the token's own times, not
+// on how long the script's earlier commands took, keeps a slow machine from
+// changing the outcome. A point already passed returns at once.
+func cmdWaitToken(ts *testscript.TestScript, neg bool, args []string) {
+	if len(args) != 3 || args[1] != "left" && args[1] != "age" {
+		ts.Fatalf("usage: wait-token FILE left|age DURATION")
 	}
-	d, err := time.ParseDuration(args[0])
+	var st struct {
+		ExpiresAt  time.Time `json:"expires_at"`
+		ObtainedAt time.Time `json:"obtained_at"`
+	}
+	ts.Check(json.Unmarshal([]byte(ts.ReadFile(args[0])), &st))
+	d, err := time.ParseDuration(args[2])
 	ts.Check(err)
-	time.Sleep(d)
+	at := st.ExpiresAt.Add(-d)
+	if args[1] == "age" {
+		at = st.ObtainedAt.Add(d)
+	}
+	if st.ExpiresAt.IsZero() || st.ObtainedAt.IsZero() {
+		ts.Fatalf("%s holds no expires_at/obtained_at", args[0])
+	}
+	if wait := time.Until(at); wait > 0 {
+		t := time.NewTimer(wait)
+		defer t.Stop()
+		<-t.C
+	}
 }
 
 // envfile VAR FILE: set VAR to the trimmed content of FILE (the way a shell
