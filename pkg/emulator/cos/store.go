@@ -584,6 +584,25 @@ func (d *db) deleteObjects(bucket string, keys []string) ([]segment, []bool, err
 // deleteKeysBefore removes, in every bucket match accepts, the keys that
 // sort before limit; it returns the removed objects' segments and count.
 func (d *db) deleteKeysBefore(match func(bucket string) bool, limit string) ([]segment, int, error) {
+	// Usually there is nothing to remove: a read transaction says so
+	// without a commit.
+	var found bool
+	if err := d.bolt.View(func(tx *bolt.Tx) error {
+		objs := top(tx, bucketObjects)
+		if objs == nil {
+			return nil
+		}
+		return objs.ForEachBucket(func(k []byte) error {
+			if !found && match(string(k)) {
+				if first, _ := objs.Bucket(k).Cursor().First(); first != nil && string(first) < limit {
+					found = true
+				}
+			}
+			return nil
+		})
+	}); err != nil || !found {
+		return nil, 0, err
+	}
 	var segs []segment
 	var n int
 	err := d.group.update(func(tx *bolt.Tx) error {
