@@ -76,6 +76,12 @@ type SQLStore struct {
 
 	schemaMu sync.Mutex
 	schemaOK atomic.Bool
+
+	// lost holds, per app, the owners of lock attempts whose answer was
+	// lost and whose release failed too (the database unreachable): they
+	// are released before the app's next lock.
+	lostMu sync.Mutex
+	lost   map[string][]string
 }
 
 // DefaultSQLTable is the default table name of the SQL stores.
@@ -466,6 +472,7 @@ func (s *SQLStore) Lock(ctx context.Context, appid string, lease time.Duration) 
 	if err := s.ready(ctx); err != nil {
 		return nil, err
 	}
+	s.dropLostLocks(ctx, appid)
 	owner := uuid.NewString()
 	for {
 		fence, err := s.tryLock(ctx, appid, owner, lease)
@@ -494,11 +501,36 @@ func (s *SQLStore) Lock(ctx context.Context, appid string, lease time.Duration) 
 // lock UPDATE whose answer was lost (the operation's deadline passed, the
 // connection broke) may have committed, and nobody would then refresh
 // until its lease ran out. The owner id is this attempt's alone, so the
-// release can only undo that attempt. Best effort, with its own deadline.
+// release can only undo that attempt. With its own deadline; when the
+// database does not answer, the owner is kept for dropLostLocks.
 func (s *SQLStore) dropUnknownLock(ctx context.Context, appid, owner string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
 	defer cancel()
-	_, _ = s.db.ExecContext(ctx, s.q.releaseOwner, appid, owner)
+	if _, err := s.db.ExecContext(ctx, s.q.releaseOwner, appid, owner); err != nil {
+		s.lostMu.Lock()
+		if s.lost == nil {
+			s.lost = map[string][]string{}
+		}
+		// A long outage fails many attempts: the newest few are kept (the
+		// others' leases run out on their own).
+		s.lost[appid] = append(s.lost[appid], owner)[max(0, len(s.lost[appid])+1-maxLostLocks):]
+		s.lostMu.Unlock()
+	}
+}
+
+// maxLostLocks bounds the lost lock attempts kept per app.
+const maxLostLocks = 8
+
+// dropLostLocks releases the app's lost lock attempts (see lost), keeping
+// those the database still does not answer for.
+func (s *SQLStore) dropLostLocks(ctx context.Context, appid string) {
+	s.lostMu.Lock()
+	owners := s.lost[appid]
+	delete(s.lost, appid)
+	s.lostMu.Unlock()
+	for _, owner := range owners {
+		s.dropUnknownLock(ctx, appid, owner)
+	}
 }
 
 // tryLock returns the new fence, or 0 when another holder's lease runs.

@@ -447,6 +447,7 @@ func TestPostgresStore(t *testing.T) {
 	})
 	t.Run("paused holder", func(t *testing.T) { testPausedHolder(t, b, nil) })
 	t.Run("restart", func(t *testing.T) { testSQLRestart(t, b, pg.Restart) })
+	t.Run("lost lock in an outage", func(t *testing.T) { testSQLLostLock(t, b, pg.Stop, pg.Start) })
 }
 
 func TestMySQLStore(t *testing.T) {
@@ -463,6 +464,7 @@ func TestMySQLStore(t *testing.T) {
 	})
 	t.Run("paused holder", func(t *testing.T) { testPausedHolder(t, b, nil) })
 	t.Run("restart", func(t *testing.T) { testSQLRestart(t, b, my.Restart) })
+	t.Run("lost lock in an outage", func(t *testing.T) { testSQLLostLock(t, b, my.Stop, my.Start) })
 }
 
 // testSQLSchema: the table is created on first use by a logged, versioned
@@ -630,6 +632,37 @@ func testSQLRestart(t *testing.T, b storeBackend, restart func() error) {
 	if err := s.Put(ctx, stRecord(testApp, "tok-after-restart", time.Hour), l); err != nil {
 		t.Errorf("write after the restart: %v", err)
 	}
+	_ = l.Release(ctx)
+}
+
+// testSQLLostLock: a lock attempt whose answer was lost may have taken
+// the lock; when the database is down its release fails too. The store
+// keeps the attempt and releases it before the next lock, so the lock is
+// free as soon as the database is back, not when the (hour-long) lease
+// runs out.
+func testSQLLostLock(t *testing.T, b storeBackend, stop func(), start func() error) {
+	ctx := stCtx(t)
+	s := b.open(t, stNS()).(*SQLStore)
+	if err := s.ready(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// The attempt's UPDATE committed; its answer never arrived.
+	if fence, err := s.tryLock(ctx, testApp, "lost-attempt", time.Hour); err != nil || fence == 0 {
+		t.Fatalf("lock: fence %d, %v", fence, err)
+	}
+	stop()
+	s.dropUnknownLock(ctx, testApp, "lost-attempt") // the database is down: kept
+	if err := start(); err != nil {
+		t.Fatal(err)
+	}
+	var l Lease
+	emulatortest.Eventually(t, func() bool {
+		lctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		var err error
+		l, err = s.Lock(lctx, testApp, 30*time.Second)
+		return err == nil
+	}, "the lock, once the database is back")
 	_ = l.Release(ctx)
 }
 
