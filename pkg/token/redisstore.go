@@ -38,6 +38,7 @@ type RedisStore struct {
 	rdb    *redis.Client
 	prefix string
 	poll   time.Duration
+	lost   lostLocks
 }
 
 // RedisOptions configures NewRedisStore.
@@ -200,11 +201,16 @@ func (s *RedisStore) Lock(ctx context.Context, appid string, lease time.Duration
 	if lease < time.Millisecond {
 		return nil, errors.New("token: lock lease must be positive")
 	}
+	for _, lost := range s.lost.take(appid) {
+		s.dropUnknownLock(ctx, appid, lost)
+	}
 	owner := uuid.NewString()
 	keys := []string{s.key("lock", appid), s.key("fence", appid)}
 	for {
 		fence, err := acquireScript().Run(ctx, s.rdb, keys, owner, lease.Milliseconds(), time.Now().UnixMilli()).Int64()
 		if err != nil {
+			// The script may have run and its answer been lost.
+			s.dropUnknownLock(ctx, appid, owner)
 			if ctx.Err() != nil {
 				return nil, fmt.Errorf("token: redis lock %s: %w", appid, context.Cause(ctx))
 			}
@@ -221,6 +227,17 @@ func (s *RedisStore) Lock(ctx context.Context, appid string, lease time.Duration
 			return nil, fmt.Errorf("token: redis lock %s: %w", appid, context.Cause(ctx))
 		case <-t.C:
 		}
+	}
+}
+
+// dropUnknownLock releases owner's lock of appid if an attempt whose
+// answer was lost took it after all; when Redis does not answer either,
+// the owner is kept for the next Lock (see lostLocks).
+func (s *RedisStore) dropUnknownLock(ctx context.Context, appid, owner string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 3*time.Second)
+	defer cancel()
+	if err := releaseScript().Run(ctx, s.rdb, []string{s.key("lock", appid)}, owner).Err(); err != nil {
+		s.lost.add(appid, owner)
 	}
 }
 

@@ -184,3 +184,38 @@ func TestRedisBadURLHidesPassword(t *testing.T) {
 		t.Errorf("valid rediss URL refused: %v", err)
 	}
 }
+
+// A lock attempt whose answer was lost may have taken the lock: it is
+// released at once when Redis answers, or else before the next Lock.
+func TestRedisLostLockAttempt(t *testing.T) {
+	store := newRedisStore(t)
+	ctx := ctxT(t)
+	acquire := func(owner string) {
+		t.Helper()
+		keys := []string{store.key("lock", testApp), store.key("fence", testApp)}
+		if fence, err := acquireScript().Run(ctx, store.rdb, keys, owner, time.Hour.Milliseconds(), time.Now().UnixMilli()).Int64(); err != nil || fence == 0 {
+			t.Fatalf("acquire as %s: fence %d, %v", owner, fence, err)
+		}
+	}
+	lockSoon := func(what string) {
+		t.Helper()
+		lctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		defer cancel()
+		l, err := store.Lock(lctx, testApp, time.Minute)
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		_ = l.Release(ctx)
+	}
+
+	acquire("lost-1") // the script ran; its answer never arrived
+	store.dropUnknownLock(ctx, testApp, "lost-1")
+	lockSoon("after the lost attempt's release")
+
+	acquire("lost-2") // and its release failed too (Redis unreachable then)
+	store.lost.add(testApp, "lost-2")
+	lockSoon("after Redis answered again")
+	if owners := store.lost.take(testApp); len(owners) != 0 {
+		t.Errorf("still kept: %v", owners)
+	}
+}

@@ -77,11 +77,7 @@ type SQLStore struct {
 	schemaMu sync.Mutex
 	schemaOK atomic.Bool
 
-	// lost holds, per app, the owners of lock attempts whose answer was
-	// lost and whose release failed too (the database unreachable): they
-	// are released before the app's next lock.
-	lostMu sync.Mutex
-	lost   map[string][]string
+	lost lostLocks
 }
 
 // DefaultSQLTable is the default table name of the SQL stores.
@@ -507,28 +503,14 @@ func (s *SQLStore) dropUnknownLock(ctx context.Context, appid, owner string) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.timeout)
 	defer cancel()
 	if _, err := s.db.ExecContext(ctx, s.q.releaseOwner, appid, owner); err != nil {
-		s.lostMu.Lock()
-		if s.lost == nil {
-			s.lost = map[string][]string{}
-		}
-		// A long outage fails many attempts: the newest few are kept (the
-		// others' leases run out on their own).
-		s.lost[appid] = append(s.lost[appid], owner)[max(0, len(s.lost[appid])+1-maxLostLocks):]
-		s.lostMu.Unlock()
+		s.lost.add(appid, owner)
 	}
 }
 
-// maxLostLocks bounds the lost lock attempts kept per app.
-const maxLostLocks = 8
-
-// dropLostLocks releases the app's lost lock attempts (see lost), keeping
-// those the database still does not answer for.
+// dropLostLocks releases the app's lost lock attempts, keeping those the
+// database still does not answer for.
 func (s *SQLStore) dropLostLocks(ctx context.Context, appid string) {
-	s.lostMu.Lock()
-	owners := s.lost[appid]
-	delete(s.lost, appid)
-	s.lostMu.Unlock()
-	for _, owner := range owners {
+	for _, owner := range s.lost.take(appid) {
 		s.dropUnknownLock(ctx, appid, owner)
 	}
 }

@@ -47,6 +47,38 @@ type Lease interface {
 	Release(ctx context.Context) error
 }
 
+// lostLocks remembers, per app, the owners of lock attempts whose answer
+// was lost (the attempt may have taken the lock) and whose release failed
+// too (the store unreachable). The store releases them before the app's
+// next lock; a release is conditional on the owner, so it can only undo
+// that attempt. A long outage fails many attempts: the newest few are kept,
+// the others' leases run out on their own.
+type lostLocks struct {
+	mu sync.Mutex
+	m  map[string][]string
+}
+
+const maxLostLocks = 8
+
+func (l *lostLocks) add(appid, owner string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = map[string][]string{}
+	}
+	owners := append(l.m[appid], owner)
+	l.m[appid] = owners[max(0, len(owners)-maxLostLocks):]
+}
+
+// take removes and returns the app's lost attempts.
+func (l *lostLocks) take(appid string) []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	owners := l.m[appid]
+	delete(l.m, appid)
+	return owners
+}
+
 // releaser runs a lease's release until it succeeds once: a failed
 // release can be retried, a successful one is not repeated.
 type releaser struct {
